@@ -1,0 +1,85 @@
+"""The HTTP functions (a Blueprint registered by function_app.py): requests in, JSON responses out.
+
+Each function accepts every method and answers 405 itself for anything but GET. Restricting the trigger's
+`methods` instead would make the Functions host answer other methods with 404 (no route matches), which
+hides the mistake from the caller; SWA forwards every method under /api/* to the function unchanged.
+"""
+
+import functools
+import json
+
+import azure.functions as func
+from ably import AblyRest
+
+from api import settings, token_policy
+from api.client_config import client_options
+from api.errors import ApiError, method_not_allowed
+
+bp = func.Blueprint()
+
+ALL_METHODS = [method.value for method in func.HttpMethod]
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _json(body: dict, status: int = 200, headers: dict | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        mimetype="application/json",
+        charset="utf-8",
+        headers={**_NO_STORE, **(headers or {})},
+    )
+
+
+def _error(error: ApiError) -> func.HttpResponse:
+    headers = {"Allow": "GET"} if error.status == 405 else None
+    return _json(error.to_json(), status=error.status, headers=headers)
+
+
+def _require_get(req: func.HttpRequest) -> None:
+    if req.method.upper() != "GET":
+        raise method_not_allowed(req.method.upper(), "GET")
+
+
+@functools.lru_cache(maxsize=4)
+def _rest_client(key: str) -> AblyRest:
+    """Return an AblyRest client for `key`, built once per key: building one costs ~20 ms, signing ~0.01 ms.
+
+    The client is only used to sign locally, so it never opens a connection that would need closing.
+    Keyed by the key itself, so a rotated ABLY_API_KEY takes effect on the next request.
+    """
+    return AblyRest(key)
+
+
+async def _signed_token_request(key: str, params: dict) -> dict:
+    """Sign a TokenRequest locally with the key (no network call) and return it without null fields."""
+    token_request = await _rest_client(key).auth.create_token_request(params)
+    return {name: value for name, value in token_request.to_dict().items() if value is not None}
+
+
+@bp.route(route="createTokenRequest", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
+async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
+    """Return a signed Ably TokenRequest for a new random clientId, limited to the app's (or one session's) channels.
+
+    Query: `session` (optional) — a session id; the token then covers only `p2p:<id>` and `p2p:<id>:*`.
+    """
+    try:
+        _require_get(req)
+        session = token_policy.parse_session(req.params.get("session"))
+        key = settings.api_key()
+        ttl = settings.token_ttl_seconds()
+        body = await _signed_token_request(key, token_policy.token_params(session, ttl))
+    except ApiError as error:
+        return _error(error)
+    return _json(body)
+
+
+@bp.route(route="clientConfig", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
+def client_config(req: func.HttpRequest) -> func.HttpResponse:
+    """Return the Ably client options for the site: `{}` for real Ably, the emulator's address otherwise."""
+    try:
+        _require_get(req)
+        body = client_options(settings.endpoint())
+    except ApiError as error:
+        return _error(error)
+    return _json(body)

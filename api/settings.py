@@ -1,0 +1,72 @@
+"""The app settings the API reads, parsed and validated in one place, per request (never at import)."""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from api.errors import invalid_setting, missing_setting
+
+API_KEY = "ABLY_API_KEY"
+TOKEN_TTL_SECONDS = "ABLY_TOKEN_TTL_SECONDS"
+ENDPOINT_URL = "ABLY_ENDPOINT_URL"
+
+DEFAULT_TOKEN_TTL_SECONDS = 3600
+# Ably caps token lifetimes at 24 hours; anything longer would be refused when the token is requested.
+MAX_TOKEN_TTL_SECONDS = 86400
+
+# appId.keyId:secret — the name part has exactly one dot and no colon; the secret is everything after the colon.
+_API_KEY_SHAPE = re.compile(r"^[^.:\s]+\.[^.:\s]+:\S+$")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where browsers find Ably when it is not the real service (the local emulator)."""
+
+    host: str
+    port: int
+    tls: bool
+
+
+def api_key(environ: Mapping[str, str] = os.environ) -> str:
+    """Return ABLY_API_KEY, or raise an ApiError (500) naming the setting when it is absent or malformed."""
+    value = environ.get(API_KEY, "").strip()
+    if not value:
+        raise missing_setting(API_KEY)
+    if not _API_KEY_SHAPE.match(value):
+        raise invalid_setting(API_KEY, "an Ably API key of the form appId.keyId:secret")
+    return value
+
+
+def token_ttl_seconds(environ: Mapping[str, str] = os.environ) -> int:
+    """Return ABLY_TOKEN_TTL_SECONDS (default 3600), or raise an ApiError (500) when it is not 1..86400."""
+    raw = environ.get(TOKEN_TTL_SECONDS, "").strip()
+    if not raw:
+        return DEFAULT_TOKEN_TTL_SECONDS
+    expected = f"a whole number of seconds from 1 to {MAX_TOKEN_TTL_SECONDS}"
+    if not raw.isdigit():
+        raise invalid_setting(TOKEN_TTL_SECONDS, expected)
+    ttl = int(raw)
+    if not 1 <= ttl <= MAX_TOKEN_TTL_SECONDS:
+        raise invalid_setting(TOKEN_TTL_SECONDS, expected)
+    return ttl
+
+
+def endpoint(environ: Mapping[str, str] = os.environ) -> Endpoint | None:
+    """Return ABLY_ENDPOINT_URL parsed, None when unset (real Ably), or raise an ApiError (500) when malformed."""
+    raw = environ.get(ENDPOINT_URL, "").strip()
+    if not raw:
+        return None
+    expected = "an origin such as http://127.0.0.1:8081 (http or https, host, optional port, no path)"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise invalid_setting(ENDPOINT_URL, expected) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise invalid_setting(ENDPOINT_URL, expected)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise invalid_setting(ENDPOINT_URL, expected)
+    tls = parts.scheme == "https"
+    return Endpoint(host=parts.hostname, port=port or (443 if tls else 80), tls=tls)

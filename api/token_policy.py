@@ -1,0 +1,57 @@
+"""Least-privilege token policy: who a browser is (clientId), what it may do (capability), for how long (ttl).
+
+Pure functions: no settings, no network. The HTTP adapter feeds them the request and the settings.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+
+from api.errors import invalid_session
+
+# The session rule shared with site/ (docs/architecture.md, "Channels and identities").
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
+
+CHANNEL_PREFIX = "p2p:"
+# Only what the app does: messages both ways, the roster (presence) and rewind on attach (history).
+OPERATIONS = ("history", "presence", "publish", "subscribe")
+
+# 128 random bits, URL-safe: long enough that nobody can guess another browser's identity.
+_CLIENT_ID_BYTES = 16
+
+
+def new_client_id() -> str:
+    """Return a fresh random clientId; the browser learns it from its connection, it never chooses one."""
+    return secrets.token_urlsafe(_CLIENT_ID_BYTES)
+
+
+def parse_session(raw: str | None) -> str | None:
+    """Return the session id named by a request (None when absent), or raise an ApiError (400) when invalid."""
+    if raw is None:
+        return None
+    if not _SESSION_ID.match(raw):
+        raise invalid_session(SESSION_ID_PATTERN)
+    return raw
+
+
+def capability(session: str | None) -> dict[str, list[str]]:
+    """Return the capability: every app channel without a session, else only that session's channels."""
+    ops = list(OPERATIONS)
+    if session is None:
+        return {f"{CHANNEL_PREFIX}*": ops}
+    channel = f"{CHANNEL_PREFIX}{session}"
+    return {channel: ops, f"{channel}:*": list(ops)}
+
+
+def token_params(session: str | None, ttl_seconds: int) -> dict:
+    """Return the token params for ably-python's create_token_request (snake_case keys; ttl as a timedelta).
+
+    ably-python reads `client_id`, `ttl` and `capability`; camelCase keys such as `clientId` are silently
+    ignored, which would sign an anonymous token.
+    """
+    return {
+        "client_id": new_client_id(),
+        "capability": capability(session),
+        "ttl": timedelta(seconds=ttl_seconds),
+    }

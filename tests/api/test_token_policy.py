@@ -1,0 +1,51 @@
+"""The pure token policy: session ids, capabilities, clientIds and the params handed to ably-python."""
+
+from datetime import timedelta
+
+import pytest
+
+from api import token_policy
+from api.errors import ApiError
+
+
+@pytest.mark.parametrize("session", ["a", "Demo_Session-42", "x" * 64, "-_-"])
+def test_parse_session_accepts_ids_matching_the_shared_rule(session):
+    assert token_policy.parse_session(session) == session
+
+
+def test_parse_session_treats_an_absent_session_as_none():
+    assert token_policy.parse_session(None) is None
+
+
+@pytest.mark.parametrize(
+    "session",
+    ["", "x" * 65, "has space", "dots.in.id", "colon:sub", "star*", "slash/x", "ümlaut", "new\nline", "a\x00"],
+)
+def test_parse_session_rejects_ids_outside_the_rule_with_400(session):
+    with pytest.raises(ApiError) as raised:
+        token_policy.parse_session(session)
+    assert (raised.value.status, raised.value.code) == (400, "session_invalid")
+    assert token_policy.SESSION_ID_PATTERN in raised.value.message
+
+
+def test_capability_without_session_covers_every_app_channel_with_only_the_apps_operations():
+    assert token_policy.capability(None) == {"p2p:*": ["history", "presence", "publish", "subscribe"]}
+
+
+def test_capability_with_session_covers_only_that_sessions_channel_and_subchannels():
+    ops = ["history", "presence", "publish", "subscribe"]
+    assert token_policy.capability("abc") == {"p2p:abc": ops, "p2p:abc:*": ops}
+
+
+def test_new_client_id_is_unguessable_and_unique():
+    ids = {token_policy.new_client_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    # 16 random bytes, URL-safe base64: 22 characters that survive a query string or a channel name.
+    assert all(len(client_id) == 22 and client_id.replace("-", "").replace("_", "").isalnum() for client_id in ids)
+
+
+def test_token_params_use_the_snake_case_names_ably_python_reads():
+    params = token_policy.token_params("abc", 120)
+    assert set(params) == {"client_id", "capability", "ttl"}
+    assert params["ttl"] == timedelta(seconds=120)
+    assert params["capability"] == token_policy.capability("abc")
