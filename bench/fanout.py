@@ -1,0 +1,300 @@
+"""Fan-out benchmark: 1 publisher → N subscribers on one channel, JSON, through the emulator and through a bare
+aiohttp broadcaster (the practical limit), measured in the same run.
+
+Each run has two phases per server:
+
+* throughput: publish as fast as the subscribers keep up, with at most ``window`` messages not yet delivered to
+  every subscriber; reports deliveries per second (one delivery = one message reaching one subscriber);
+* latency: publish at a steady ``latency_rate`` well below saturation; reports p50/p99 publish→receive latency
+  over every delivery (publisher and subscribers share this process's monotonic clock).
+
+Runs alternate between the two servers so that drift on the machine affects both; the report gives medians over
+the runs and their spread (min–max). Both servers run in their own processes; this process is the load.
+"""
+
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench import ably_wire
+from bench.processes import ServerProcess, running
+
+BENCH_KEY = "benchapp.benchkey:local-bench-secret-not-for-production"
+CHANNEL = "bench:fanout"
+PHASE_TIMEOUT_SECONDS = 60.0
+CONNECT_CONCURRENCY = 20
+
+
+@dataclass(frozen=True)
+class FanoutSettings:
+    subscribers: int = 100
+    throughput_messages: int = 1000
+    window: int = 20
+    latency_messages: int = 200
+    latency_rate: float = 100.0
+    runs: int = 5
+    payload_bytes: int = 200
+
+
+QUICK = FanoutSettings(subscribers=10, throughput_messages=100, latency_messages=20, runs=1)
+
+
+@dataclass
+class RunResult:
+    deliveries_per_second: float
+    p50_ms: float
+    p99_ms: float
+    lost: int
+
+
+@dataclass
+class Phase:
+    """Deliveries of one phase: which message reached how many subscribers, and when."""
+
+    phase_id: int
+    messages: int
+    subscribers: int
+    counts: list[int] = field(init=False)
+    completed: int = 0
+    received: int = 0
+    latencies_ns: list[int] = field(default_factory=list)
+    last_receive_ns: int = 0
+    progress: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.counts = [0] * self.messages
+
+    def record(self, seq: int, sent_ns: int, now_ns: int) -> None:
+        self.received += 1
+        self.latencies_ns.append(now_ns - sent_ns)
+        self.last_receive_ns = now_ns
+        self.counts[seq] += 1
+        if self.counts[seq] == self.subscribers:
+            self.completed += 1
+            self.progress.set()
+            if self.completed == self.messages:
+                self.done.set()
+
+
+class Target:
+    """One server under test with its subscriber and publisher connections, all on the benchmark channel."""
+
+    name = ""
+
+    def __init__(self, session: aiohttp.ClientSession, server: ServerProcess) -> None:
+        self.session = session
+        self.server = server
+        self.subscribers: list[aiohttp.ClientWebSocketResponse] = []
+        self.publisher: aiohttp.ClientWebSocketResponse | None = None
+        self.phase: Phase | None = None
+        self.errors: list[str] = []
+        self.msg_serial = 0
+        self._tasks: list[asyncio.Task] = []
+
+    async def open_subscriber(self) -> aiohttp.ClientWebSocketResponse:
+        raise NotImplementedError
+
+    async def open_publisher(self) -> aiohttp.ClientWebSocketResponse:
+        raise NotImplementedError
+
+    async def open(self, subscribers: int) -> None:
+        limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+        async def one() -> aiohttp.ClientWebSocketResponse:
+            async with limit:
+                return await self.open_subscriber()
+
+        self.subscribers = list(await asyncio.gather(*(one() for _ in range(subscribers))))
+        self.publisher = await self.open_publisher()
+        self._tasks = [asyncio.create_task(self._receive(ws)) for ws in self.subscribers]
+        self._tasks.append(asyncio.create_task(self._publisher_replies(self.publisher)))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*(ws.close() for ws in [*self.subscribers, self.publisher] if ws is not None))
+
+    async def publish(self, phase_id: int, seq: int, padding: str) -> None:
+        data = json.dumps({"phase": phase_id, "seq": seq, "t": time.perf_counter_ns(), "pad": padding})
+        frame = ably_wire.message_frame(CHANNEL, self.msg_serial, "tick", data)
+        self.msg_serial += 1
+        await self.publisher.send_str(frame)
+
+    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            now = time.perf_counter_ns()
+            frame = json.loads(message.data)
+            if frame.get("action") != ably_wire.MESSAGE:
+                continue
+            phase = self.phase
+            for item in frame["messages"]:
+                data = json.loads(item["data"])
+                if phase is not None and data["phase"] == phase.phase_id:
+                    phase.record(data["seq"], data["t"], now)
+
+    async def _publisher_replies(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Read what comes back to the publisher (ACKs); remember refusals so the report can show them."""
+        async for message in ws:
+            if message.type is aiohttp.WSMsgType.TEXT:
+                frame = json.loads(message.data)
+                if frame.get("action") in (2, ably_wire.ERROR):
+                    self.errors.append(message.data)
+
+
+class BroadcastTarget(Target):
+    name = "bare aiohttp broadcast"
+
+    async def open_subscriber(self) -> aiohttp.ClientWebSocketResponse:
+        return await self.session.ws_connect(f"{self.server.ws_url}/", max_msg_size=0)
+
+    async def open_publisher(self) -> aiohttp.ClientWebSocketResponse:
+        return await self.open_subscriber()
+
+
+class EmulatorTarget(Target):
+    name = "emulator"
+
+    async def open(self, subscribers: int) -> None:
+        self.token = await ably_wire.request_token(self.session, self.server.url, BENCH_KEY)
+        await super().open(subscribers)
+
+    async def open_subscriber(self) -> aiohttp.ClientWebSocketResponse:
+        ws = await ably_wire.connect(self.session, self.server.ws_url, self.token)
+        await ably_wire.attach(ws, CHANNEL)
+        return ws
+
+    async def open_publisher(self) -> aiohttp.ClientWebSocketResponse:
+        return await ably_wire.connect(self.session, self.server.ws_url, self.token)
+
+
+async def _await_phase(phase: Phase) -> None:
+    try:
+        await asyncio.wait_for(phase.done.wait(), PHASE_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def throughput_phase(target: Target, settings: FanoutSettings, phase_id: int) -> tuple[float, int]:
+    """Deliveries per second with at most ``window`` messages in flight, and how many deliveries never came."""
+    phase = target.phase = Phase(phase_id, settings.throughput_messages, settings.subscribers)
+    padding = "x" * settings.payload_bytes
+    started = time.perf_counter_ns()
+    for seq in range(settings.throughput_messages):
+        while seq - phase.completed >= settings.window:
+            phase.progress.clear()
+            try:
+                await asyncio.wait_for(phase.progress.wait(), PHASE_TIMEOUT_SECONDS)
+            except asyncio.TimeoutError:
+                break
+        await target.publish(phase_id, seq, padding)
+    await _await_phase(phase)
+    elapsed_s = max(phase.last_receive_ns - started, 1) / 1e9
+    expected = settings.throughput_messages * settings.subscribers
+    return phase.received / elapsed_s, expected - phase.received
+
+
+async def latency_phase(target: Target, settings: FanoutSettings, phase_id: int) -> tuple[float, float, int]:
+    """p50 and p99 publish→receive latency (ms) at a steady rate, and how many deliveries never came."""
+    phase = target.phase = Phase(phase_id, settings.latency_messages, settings.subscribers)
+    padding = "x" * settings.payload_bytes
+    started = time.perf_counter()
+    for seq in range(settings.latency_messages):
+        delay = started + seq / settings.latency_rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the publisher, not waiting for a result
+        await target.publish(phase_id, seq, padding)
+    await _await_phase(phase)
+    expected = settings.latency_messages * settings.subscribers
+    latencies = sorted(phase.latencies_ns) or [0]
+    return _percentile(latencies, 50) / 1e6, _percentile(latencies, 99) / 1e6, expected - phase.received
+
+
+def _percentile(sorted_values: list[int], percent: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
+    return float(sorted_values[index])
+
+
+async def run_once(target: Target, settings: FanoutSettings, phase_id: int) -> RunResult:
+    throughput, lost_throughput = await throughput_phase(target, settings, 2 * phase_id)
+    p50, p99, lost_latency = await latency_phase(target, settings, 2 * phase_id + 1)
+    target.phase = None
+    return RunResult(throughput, p50, p99, lost_throughput + lost_latency)
+
+
+async def measure(settings: FanoutSettings) -> dict[str, list[RunResult]]:
+    """Start both servers, connect the clients, warm up, then alternate measured runs between the servers."""
+    emulator_cmd = ["emulator", "--host", "127.0.0.1", "--port", "0", "--key", BENCH_KEY]
+    bare_cmd = ["bench.broadcast_server", "--host", "127.0.0.1", "--port", "0"]
+    async with (
+        running(emulator_cmd, r"Ably emulator listening on (http://\S+)") as emulator,
+        running(bare_cmd, r"Broadcast server listening on (http://\S+)") as bare,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
+    ):
+        targets: list[Target] = [BroadcastTarget(session, bare), EmulatorTarget(session, emulator)]
+        try:
+            for target in targets:
+                await target.open(settings.subscribers)
+            warmup = FanoutSettings(
+                subscribers=settings.subscribers,
+                throughput_messages=min(100, settings.throughput_messages),
+                latency_messages=min(20, settings.latency_messages),
+                runs=1,
+            )
+            phase_id = 0
+            for target in targets:
+                await run_once(target, warmup, phase_id)
+                phase_id += 1
+            results: dict[str, list[RunResult]] = {target.name: [] for target in targets}
+            for _ in range(settings.runs):
+                for target in targets:
+                    results[target.name].append(await run_once(target, settings, phase_id))
+                    phase_id += 1
+            for target in targets:
+                if target.errors:
+                    raise RuntimeError(f"{target.name} refused publishes: {target.errors[:3]}")
+            return results
+        finally:
+            await asyncio.gather(*(target.close() for target in targets))
+
+
+def report(results: dict[str, list[RunResult]], settings: FanoutSettings) -> str:
+    """The Markdown table: medians over the runs with min–max spread, then the emulator/bare ratio and aims."""
+    lines = [
+        f"### Fan-out: 1 publisher → {settings.subscribers} subscribers, JSON, "
+        f"{settings.payload_bytes}-byte payloads ({settings.runs} runs; median, spread = min–max)",
+        "",
+        "| server | deliveries/s | spread | p50 latency ms | p99 latency ms | p99 spread | lost |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, runs in results.items():
+        rates = [run.deliveries_per_second for run in runs]
+        p50s = [run.p50_ms for run in runs]
+        p99s = [run.p99_ms for run in runs]
+        lines.append(
+            f"| {name} | {statistics.median(rates):,.0f} | {min(rates):,.0f}–{max(rates):,.0f} "
+            f"| {statistics.median(p50s):.2f} | {statistics.median(p99s):.2f} "
+            f"| {min(p99s):.2f}–{max(p99s):.2f} | {sum(run.lost for run in runs)} |"
+        )
+    bare = statistics.median(run.deliveries_per_second for run in results[BroadcastTarget.name])
+    emulated = statistics.median(run.deliveries_per_second for run in results[EmulatorTarget.name])
+    p99 = statistics.median(run.p99_ms for run in results[EmulatorTarget.name])
+    lines += [
+        "",
+        f"Emulator / bare throughput: **{emulated / bare:.2f}** (aim ≥ 0.50). "
+        f"Emulator p99 at {settings.latency_rate:g} msg/s × {settings.subscribers} subscribers: "
+        f"**{p99:.2f} ms** (aim ≤ 20 ms).",
+    ]
+    return "\n".join(lines)
+
+
+def run(quick: bool = False) -> str:
+    """Run the benchmark and return its Markdown report."""
+    settings = QUICK if quick else FanoutSettings()
+    return report(asyncio.run(measure(settings)), settings)

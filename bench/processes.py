@@ -1,0 +1,84 @@
+"""Start a server as a child process and learn its URL from the line it prints when ready.
+
+Benchmarks run each server in its own process so that the load generator (this process) and the server under
+test do not share an event loop or a CPU core, and so the emulator is measured exactly as users start it.
+"""
+
+import asyncio
+import contextlib
+import re
+import sys
+from pathlib import Path
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass
+class ServerProcess:
+    """A running server: its base URL (``http://127.0.0.1:PORT``) and the child process."""
+
+    url: str
+    process: asyncio.subprocess.Process
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+
+@contextlib.asynccontextmanager
+async def running(module_args: Sequence[str], ready_pattern: str) -> AsyncIterator[ServerProcess]:
+    """Run ``python -m <module_args>`` until the block ends; wait for a stdout line matching ``ready_pattern``.
+
+    ``ready_pattern`` has one group, the URL. The process is terminated (then killed) however the block ends.
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        *module_args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=REPO_ROOT,
+    )
+    try:
+        url = await asyncio.wait_for(_ready_url(process, re.compile(ready_pattern)), READY_TIMEOUT_SECONDS)
+        drain = asyncio.create_task(_discard(process.stdout))
+        try:
+            yield ServerProcess(url=url, process=process)
+        finally:
+            drain.cancel()
+    finally:
+        await _stop(process)
+
+
+async def _ready_url(process: asyncio.subprocess.Process, pattern: re.Pattern[str]) -> str:
+    seen: list[str] = []
+    while True:
+        line = await process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"server exited before it was ready:\n{''.join(seen)}")
+        text = line.decode(errors="replace")
+        seen.append(text)
+        match = pattern.search(text)
+        if match:
+            return match.group(1)
+
+
+async def _discard(stream: asyncio.StreamReader) -> None:
+    """Keep reading the server's output so a chatty server never blocks on a full pipe."""
+    while await stream.read(65536):
+        pass
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()

@@ -1,0 +1,45 @@
+"""Smoke test of the fan-out benchmark: `python -m bench fanout --quick` runs both servers and reports numbers."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROW = re.compile(
+    r"^\| (?P<server>[^|]+?) \| (?P<rate>[\d,]+) \| [\d,]+–[\d,]+ \| (?P<p50>[\d.]+) \| (?P<p99>[\d.]+) "
+    r"\| [\d.]+–[\d.]+ \| (?P<lost>\d+) \|$",
+    re.MULTILINE,
+)
+
+
+def run_quick_fanout() -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "fanout", "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def test_fanout_quick_run_reports_throughput_and_latency_for_both_servers():
+    output = run_quick_fanout()
+
+    rows = {match["server"]: match for match in ROW.finditer(output)}
+    assert set(rows) == {"bare aiohttp broadcast", "emulator"}, output
+    for server, row in rows.items():
+        assert float(row["rate"].replace(",", "")) > 0, f"{server} delivered nothing:\n{output}"
+        assert 0 < float(row["p50"]) <= float(row["p99"]), output
+        assert row["lost"] == "0", f"{server} lost deliveries:\n{output}"
+    assert re.search(r"Emulator / bare throughput: \*\*\d+\.\d\d\*\*", output), output
+
+
+def test_bench_cli_refuses_an_unknown_benchmark_name():
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "no-such-benchmark"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert completed.returncode == 2
+    assert "unknown benchmark no-such-benchmark" in completed.stderr
