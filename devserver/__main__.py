@@ -1,0 +1,5 @@
+"""Entry point of `python -m devserver`."""
+
+from devserver.cli import main
+
+raise SystemExit(main())

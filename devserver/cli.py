@@ -1,0 +1,53 @@
+"""`python -m devserver`: run the dev host until Ctrl-C or SIGTERM, printing where to open it."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from devserver.local_settings import LocalSettingsError
+from devserver.server import DevServer
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m devserver",
+        description="Serve site/ as Azure Static Web Apps would, host the Functions app in-process and, "
+        "unless ABLY_API_KEY is set (environment or local.settings.json), start the Ably emulator.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)")
+    parser.add_argument("--emulator-port", type=int, default=0, help="port for the emulator (default 0 = any free port)")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    """Start the dev host, print its addresses (the Open line last), and wait for a stop signal."""
+    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await server.start()
+    except (OSError, ImportError, LocalSettingsError) as exc:
+        print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        if server.emulator is not None:
+            print(f"Emulator: {server.emulator.url}", flush=True)
+        else:
+            print(f"Ably: the real service, with ABLY_API_KEY from {server.key_source}", flush=True)
+        print(f"Open {server.url}/", flush=True)
+        await stopping.wait()
+    finally:
+        await server.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the dev host; return the process exit status."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    return asyncio.run(serve(args))

@@ -1,0 +1,135 @@
+"""Host a Python v2 Functions app's HTTP functions in-process, found from the app's own function metadata."""
+
+import asyncio
+import importlib.util
+import inspect
+import itertools
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import azure.functions as func
+from aiohttp import web
+
+ROUTE_PREFIX = "/api/"
+_SCRIPT_FILE = "function_app.py"
+_log = logging.getLogger(__name__)
+_load_count = itertools.count()
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """One HTTP-triggered function: where it listens and how to call it."""
+
+    name: str
+    route: str
+    pattern: re.Pattern
+    methods: frozenset[str] | None
+    trigger_param: str
+    handler: Callable[..., Any]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Return the route params when this function serves the request, else None."""
+        if self.methods is not None and method not in self.methods:
+            return None
+        found = self.pattern.fullmatch(path)
+        return None if found is None else {k: v for k, v in found.groupdict().items() if v is not None}
+
+
+def route_to_regex(route: str) -> re.Pattern:
+    """Compile a Functions route template (`items/{id}`, `{id:int}`, `{name?}`, `{*rest}`), case-insensitively."""
+    parts = []
+    for token in re.split(r"(\{[^}]*\})", route.strip("/")):
+        if not (token.startswith("{") and token.endswith("}")):
+            parts.append(re.escape(token))
+            continue
+        name = token[1:-1]
+        catch_all = name.startswith("*")
+        name = name.lstrip("*").split(":")[0].split("=")[0]
+        optional = name.endswith("?")
+        name = name.rstrip("?")
+        group = f"(?P<{name}>.*)" if catch_all else f"(?P<{name}>[^/]+)"
+        parts.append(f"{group}?" if optional or catch_all else group)
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def load_http_functions(app_root: Path) -> list[HttpFunction]:
+    """Import `function_app.py` from `app_root` as the worker does and return its HTTP functions.
+
+    The module is executed afresh under a private name on every call: a FunctionApp can list its
+    functions only once (a second get_functions() reports duplicate names).
+    """
+    if str(app_root) not in sys.path:
+        sys.path.insert(0, str(app_root))
+    spec = importlib.util.spec_from_file_location(f"_devserver_function_app_{next(_load_count)}", app_root / _SCRIPT_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    apps = [value for value in vars(module).values() if isinstance(value, func.FunctionRegister)]
+    if len(apps) != 1:
+        raise RuntimeError(f"{_SCRIPT_FILE} must define exactly one FunctionApp; found {len(apps)}")
+    functions = []
+    for function in apps[0].get_functions():
+        trigger = function.get_trigger()
+        if not function.is_http_function():
+            _log.warning("not hosting %s: only HTTP triggers run in the dev host", function.get_function_name())
+            continue
+        methods = frozenset(str(getattr(m, "value", m)).upper() for m in trigger.methods) if trigger.methods else None
+        functions.append(HttpFunction(
+            name=function.get_function_name(),
+            route=trigger.route,
+            pattern=route_to_regex(trigger.route),
+            methods=methods,
+            trigger_param=trigger.name,
+            handler=function.get_user_function(),
+        ))
+    return functions
+
+
+class FunctionsHost:
+    """The /api/ half of the dev host: aiohttp request → func.HttpRequest → function → aiohttp response."""
+
+    def __init__(self, functions: list[HttpFunction]) -> None:
+        self.functions = functions
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Dispatch a request under /api/ to the function whose route and methods match, else 404."""
+        path = request.path[len(ROUTE_PREFIX):]
+        for function in self.functions:
+            route_params = function.match(request.method, path)
+            if route_params is not None:
+                return await self._invoke(function, request, route_params)
+        return web.Response(status=404)
+
+    async def _invoke(self, function: HttpFunction, request: web.Request, route_params: dict) -> web.Response:
+        func_request = func.HttpRequest(
+            method=request.method,
+            url=str(request.url),
+            headers=dict(request.headers),
+            params=dict(request.query),
+            route_params=route_params,
+            body=await request.read(),
+        )
+        try:
+            if inspect.iscoroutinefunction(function.handler):
+                result = await function.handler(**{function.trigger_param: func_request})
+            else:
+                # The Python worker runs synchronous functions on a thread pool; so does the dev host.
+                result = await asyncio.to_thread(function.handler, **{function.trigger_param: func_request})
+        except Exception:
+            _log.exception("function %s raised", function.name)
+            return web.Response(status=500)
+        return _to_aiohttp(result)
+
+
+def _to_aiohttp(result: Any) -> web.Response:
+    """Translate what a function returned: an HttpResponse, or a str/bytes body as the host accepts."""
+    if not isinstance(result, func.HttpResponse):
+        result = func.HttpResponse(result if isinstance(result, (str, bytes)) else b"")
+    headers = dict(result.headers.items())
+    if not any(name.lower() == "content-type" for name in headers):
+        mimetype = result.mimetype or "text/plain"
+        headers["Content-Type"] = f"{mimetype}; charset={result.charset}" if result.charset else mimetype
+    return web.Response(status=result.status_code, body=result.get_body(), headers=headers)

@@ -1,0 +1,41 @@
+"""`python -m devserver` as a user runs it: prints where to open it, serves, and stops cleanly on SIGTERM."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+from tests.devserver.conftest import REPO, SETTINGS
+from tests.processes import start_server
+
+OPEN_LINE = r"^Open (http://127\.0\.0\.1:(\d+))/$"
+
+
+def cli_env(**values: str) -> dict[str, str]:
+    """The parent's environment without Ably settings, plus `values` (start_server merges it over os.environ)."""
+    return {name: "" for name in SETTINGS} | values
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_cli_help_lists_the_options():
+    result = subprocess.run([sys.executable, "-m", "devserver", "--help"], cwd=REPO, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--emulator-port"):
+        assert option in result.stdout
+
+
+def test_cli_with_a_real_key_prints_its_url_serves_and_stops_on_sigterm():
+    server = start_server([sys.executable, "-m", "devserver", "--port", "0"], cwd=str(REPO),
+                          env=cli_env(ABLY_API_KEY="fakeapp.fakekey:fake-secret-cli"))
+    try:
+        url = server.wait_for(OPEN_LINE).group(1)
+        assert server.seen[-2:] == ["Ably: the real service, with ABLY_API_KEY from environment\n", f"Open {url}/\n"]
+        status, body = fetch(url + "/api/clientConfig")
+        assert (status, json.loads(body)) == (200, {})
+    finally:
+        assert server.stop() == 0
