@@ -45,7 +45,7 @@ test('index.html declares its language, a viewport and an icon, and loads the ap
 test('the app uses render functions only, since the runtime-only Vue cannot compile templates', async () => {
   const source = await read('index.js');
   assert.match(source, /from '\.\/vendor\/vue\.runtime\.esm-browser\.prod\.js'/);
-  assert.doesNotMatch(source, /\btemplate\s*:/);
+  assert.doesNotMatch(source, /^\s*template\s*:/m);
   assert.doesNotMatch(source, /\bnew Function\(|\beval\(/);
   assert.doesNotMatch(source, /Realtime\.Promise/);
 });
