@@ -1,0 +1,6 @@
+"""A local Ably-protocol emulator that the unmodified ably-js and ably-python SDKs talk to."""
+
+from .app import Emulator, create_app
+from .config import LOCAL_DEVELOPMENT_KEY, EmulatorConfig
+
+__all__ = ["Emulator", "EmulatorConfig", "LOCAL_DEVELOPMENT_KEY", "create_app"]

@@ -1,0 +1,5 @@
+"""`python -m emulator`: see `emulator/cli.py`."""
+
+from .cli import main
+
+raise SystemExit(main())

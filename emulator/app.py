@@ -1,0 +1,105 @@
+"""The aiohttp application (one port for REST, WebSocket and controls) and the embeddable `Emulator`."""
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from .config import EmulatorConfig
+from .connection import discard, handle_websocket
+from .controls import ControlRoutes, Controls
+from .rest import RestApi, ably_errors, add_cors_headers
+from .state import World
+
+log = logging.getLogger(__name__)
+
+WORLD = web.AppKey("world", World)
+
+
+def create_app(world: World) -> web.Application:
+    """Build the application: the route table of everything the emulator serves."""
+    app = web.Application(middlewares=[ably_errors])
+    app[WORLD] = world
+
+    async def root(request: web.Request) -> web.StreamResponse:
+        """`GET /` is the realtime WebSocket; a plain GET answers like a connectivity check."""
+        if web.WebSocketResponse().can_prepare(request).ok:
+            return await handle_websocket(world, request)
+        return web.Response(text="yes\n")
+
+    app.router.add_routes([web.get("/", root)])
+    app.router.add_routes(RestApi(world).routes())
+    app.router.add_routes(ControlRoutes(Controls(world)).routes())
+    app.on_response_prepare.append(add_cors_headers)
+    app.on_shutdown.append(_close_connections)
+    return app
+
+
+async def _close_connections(app: web.Application) -> None:
+    world = app[WORLD]
+    for connection in list(world.connections.values()):
+        transport = connection.transport
+        discard(world, connection)
+        if transport is not None:
+            transport.drop()
+
+
+class Emulator:
+    """An Ably-compatible server you start and stop from Python (tests, the dev host, benchmarks).
+
+    ::
+
+        emu = Emulator(EmulatorConfig(keys=["fakeapp.fakekey:fake-secret"]))
+        await emu.start("127.0.0.1", port=0)
+        ...  # emu.url, emu.keys, emu.controls
+        await emu.stop()
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None):
+        self.config = config or EmulatorConfig()
+        self.world = World(self.config)
+        self.controls = Controls(self.world)
+        self.host: str | None = None
+        self.port: int | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The API keys in force (the local development key when none were configured)."""
+        return self.config.effective_keys()
+
+    @property
+    def key(self) -> str:
+        """The first key, for the common single-key case."""
+        return self.keys[0]
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the emulator is not started")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
+        """Listen on `host:port` (port 0 picks a free port) and return once connections are accepted."""
+        self._runner = web.AppRunner(create_app(self.world), access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.host = host
+        self.port = site._server.sockets[0].getsockname()[1]
+        log.info("Ably emulator listening on %s", self.url)
+        return self
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await asyncio.wait_for(runner.cleanup(), 10)
+        self.port = None
+
+    async def __aenter__(self) -> "Emulator":
+        return await self.start() if self.port is None else self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.stop()

@@ -1,0 +1,254 @@
+"""Keys, capabilities, signed TokenRequests and tokens: who may connect, and what they may do on which channel."""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from . import errors
+
+OPERATIONS = {
+    "*", "publish", "subscribe", "presence", "history", "channel-metadata", "push-subscribe", "push-admin",
+    "statistics", "privileged-headers", "object-subscribe", "object-publish", "annotation-publish",
+    "annotation-subscribe",
+}
+FULL_CAPABILITY = {"*": ["*"]}
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds, Ably's timestamp unit."""
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One `appId.keyId:secret` key; keys carry the full capability."""
+
+    name: str
+    secret: str
+    capability: dict = field(default_factory=lambda: dict(FULL_CAPABILITY))
+
+    @classmethod
+    def parse(cls, text: str) -> "ApiKey":
+        """Split `appId.keyId:secret`, refusing anything else with a ValueError."""
+        name, sep, secret = text.partition(":")
+        if not sep or not secret or "." not in name or name.startswith(".") or name.endswith("."):
+            raise ValueError(f"API key must look like appId.keyId:secret, got {text!r}")
+        return cls(name=name, secret=secret)
+
+    @property
+    def app_id(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+def parse_capability(text) -> dict:
+    """Validate a capability JSON string (or dict) and return `{resource: [ops]}`.
+
+    :raises AblyError: 40000 when it is not an object of non-empty operation lists.
+    """
+    if isinstance(text, str):
+        try:
+            capability = json.loads(text)
+        except ValueError:
+            raise errors.BAD_REQUEST("Invalid capability: not JSON") from None
+    else:
+        capability = text
+    if not isinstance(capability, dict) or not capability:
+        raise errors.BAD_REQUEST("Invalid capability: must be a non-empty object")
+    for resource, ops in capability.items():
+        if not isinstance(ops, list) or not ops or not all(isinstance(op, str) and op in OPERATIONS for op in ops):
+            raise errors.BAD_REQUEST(f"Invalid capability for resource {resource!r}")
+    return capability
+
+
+def canonical_capability(capability: dict) -> str:
+    """The capability as Ably writes it: keys sorted, operation lists sorted, no spaces."""
+    return json.dumps({k: sorted(v) for k, v in sorted(capability.items())}, separators=(",", ":"))
+
+
+def resource_matches(resource: str, channel: str) -> bool:
+    """`*` matches every channel, `prefix*` matches by prefix, anything else only itself."""
+    if resource == "*":
+        return True
+    if resource.endswith("*"):
+        return channel.startswith(resource[:-1])
+    return resource == channel
+
+
+def permits(capability: dict, channel: str, operation: str) -> bool:
+    """Whether `capability` allows `operation` on `channel`."""
+    return any(
+        resource_matches(resource, channel) and ("*" in ops or operation in ops)
+        for resource, ops in capability.items()
+    )
+
+
+def intersect(requested: dict, allowed: dict) -> dict:
+    """Keep the part of `requested` that `allowed` covers (a resource must be covered by one allowed resource)."""
+    result = {}
+    for resource, ops in requested.items():
+        granted: set[str] = set()
+        for allowed_resource, allowed_ops in allowed.items():
+            covers = allowed_resource == "*" or allowed_resource == resource or (
+                allowed_resource.endswith("*") and resource.startswith(allowed_resource[:-1]))
+            if covers:
+                granted |= set(ops) if "*" in allowed_ops else set(ops) & set(allowed_ops)
+        if granted:
+            result[resource] = sorted(granted)
+    return result
+
+
+@dataclass
+class Token:
+    """An issued token and what it grants."""
+
+    token: str
+    key_name: str
+    issued: int
+    expires: int
+    capability: dict
+    client_id: str | None
+
+    def details(self) -> dict:
+        """The TokenDetails body (capability as a JSON string, no clientId when anonymous)."""
+        body = {
+            "token": self.token,
+            "keyName": self.key_name,
+            "issued": self.issued,
+            "expires": self.expires,
+            "capability": canonical_capability(self.capability),
+        }
+        if self.client_id is not None:
+            body["clientId"] = self.client_id
+        return body
+
+
+@dataclass
+class Credentials:
+    """What an authenticated request or connection may do."""
+
+    key_name: str
+    capability: dict
+    client_id: str | None
+    token: Token | None = None
+
+    @property
+    def is_wildcard(self) -> bool:
+        """Key (basic) auth and `*` tokens may act as any clientId."""
+        return self.token is None or self.client_id == "*"
+
+
+def mac_text(request: dict) -> str:
+    """The text Ably signs: keyName, ttl, capability, clientId, timestamp, nonce, each followed by a newline."""
+    parts = [request.get(name) for name in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")]
+    return "".join(("" if part is None else str(part)) + "\n" for part in parts)
+
+
+def sign(request: dict, secret: str) -> str:
+    """The base64 HMAC-SHA256 of the request's MAC text under the key secret."""
+    digest = hmac.new(secret.encode(), mac_text(request).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class Authority:
+    """The keys the emulator accepts and the tokens it has issued."""
+
+    def __init__(self, keys: list[str], config):
+        self.config = config
+        self.keys = {key.name: key for key in map(ApiKey.parse, keys)}
+        self.tokens: dict[str, Token] = {}
+        self.nonces: dict[tuple[str, str], float] = {}
+
+    def key(self, key_name: str) -> ApiKey:
+        try:
+            return self.keys[key_name]
+        except KeyError:
+            raise errors.INVALID_CREDENTIALS(f"Invalid key name {key_name!r}: no such key") from None
+
+    def request_token(self, key_name: str, body, basic: "Credentials | None") -> Token:
+        """Issue a token for a signed TokenRequest, or for unsigned TokenParams under basic auth.
+
+        :raises AblyError: 40101 bad key or MAC, 40104 stale timestamp, 40105 reused nonce, 40000/40003 bad fields,
+            40160 capability outside the key's, 40012 bad clientId.
+        """
+        key = self.key(key_name)
+        if not isinstance(body, dict):
+            raise errors.INVALID_REQUEST_BODY("Token request must be an object")
+        if "mac" in body or basic is None or basic.key_name != key.name:
+            self._verify_signed(key, body)
+        ttl = body.get("ttl")
+        ttl_ms = self.config.token_ttl_default * 1000 if ttl in (None, "") else _number(ttl, "ttl")
+        if ttl_ms <= 0 or ttl_ms > self.config.token_ttl_max * 1000:
+            raise errors.INVALID_PARAMETER(f"Invalid ttl {ttl!r}: must be between 1 and {int(self.config.token_ttl_max * 1000)} ms")
+        requested = body.get("capability")
+        capability = key.capability if requested in (None, "") else parse_capability(requested)
+        granted = intersect(capability, key.capability)
+        if not granted:
+            raise errors.CAPABILITY_DENIED("Requested capability is not within the key's capability")
+        client_id = body.get("clientId")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id):
+            raise errors.INVALID_CLIENT_ID("clientId must be a non-empty string")
+        issued = now_ms()
+        token = Token(secrets.token_urlsafe(24), key.name, issued, issued + int(ttl_ms), granted, client_id)
+        self.tokens[token.token] = token
+        return token
+
+    def _verify_signed(self, key: ApiKey, body: dict) -> None:
+        if body.get("keyName") not in (None, key.name):
+            raise errors.INVALID_CREDENTIALS("keyName in the token request does not match the URL")
+        mac, nonce, timestamp = body.get("mac"), body.get("nonce"), body.get("timestamp")
+        if not isinstance(mac, str) or not mac:
+            raise errors.INVALID_CREDENTIALS("Token request has no mac (and no basic auth with its key)")
+        if not isinstance(nonce, str) or len(nonce) < 16:
+            raise errors.BAD_REQUEST("Token request nonce must be a string of at least 16 characters")
+        timestamp = _number(timestamp, "timestamp")
+        if not hmac.compare_digest(mac, sign({**body, "keyName": key.name}, key.secret)):
+            raise errors.INVALID_CREDENTIALS("Invalid mac: the token request was not signed with this key")
+        if abs(now_ms() - timestamp) > self.config.timestamp_skew * 1000:
+            raise errors.TIMESTAMP_NOT_CURRENT(f"Timestamp not current: {int(timestamp)} is outside the accepted skew")
+        self._forget_old_nonces()
+        if (key.name, nonce) in self.nonces:
+            raise errors.NONCE_REPLAYED("Nonce value replayed")
+        self.nonces[(key.name, nonce)] = time.monotonic()
+
+    def _forget_old_nonces(self) -> None:
+        horizon = time.monotonic() - self.config.nonce_window
+        for entry in [entry for entry, seen in self.nonces.items() if seen < horizon]:
+            del self.nonces[entry]
+
+    def with_token(self, token_string: str) -> Credentials:
+        """Credentials for a token; 40143 when unknown, 40142 when expired."""
+        token = self.tokens.get(token_string)
+        if token is None:
+            raise errors.TOKEN_UNRECOGNISED()
+        if token.expires <= now_ms():
+            raise errors.TOKEN_EXPIRED()
+        return Credentials(token.key_name, token.capability, token.client_id, token)
+
+    def with_key(self, key_text: str) -> Credentials:
+        """Credentials for basic auth with a full `keyName:secret`."""
+        name, _, secret = key_text.partition(":")
+        key = self.key(name)
+        if not hmac.compare_digest(secret, key.secret):
+            raise errors.INVALID_CREDENTIALS("Invalid key secret")
+        return Credentials(key.name, key.capability, None)
+
+    def expire(self, client_id: str | None = None) -> list[Token]:
+        """Make every token (or those of `client_id`) expire now; returns the tokens affected."""
+        now = now_ms()
+        hit = [t for t in self.tokens.values() if t.expires > now and (client_id is None or t.client_id == client_id)]
+        for token in hit:
+            token.expires = now
+        return hit
+
+
+def _number(value, name: str) -> float:
+    if isinstance(value, bool):
+        raise errors.INVALID_PARAMETER(f"Invalid {name}: {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise errors.INVALID_PARAMETER(f"Invalid {name}: {value!r}") from None

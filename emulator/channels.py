@@ -1,0 +1,198 @@
+"""Channel operations: ATTACH (with resume replay and rewind), DETACH, and publishing with fan-out."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from . import errors
+from .auth import now_ms, permits
+from .history import format_serial, parse_serial
+from .presence import leave_connection, sync_frames
+from .protocol import Action, Flag, message_size, without_none
+from .state import Subscriber
+
+if TYPE_CHECKING:
+    from .state import Connection, World
+
+MAX_CHANNEL_NAME = 2048
+KNOWN_PARAMS = ("rewind", "delta", "occupancy")
+PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
+
+
+def valid_channel_name(name) -> str:
+    """A channel name as Ably accepts it; qualified names (`[?rewind=1]room`) are not emulated.
+
+    :raises AblyError: 40010.
+    """
+    if not isinstance(name, str) or not name or len(name) > MAX_CHANNEL_NAME:
+        raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: must be a string of 1 to {MAX_CHANNEL_NAME} characters")
+    if name.startswith("[") or "\x00" in name:
+        raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: qualifiers and NUL are not supported")
+    return name
+
+
+def granted_modes(capability: dict, channel: str, flags: int) -> int:
+    """The requested modes (all four classic ones by default) that the capability allows; 40160 if none."""
+    requested = flags & Flag.ALL_MODES or Flag.DEFAULT_MODES
+    allowed = 0
+    if permits(capability, channel, "publish"):
+        allowed |= Flag.PUBLISH
+    if permits(capability, channel, "subscribe"):
+        allowed |= Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
+    if permits(capability, channel, "presence"):
+        allowed |= Flag.PRESENCE | Flag.PRESENCE_SUBSCRIBE
+    modes = requested & allowed
+    if not modes:
+        raise errors.CAPABILITY_DENIED(f"Permission denied: attach to channel {channel!r}")
+    return modes
+
+
+def on_attach(world: World, connection: Connection, message: dict, name: str) -> None:
+    """Answer ATTACH: ATTACHED, then the messages the client is owed, then a presence SYNC, then live delivery.
+
+    The start point is, in order: the client's `channelSerial` (resume: replay after it, RESUMED set), the
+    `rewind` param (first attach), or the live head. Nothing awaits in between, so no live message is missed
+    or delivered twice.
+    """
+    flags = message.get("flags") or 0
+    params = message.get("params") or {}
+    if not isinstance(flags, int) or isinstance(flags, bool):
+        raise errors.BAD_REQUEST("ATTACH flags must be an integer")
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        raise errors.BAD_REQUEST("ATTACH params must be an object of strings")
+    modes = granted_modes(connection.credentials.capability, name, flags)
+    channel = world.channel(name)
+    attach_serial = message.get("channelSerial")
+    replay, error, resumed = [], None, False
+    position = channel.log.head_serial
+    if attach_serial is not None:
+        serial = parse_serial(attach_serial)
+        found = channel.log.after(serial) if serial is not None else None
+        if found is None:
+            error = errors.CHANNEL_MESSAGES_EXPIRED(
+                f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; attached at the live head")
+        else:
+            replay, resumed, position = found, True, attach_serial
+    elif "rewind" in params:
+        replay = channel.log.rewind(params["rewind"], world.config.rewind_max)
+        if replay:
+            position = format_serial(parse_serial(replay[0]["serial"]) - 1)
+    if not modes & Flag.SUBSCRIBE:
+        replay = []
+    if not connection.echo:
+        replay = [m for m in replay if m.get("connectionId") != connection.id]
+    has_presence = bool(modes & Flag.PRESENCE_SUBSCRIBE and channel.presence.members)
+    attached = {
+        "action": Action.ATTACHED, "channel": name, "channelSerial": position,
+        "flags": modes | (Flag.HAS_PRESENCE if has_presence else 0) | (Flag.RESUMED if resumed else 0)
+        | (Flag.HAS_BACKLOG if replay else 0),
+        "params": {key: value for key, value in params.items() if key in KNOWN_PARAMS} or None,
+        "error": error.to_dict() if error else None,
+    }
+    connection.send(without_none(attached))
+    for stored in replay:
+        connection.send({
+            "action": Action.MESSAGE, "channel": name, "connectionId": stored.get("connectionId"),
+            "timestamp": stored["timestamp"], "channelSerial": stored["serial"], "messages": [stored],
+        })
+    if replay:
+        world.stats.add(name, "messages_delivered", len(replay))
+    if has_presence:
+        for frame in sync_frames(channel):
+            connection.send(frame)
+    channel.subscribers[connection.id] = Subscriber(connection, modes)
+    connection.channels[name] = modes
+
+
+def on_detach(world: World, connection: Connection, name: str) -> None:
+    """Answer DETACH: stop delivery, leave the connection's presence members at once, reply DETACHED."""
+    detach(world, connection, name)
+    connection.send({"action": Action.DETACHED, "channel": name})
+
+
+def detach(world: World, connection: Connection, name: str) -> None:
+    connection.channels.pop(name, None)
+    channel = world.channels.get(name)
+    if channel is not None:
+        channel.subscribers.pop(connection.id, None)
+        leave_connection(world, channel, connection.id)
+
+
+def on_message(world: World, connection: Connection, message: dict, name: str, frame_size: int) -> dict:
+    """Handle an inbound MESSAGE; returns the ACK `res` entry (`{"serials": [...]}`). Raises AblyError → NACK."""
+    if not permits(connection.credentials.capability, name, "publish"):
+        raise errors.CAPABILITY_DENIED(f"Permission denied: publish to channel {name!r}")
+    items = message.get("messages")
+    if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+        raise errors.BAD_REQUEST("MESSAGE needs a non-empty `messages` array of objects")
+    if frame_size > world.config.max_frame_size:
+        raise errors.MESSAGE_TOO_LARGE(f"Frame of {frame_size} bytes exceeds maxFrameSize {world.config.max_frame_size}")
+    prefix = f"{connection.id}:{message['msgSerial']}"
+    timestamp = now_ms()
+    stamped = [
+        stamp(item, f"{prefix}:{index}", client_id_for(connection.client_id, connection.credentials.is_wildcard, item),
+              connection.id, timestamp)
+        for index, item in enumerate(items)
+    ]
+    return publish(world, name, stamped, prefix, connection, connection.id)
+
+
+def client_id_for(own: str | None, wildcard: bool, item: dict) -> str | None:
+    """The clientId a message is published under: its own if the credentials allow it, else the connection's."""
+    client_id = item.get("clientId")
+    if client_id is None:
+        return own if own != "*" else None
+    if not isinstance(client_id, str) or not client_id or client_id == "*":
+        raise errors.INVALID_CLIENT_ID(f"Invalid clientId {client_id!r}")
+    if client_id != own and not (wildcard or own == "*"):
+        raise errors.INVALID_CLIENT_ID(f"Invalid clientId {client_id!r}: this connection is {own!r}")
+    return client_id
+
+
+def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str | None, timestamp: int) -> dict:
+    """Validate one inbound message and return it as stored and delivered (the SDK's `size` field dropped)."""
+    if not isinstance(item.get("data"), PAYLOAD_TYPES):
+        raise errors.INVALID_MESSAGE_DATA("Message data must be a string, binary, object or array")
+    if not isinstance(item.get("name"), (str, type(None))):
+        raise errors.INVALID_MESSAGE_NAME("Message name must be a string")
+    if not isinstance(item.get("encoding"), (str, type(None))):
+        raise errors.INVALID_MESSAGE_DATA("Message encoding must be a string")
+    if not isinstance(item.get("extras"), (dict, type(None))):
+        raise errors.INVALID_MESSAGE_DATA("Message extras must be an object")
+    supplied_id = item.get("id")
+    if supplied_id is not None and (not isinstance(supplied_id, str) or not supplied_id):
+        raise errors.BAD_REQUEST("Message id must be a non-empty string")
+    return without_none({
+        "id": supplied_id or message_id, "action": 0, "clientId": client_id, "connectionId": connection_id,
+        "timestamp": timestamp, "name": item.get("name"), "data": item.get("data"),
+        "encoding": item.get("encoding"), "extras": item.get("extras"),
+    })
+
+
+def publish(world: World, name: str, messages: list[dict], message_id: str | None,
+            origin: Connection | None, connection_id: str | None) -> dict:
+    """Store `messages` on channel `name` and fan them out in one MESSAGE; returns `{"serials": [...]}`.
+
+    :raises AblyError: 40009 when their total size exceeds maxMessageSize (checked before anything is stored).
+    """
+    sizes = [message_size(message) for message in messages]
+    if sum(sizes) > world.config.max_message_size:
+        raise errors.MESSAGE_TOO_LARGE(
+            f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}")
+    channel = world.channel(name)
+    for message, size in zip(messages, sizes):
+        channel.log.append(message)
+        world.stats.record_message_size(name, size)
+    world.stats.add(name, "messages_published", len(messages))
+    world.broadcast(channel, without_none({
+        "action": Action.MESSAGE, "channel": name, "id": message_id, "connectionId": connection_id,
+        "timestamp": messages[0]["timestamp"], "channelSerial": messages[-1]["serial"], "messages": messages,
+    }), Flag.SUBSCRIBE, "messages_delivered", len(messages),
+        skip=origin if origin is not None and not origin.echo else None)
+    return {"serials": [message["serial"] for message in messages]}
+
+
+def rest_message_id() -> str:
+    """The id base REST publishes get when the client supplies none (`<base64>:<index>` like the SDKs)."""
+    return secrets.token_urlsafe(9)

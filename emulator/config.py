@@ -1,0 +1,43 @@
+"""The emulator's settings: Ably's production defaults, each one overridable (tests shorten the timers)."""
+
+from dataclasses import dataclass, field
+
+LOCAL_DEVELOPMENT_KEY = "localapp.localkey:local-emulator-secret-not-for-production"
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything that shapes the emulator's behaviour. Durations are in seconds, sizes in bytes.
+
+    :param keys: API keys `appId.keyId:secret` the emulator accepts; empty means the local development key.
+    :param max_message_size: largest total message size per publish (Ably: 65536), larger publishes are NACKed 40009.
+    :param max_frame_size: advertised `maxFrameSize`; frames above it are refused with 40009.
+    :param connection_state_ttl: how long a dropped connection can resume (Ably: 120 s).
+    :param max_idle_interval: advertised `maxIdleInterval`; the server sends a heartbeat at least this often.
+    :param presence_leave_timeout: members of a dropped connection leave after this long unless it resumes.
+    :param history_ttl: how long published messages are kept for history, rewind and resume replay.
+    :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
+    :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
+    :param token_ttl_max: longest token lifetime granted (Ably: 24 hours).
+    :param timestamp_skew: largest clock difference accepted on a signed TokenRequest.
+    :param nonce_window: how long a TokenRequest nonce is remembered to refuse replays.
+    :param reauth_before_expiry: send in-band AUTH (action 17) this long before a token expires; 0 disables it.
+    """
+
+    keys: list[str] = field(default_factory=list)
+    max_message_size: int = 65536
+    max_frame_size: int = 524288
+    connection_state_ttl: float = 120.0
+    max_idle_interval: float = 15.0
+    presence_leave_timeout: float = 15.0
+    history_ttl: float = 120.0
+    rewind_max: int = 100
+    token_ttl_default: float = 3600.0
+    token_ttl_max: float = 86400.0
+    timestamp_skew: float = 600.0
+    nonce_window: float = 900.0
+    reauth_before_expiry: float = 0.0
+
+    def effective_keys(self) -> list[str]:
+        """The keys in force: the configured ones, or the local development key when none are given."""
+        return list(self.keys) or [LOCAL_DEVELOPMENT_KEY]

@@ -1,0 +1,363 @@
+"""The realtime endpoint: connect (auth, resume), one handler per inbound action, and the connection lifecycle."""
+
+import asyncio
+import logging
+
+from aiohttp import WSMsgType, web
+
+from . import errors
+from .auth import Credentials, now_ms
+from .channels import detach, on_attach, on_detach, on_message, valid_channel_name
+from .errors import AblyError
+from .presence import leave_connection, on_presence
+from .protocol import FORMATS, JSON, Action, decode
+from .state import Connection, ConnectionState, World
+from .transport import WebSocketTransport
+
+log = logging.getLogger(__name__)
+
+MIN_PROTOCOL_VERSION = 2
+WS_HARD_LIMIT = 16 * 1024 * 1024
+CLOSE_TIMEOUT = 2.0
+
+
+class RealtimeSession:
+    """One WebSocket and the connection it carries (a resumed connection outlives earlier sessions)."""
+
+    def __init__(self, world: World, transport: WebSocketTransport, connection: Connection):
+        self.world = world
+        self.transport = transport
+        self.connection = connection
+        self.frame_size = 0
+
+    async def serve(self) -> None:
+        """Read frames in order until the socket ends; a bad frame or a handler bug ends only this connection."""
+        ws = self.transport.ws
+        async for frame in ws:
+            if self.transport.closing:
+                break
+            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                if frame.type == WSMsgType.ERROR:
+                    log.warning("connection %s: websocket error %s", self.connection.id, ws.exception())
+                break
+            self.frame_size = len(frame.data)
+            try:
+                message = decode(frame.data)
+                self.world.stats.add(_channel_of(message), "bytes_in", self.frame_size)
+                self.dispatch(message)
+            except AblyError as exc:
+                log.warning("connection %s: refused frame: %s", self.connection.id, exc)
+                self.end(exc)
+            except Exception:
+                log.exception("connection %s: internal error handling a frame", self.connection.id)
+                self.end(errors.INTERNAL_ERROR())
+
+    def dispatch(self, message: dict) -> None:
+        action = message.get("action")
+        handler = HANDLERS.get(action) if type(action) is int else None
+        if handler is None:
+            raise errors.BAD_REQUEST(f"Unknown or missing protocol action {action!r}")
+        handler(self, message)
+
+    def end(self, error: AblyError) -> None:
+        """A fatal protocol error: send ERROR, close the socket and forget the connection (it cannot resume)."""
+        self.transport.fail(Action.ERROR, error)
+        discard(self.world, self.connection)
+
+    def reply(self, message: dict) -> None:
+        self.connection.send(message)
+
+    def channel_name(self, message: dict) -> str:
+        return valid_channel_name(message.get("channel"))
+
+    def on_heartbeat(self, message: dict) -> None:
+        """Echo heartbeats that carry an `id` (`connection.ping()`); others need no answer."""
+        if message.get("id") is not None:
+            self.reply({"action": Action.HEARTBEAT, "id": message["id"]})
+
+    def on_attach(self, message: dict) -> None:
+        name = self.channel_name(message)
+        try:
+            on_attach(self.world, self.connection, message, name)
+        except AblyError as exc:
+            log.info("connection %s: attach to %r refused: %s", self.connection.id, name, exc)
+            self.reply({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})
+
+    def on_detach(self, message: dict) -> None:
+        on_detach(self.world, self.connection, self.channel_name(message))
+
+    def on_message(self, message: dict) -> None:
+        self.acknowledge(message, lambda name: on_message(self.world, self.connection, message, name, self.frame_size))
+
+    def on_presence(self, message: dict) -> None:
+        self.acknowledge(message, lambda name: on_presence(self.world, self.connection, message, name))
+
+    def on_unsupported_publish(self, message: dict) -> None:
+        def refuse(name):
+            raise errors.BAD_REQUEST(f"Action {message['action']} (LiveObjects/annotations) is not emulated")
+        self.acknowledge(message, refuse)
+
+    def acknowledge(self, message: dict, handle) -> None:
+        """Run a publish-type handler once per msgSerial and ACK or NACK it, in order.
+
+        A msgSerial already processed (re-sent after a resume) gets the same answer again and is not republished.
+        """
+        msg_serial = message.get("msgSerial")
+        if type(msg_serial) is not int or msg_serial < 0:
+            raise errors.BAD_REQUEST("A message that needs acknowledgement must carry an integer msgSerial")
+        connection = self.connection
+        if msg_serial <= connection.last_msg_serial:
+            self.reply(connection.replies.get(msg_serial, {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}))
+            return
+        try:
+            result = handle(self.channel_name(message))
+            reply = {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}
+            if result is not None:
+                reply["res"] = [result]
+        except AblyError as exc:
+            log.info("connection %s: NACK msgSerial %d: %s", connection.id, msg_serial, exc)
+            reply = {"action": Action.NACK, "msgSerial": msg_serial, "count": 1, "error": exc.to_dict()}
+        connection.remember_reply(msg_serial, reply)
+        self.reply(reply)
+
+    def on_auth(self, message: dict) -> None:
+        """In-band re-authentication: swap in a new token and confirm with CONNECTED (same connectionId)."""
+        auth = message.get("auth")
+        token = auth.get("accessToken") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise errors.BAD_REQUEST("AUTH needs auth.accessToken")
+        try:
+            credentials = self.world.authority.with_token(token)
+        except AblyError as exc:
+            self.transport.fail(Action.ERROR, exc)
+            return
+        if credentials.client_id not in (self.connection.client_id, "*") and self.connection.client_id is not None:
+            raise errors.INCOMPATIBLE_CREDENTIALS(
+                f"New token clientId {credentials.client_id!r} differs from the connection's {self.connection.client_id!r}")
+        self.connection.credentials = credentials
+        schedule_token_expiry(self.world, self.connection)
+        self.reply(connected_message(self.world, self.connection))
+
+    def on_close(self, message: dict) -> None:
+        """Graceful close: CLOSED, presence leaves at once, nothing kept for resume."""
+        self.reply({"action": Action.CLOSED})
+        self.transport.close()
+        discard(self.world, self.connection)
+
+    def on_disconnect(self, message: dict) -> None:
+        self.transport.close()
+
+    def on_ignored(self, message: dict) -> None:
+        """Actions a client may send that need no answer (ACTIVATE from 1.x, client SYNC)."""
+
+
+HANDLERS = {
+    Action.HEARTBEAT: RealtimeSession.on_heartbeat,
+    Action.ATTACH: RealtimeSession.on_attach,
+    Action.DETACH: RealtimeSession.on_detach,
+    Action.MESSAGE: RealtimeSession.on_message,
+    Action.PRESENCE: RealtimeSession.on_presence,
+    Action.OBJECT: RealtimeSession.on_unsupported_publish,
+    Action.ANNOTATION: RealtimeSession.on_unsupported_publish,
+    Action.AUTH: RealtimeSession.on_auth,
+    Action.CLOSE: RealtimeSession.on_close,
+    Action.DISCONNECT: RealtimeSession.on_disconnect,
+    Action.ACTIVATE: RealtimeSession.on_ignored,
+    Action.SYNC: RealtimeSession.on_ignored,
+}
+
+
+def _channel_of(message: dict) -> str | None:
+    channel = message.get("channel")
+    return channel if isinstance(channel, str) else None
+
+
+def connected_message(world: World, connection: Connection, error: AblyError | None = None) -> dict:
+    config = world.config
+    details = {
+        "connectionKey": connection.key,
+        "maxMessageSize": config.max_message_size,
+        "maxInboundRate": 250,
+        "maxFrameSize": config.max_frame_size,
+        "serverId": "emulator",
+        "connectionStateTtl": int(config.connection_state_ttl * 1000),
+        "maxIdleInterval": int(config.max_idle_interval * 1000),
+        "siteCode": "local",
+    }
+    if connection.client_id is not None:
+        details["clientId"] = connection.client_id
+    message = {"action": Action.CONNECTED, "connectionId": connection.id, "connectionDetails": details}
+    if error is not None:
+        message["error"] = error.to_dict()
+    return message
+
+
+async def handle_websocket(world: World, request: web.Request) -> web.StreamResponse:
+    """GET / with an upgrade: authenticate, connect or resume, then serve frames until the socket ends."""
+    ws = web.WebSocketResponse(max_msg_size=max(WS_HARD_LIMIT, 2 * world.config.max_frame_size), autoping=True,
+                               compress=False, timeout=CLOSE_TIMEOUT)
+    await ws.prepare(request)
+    query = request.query
+    fmt = query.get("format", JSON)
+    transport = WebSocketTransport(ws, request, fmt if fmt in FORMATS else JSON, world.stats,
+                                   world.config.max_idle_interval / 2)
+    try:
+        connection, error = open_connection(world, query, fmt)
+    except AblyError as exc:
+        log.info("websocket refused: %s", exc)
+        transport.fail(Action.ERROR, exc)
+        await _finish(transport)
+        return ws
+    connection.transport = transport
+    schedule_token_expiry(world, connection)
+    connection.send(connected_message(world, connection, error))
+    session = RealtimeSession(world, transport, connection)
+    try:
+        await session.serve()
+    finally:
+        if connection.transport is transport:
+            transport_lost(world, connection)
+        await _finish(transport)
+    return ws
+
+
+async def _finish(transport: WebSocketTransport) -> None:
+    """Let the writer flush a final frame (bounded) if one was queued, then stop the transport's tasks."""
+    if transport.closing:
+        try:
+            await asyncio.wait_for(asyncio.shield(transport.tasks[0]), CLOSE_TIMEOUT)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            pass
+    await transport.stop()
+    if not transport.ws.closed:
+        await transport.ws.close()
+
+
+def open_connection(world: World, query, fmt: str) -> tuple[Connection, AblyError | None]:
+    """Authenticate the query and resume the connection it names, or start a new one.
+
+    :returns: the connection and the non-fatal error CONNECTED carries (a failed resume: 80008/80018).
+    :raises AblyError: fatal problems (bad credentials, token errors, bad params), sent as ERROR.
+    """
+    if fmt not in FORMATS:
+        raise errors.BAD_REQUEST(f"Unsupported format {fmt!r}: use json or msgpack")
+    version = query.get("v")
+    try:
+        if version is not None and float(version) < MIN_PROTOCOL_VERSION:
+            raise errors.UNSUPPORTED_PROTOCOL_VERSION(f"Protocol version {version} is not supported; use 2 or later")
+    except ValueError:
+        raise errors.UNSUPPORTED_PROTOCOL_VERSION(f"Invalid protocol version {version!r}") from None
+    credentials = authenticate(world, query)
+    client_id = resolve_client_id(credentials, query.get("clientId"))
+    echo = query.get("echo", "true") != "false"
+    resume_key = query.get("resume") or query.get("recover")
+    error = None
+    if resume_key:
+        connection = world.find_by_key(resume_key)
+        if connection is not None and connection.client_id == client_id:
+            return resume(world, connection, credentials, echo, fmt), None
+        if connection is not None:
+            error = errors.INCOMPATIBLE_RESUME()
+        elif "!" not in resume_key:
+            error = errors.MALFORMED_CONNECTION_KEY(f"Invalid connection key {resume_key!r}")
+        else:
+            error = errors.CONNECTION_EXPIRED()
+    return world.new_connection(credentials, client_id, echo, fmt), error
+
+
+def authenticate(world: World, query) -> Credentials:
+    token = query.get("access_token") or query.get("accessToken")
+    if token:
+        return world.authority.with_token(token)
+    key = query.get("key")
+    if key:
+        return world.authority.with_key(key)
+    raise errors.UNAUTHORIZED()
+
+
+def resolve_client_id(credentials: Credentials, requested: str | None) -> str | None:
+    """The connection's clientId: the token's, or the one asked for when the credentials allow any."""
+    if credentials.token is None or credentials.client_id == "*":
+        return requested or credentials.client_id
+    if requested is not None and requested != credentials.client_id:
+        raise errors.INCOMPATIBLE_CREDENTIALS(
+            f"clientId {requested!r} does not match the token's clientId {credentials.client_id!r}")
+    return credentials.client_id
+
+
+def resume(world: World, connection: Connection, credentials: Credentials, echo: bool, fmt: str) -> Connection:
+    """Take a connection over: same connectionId, fresh key; its channels stay paused until re-ATTACHed."""
+    if connection.transport is not None:
+        old = connection.transport
+        transport_lost(world, connection)
+        old.drop()
+    connection.cancel_timers()
+    connection.move_to(ConnectionState.CONNECTED)
+    connection.credentials, connection.echo, connection.fmt = credentials, echo, fmt
+    connection.mint_key()
+    return connection
+
+
+def transport_lost(world: World, connection: Connection) -> None:
+    """The socket is gone without CLOSE: pause delivery, and start the presence-leave and state-TTL clocks."""
+    connection.transport = None
+    if connection.state is not ConnectionState.CONNECTED:
+        return
+    connection.move_to(ConnectionState.DISCONNECTED)
+    for name in connection.channels:
+        channel = world.channels.get(name)
+        if channel is not None:
+            channel.subscribers.pop(connection.id, None)
+    connection.cancel_timers()
+    loop = asyncio.get_running_loop()
+    connection.timers["presence"] = loop.call_later(world.config.presence_leave_timeout, leave_everywhere,
+                                                    world, connection)
+    connection.timers["ttl"] = loop.call_later(world.config.connection_state_ttl, discard, world, connection)
+
+
+def leave_everywhere(world: World, connection: Connection) -> None:
+    for channel in list(world.channels.values()):
+        leave_connection(world, channel, connection.id)
+
+
+def discard(world: World, connection: Connection) -> None:
+    """Forget a connection for good (CLOSE, TTL passed, fatal error): its members leave, it cannot resume."""
+    if connection.state is ConnectionState.CLOSED:
+        return
+    connection.cancel_timers()
+    for name in list(connection.channels):
+        detach(world, connection, name)
+    leave_everywhere(world, connection)
+    connection.move_to(ConnectionState.CLOSED)
+    connection.transport = None
+    world.connections.pop(connection.id, None)
+
+
+def schedule_token_expiry(world: World, connection: Connection) -> None:
+    """At the token's expiry send DISCONNECTED 40142 (the SDK renews and resumes); optionally AUTH before it."""
+    connection.cancel_timer("token")
+    connection.cancel_timer("reauth")
+    token = connection.credentials.token
+    if token is None:
+        return
+    loop = asyncio.get_running_loop()
+    delay = max((token.expires - now_ms()) / 1000, 0)
+    connection.timers["token"] = loop.call_later(delay, expire_connection, connection)
+    ahead = world.config.reauth_before_expiry
+    if ahead and delay > ahead:
+        connection.timers["reauth"] = loop.call_later(delay - ahead, connection.send, {"action": Action.AUTH})
+
+
+def expire_connection(connection: Connection) -> None:
+    """Disconnect a connection whose token has expired (no-op when it was renewed or has no transport)."""
+    token = connection.credentials.token
+    if token is not None and token.expires <= now_ms() and connection.transport is not None:
+        connection.transport.disconnect(errors.TOKEN_EXPIRED())
+
+
+def describe(connection: Connection) -> dict:
+    return {
+        "connectionId": connection.id, "clientId": connection.client_id, "state": connection.state.value,
+        "channels": sorted(connection.channels),
+    }
+

@@ -1,0 +1,95 @@
+"""Test and benchmark controls: drop transports, expire tokens, read and reset counters (Python and HTTP)."""
+
+from aiohttp import web
+
+from . import errors
+from .connection import describe, expire_connection
+from .state import World
+
+PREFIX = "/_emulator"
+
+
+class Controls:
+    """What tests and benchmarks may do to a running emulator. Also served under `/_emulator/` (no auth)."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def connections(self) -> list[dict]:
+        """Every known connection, live or resumable: `connectionId`, `clientId`, `state`, `channels`."""
+        return [describe(connection) for connection in self.world.connections.values()]
+
+    def drop_connection(self, connection_id: str) -> None:
+        """Cut one connection's transport as a network failure would; the client resumes.
+
+        :raises KeyError: when no live connection has that id.
+        """
+        connection = self.world.connections.get(connection_id)
+        if connection is None or connection.transport is None:
+            raise KeyError(connection_id)
+        connection.transport.drop()
+
+    def drop_all(self, client_id: str | None = None) -> int:
+        """Cut every live transport (or those of `client_id`); returns how many were cut."""
+        live = [c for c in self.world.connections.values()
+                if c.transport is not None and (client_id is None or c.client_id == client_id)]
+        for connection in live:
+            connection.transport.drop()
+        return len(live)
+
+    def expire_tokens(self, client_id: str | None = None) -> int:
+        """Expire tokens now; connections using them get DISCONNECTED 40142. Returns how many tokens expired."""
+        expired = {token.token for token in self.world.authority.expire(client_id)}
+        for connection in list(self.world.connections.values()):
+            token = connection.credentials.token
+            if token is not None and token.token in expired:
+                expire_connection(connection)
+        return len(expired)
+
+    def stats(self) -> dict:
+        """`{"total": {...}, "channels": {name: {...}}}` with the counters named in docs/architecture.md."""
+        return self.world.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self.world.stats.reset()
+
+
+class ControlRoutes:
+    """The HTTP face of `Controls`, for Node tests, browsers and benchmarks."""
+
+    def __init__(self, controls: Controls):
+        self.controls = controls
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get(f"{PREFIX}/connections", self.connections),
+            web.post(f"{PREFIX}/connections/drop", self.drop_all),
+            web.post(f"{PREFIX}/connections/{{connection_id}}/drop", self.drop_connection),
+            web.post(f"{PREFIX}/tokens/expire", self.expire_tokens),
+            web.get(f"{PREFIX}/stats", self.stats),
+            web.post(f"{PREFIX}/stats/reset", self.reset_stats),
+        ]
+
+    async def connections(self, request: web.Request) -> web.Response:
+        return web.json_response(self.controls.connections())
+
+    async def drop_connection(self, request: web.Request) -> web.Response:
+        connection_id = request.match_info["connection_id"]
+        try:
+            self.controls.drop_connection(connection_id)
+        except KeyError:
+            raise errors.NOT_FOUND(f"No live connection {connection_id!r}") from None
+        return web.json_response({"dropped": 1})
+
+    async def drop_all(self, request: web.Request) -> web.Response:
+        return web.json_response({"dropped": self.controls.drop_all(request.query.get("clientId"))})
+
+    async def expire_tokens(self, request: web.Request) -> web.Response:
+        return web.json_response({"expired": self.controls.expire_tokens(request.query.get("clientId"))})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.controls.stats())
+
+    async def reset_stats(self, request: web.Request) -> web.Response:
+        self.controls.reset_stats()
+        return web.json_response({"reset": True})

@@ -1,0 +1,67 @@
+"""Every Ably error the emulator answers with, as a named constant (codes from ably-common `errors.json`)."""
+
+from dataclasses import dataclass
+
+HELP_URL = "https://help.ably.io/error/{code}"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """An Ably error kind: its code, HTTP status and default message."""
+
+    code: int
+    status: int
+    message: str
+
+    def __call__(self, detail: str | None = None) -> "AblyError":
+        """Build the exception, optionally with a message more precise than the default."""
+        return AblyError(self, detail)
+
+
+class AblyError(Exception):
+    """An error that travels to the client as an Ably ErrorInfo (protocol `error` field or REST body)."""
+
+    def __init__(self, spec: ErrorSpec, detail: str | None = None):
+        self.code = spec.code
+        self.status = spec.status
+        self.message = detail or spec.message
+        super().__init__(f"{self.code}: {self.message}")
+
+    def to_dict(self) -> dict:
+        """The ErrorInfo shape ably-js and ably-python read: message, code, statusCode, href."""
+        return {
+            "message": self.message,
+            "code": self.code,
+            "statusCode": self.status,
+            "href": HELP_URL.format(code=self.code),
+        }
+
+
+BAD_REQUEST = ErrorSpec(40000, 400, "Bad request")
+INVALID_REQUEST_BODY = ErrorSpec(40001, 400, "Invalid request body")
+INVALID_PARAMETER = ErrorSpec(40003, 400, "Invalid parameter value")
+MESSAGE_TOO_LARGE = ErrorSpec(40009, 400, "Maximum message length exceeded")
+INVALID_CHANNEL_NAME = ErrorSpec(40010, 400, "Invalid channel name")
+INVALID_CLIENT_ID = ErrorSpec(40012, 400, "Invalid client ID")
+INVALID_MESSAGE_DATA = ErrorSpec(40013, 400, "Invalid message data or encoding")
+INVALID_MESSAGE_NAME = ErrorSpec(40016, 400, "Invalid message name")
+UNSUPPORTED_PROTOCOL_VERSION = ErrorSpec(40017, 400, "Unsupported protocol version")
+UNAUTHORIZED = ErrorSpec(40100, 401, "Unauthorized: no key or token supplied")
+INVALID_CREDENTIALS = ErrorSpec(40101, 401, "Invalid credentials")
+INCOMPATIBLE_CREDENTIALS = ErrorSpec(40102, 401, "Incompatible credentials")
+TIMESTAMP_NOT_CURRENT = ErrorSpec(40104, 401, "Timestamp not current")
+NONCE_REPLAYED = ErrorSpec(40105, 401, "Nonce value replayed")
+TOKEN_ERROR = ErrorSpec(40140, 401, "Token error")
+TOKEN_EXPIRED = ErrorSpec(40142, 401, "Key/token expired")
+TOKEN_UNRECOGNISED = ErrorSpec(40143, 401, "Token unrecognised")
+CAPABILITY_DENIED = ErrorSpec(40160, 401, "Unable to perform channel operation (permission denied)")
+IDENTIFIED_CLIENT_REQUIRED = ErrorSpec(40161, 401, "Operation requires an identified client")
+NOT_FOUND = ErrorSpec(40400, 404, "Not found")
+METHOD_NOT_ALLOWED = ErrorSpec(40500, 405, "Method not allowed")
+INTERNAL_ERROR = ErrorSpec(50000, 500, "Internal error")
+CONNECTION_EXPIRED = ErrorSpec(80008, 400, "Unable to recover connection (connection expired)")
+INCOMPATIBLE_RESUME = ErrorSpec(80011, 400, "Unable to recover connection (incompatible auth params)")
+CONNECTION_CLOSED = ErrorSpec(80017, 400, "Connection closed")
+MALFORMED_CONNECTION_KEY = ErrorSpec(80018, 400, "Invalid connection key (invalid format)")
+CHANNEL_MESSAGES_EXPIRED = ErrorSpec(90003, 400, "Unable to recover channel (messages expired)")
+PRESENCE_NO_CLIENT_ID = ErrorSpec(91000, 400, "Unable to enter presence channel (no clientId)")

@@ -1,0 +1,138 @@
+"""Presence: who is on a channel, enter/update/leave from clients, server-made leaves, and SYNC snapshots."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from . import errors
+from .auth import now_ms, permits
+from .protocol import Action, Flag, PresenceAction
+
+if TYPE_CHECKING:
+    from .state import Channel, Connection, World
+
+SYNC_PAGE_SIZE = 100
+CLIENT_ACTIONS = {PresenceAction.ENTER, PresenceAction.UPDATE, PresenceAction.LEAVE}
+PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
+_synthetic_ids = itertools.count(1)
+_sync_ids = itertools.count(1)
+
+
+class PresenceSet:
+    """The members of one channel, keyed like the SDKs key them: (clientId, connectionId)."""
+
+    def __init__(self):
+        self.members: dict[tuple[str, str], dict] = {}
+
+    def apply(self, record: dict, supplied_id: str | None) -> int | None:
+        """Apply one validated client presence message; return the action to broadcast, or None for a no-op.
+
+        Entering twice is broadcast as an update and updating while absent as an enter, as Ably does; a
+        re-entry that repeats the stored member id (the SDK's automatic re-enter after a resume) changes nothing.
+        """
+        member_key = (record["clientId"], record["connectionId"])
+        existing = self.members.get(member_key)
+        if record["action"] == PresenceAction.LEAVE:
+            if existing is None:
+                return None
+            del self.members[member_key]
+            return PresenceAction.LEAVE
+        if existing is not None and supplied_id is not None and supplied_id == existing["id"]:
+            return None
+        self.members[member_key] = {**record, "action": PresenceAction.PRESENT}
+        return PresenceAction.UPDATE if existing is not None else PresenceAction.ENTER
+
+    def of_connection(self, connection_id: str) -> list[dict]:
+        return [member for (_, conn_id), member in self.members.items() if conn_id == connection_id]
+
+    def query(self, client_id: str | None, connection_id: str | None, limit: int) -> list[dict]:
+        return [
+            member for member in self.members.values()
+            if (client_id is None or member["clientId"] == client_id)
+            and (connection_id is None or member["connectionId"] == connection_id)
+        ][:limit]
+
+
+def on_presence(world: World, connection: Connection, message: dict, channel_name: str) -> None:
+    """Handle an inbound PRESENCE (ACKed without `res`). Raises AblyError for a NACK."""
+    if not permits(connection.credentials.capability, channel_name, "presence"):
+        raise errors.CAPABILITY_DENIED(f"Permission denied: presence on channel {channel_name!r}")
+    items = message.get("presence")
+    if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+        raise errors.BAD_REQUEST("PRESENCE needs a non-empty `presence` array of objects")
+    timestamp = now_ms()
+    prefix = f"{connection.id}:{message['msgSerial']}"
+    records = [(_validated(connection, item, f"{prefix}:{index}", timestamp), item.get("id"))
+               for index, item in enumerate(items)]
+    channel = world.channel(channel_name)
+    world.stats.add(channel_name, "presence_published", len(records))
+    broadcast = []
+    for record, supplied_id in records:
+        action = channel.presence.apply(record, supplied_id)
+        if action is not None:
+            broadcast.append({**record, "action": action})
+    if broadcast:
+        world.broadcast(channel, {
+            "action": Action.PRESENCE, "channel": channel_name, "id": prefix, "connectionId": connection.id,
+            "timestamp": timestamp, "presence": broadcast,
+        }, Flag.PRESENCE_SUBSCRIBE, "presence_delivered", len(broadcast))
+
+
+def _validated(connection: Connection, item: dict, message_id: str, timestamp: int) -> dict:
+    action = item.get("action")
+    if isinstance(action, bool) or action not in CLIENT_ACTIONS:
+        raise errors.BAD_REQUEST(f"Invalid presence action {action!r}: use 2 (enter), 3 (leave) or 4 (update)")
+    client_id = item.get("clientId")
+    if client_id is not None and not isinstance(client_id, str):
+        raise errors.INVALID_CLIENT_ID("Presence clientId must be a string")
+    own = connection.client_id
+    if client_id is not None and client_id != own and not (connection.credentials.is_wildcard or own == "*"):
+        raise errors.INVALID_CLIENT_ID(f"Invalid clientId {client_id!r}: this connection is {own!r}")
+    client_id = client_id or own
+    if client_id in (None, "*"):
+        raise errors.PRESENCE_NO_CLIENT_ID()
+    if not isinstance(item.get("data"), PAYLOAD_TYPES):
+        raise errors.INVALID_MESSAGE_DATA("Presence data must be a string, binary, object or array")
+    record = {
+        "id": message_id, "action": int(action), "clientId": client_id, "connectionId": connection.id,
+        "timestamp": timestamp,
+    }
+    for optional in ("data", "encoding", "extras"):
+        if item.get(optional) is not None:
+            record[optional] = item[optional]
+    return record
+
+
+def leave_connection(world: World, channel: Channel, connection_id: str) -> None:
+    """Remove every member a connection holds on `channel` and broadcast server-made leaves.
+
+    Their ids do not start with the connectionId, so the SDKs compare them by timestamp (spec RTP2b1).
+    """
+    members = channel.presence.of_connection(connection_id)
+    if not members:
+        return
+    timestamp = now_ms()
+    message_id = f"leave-{next(_synthetic_ids)}"
+    leaves = []
+    for index, member in enumerate(members):
+        del channel.presence.members[(member["clientId"], connection_id)]
+        leave = {**member, "action": PresenceAction.LEAVE, "id": f"{message_id}:0:{index}", "timestamp": timestamp}
+        leaves.append(leave)
+    world.stats.add(channel.name, "presence_published", len(leaves))
+    world.broadcast(channel, {
+        "action": Action.PRESENCE, "channel": channel.name, "id": message_id, "timestamp": timestamp,
+        "presence": leaves,
+    }, Flag.PRESENCE_SUBSCRIBE, "presence_delivered", len(leaves))
+
+
+def sync_frames(channel: Channel) -> list[dict]:
+    """The SYNC pages describing every member: `channelSerial` is `<syncId>:<cursor>`, empty cursor on the last."""
+    members = list(channel.presence.members.values())
+    sync_id = f"sync{next(_sync_ids)}"
+    pages = [members[start:start + SYNC_PAGE_SIZE] for start in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
+    return [
+        {"action": Action.SYNC, "channel": channel.name, "presence": page,
+         "channelSerial": f"{sync_id}:{number + 1 if number + 1 < len(pages) else ''}"}
+        for number, page in enumerate(pages)
+    ]

@@ -1,0 +1,245 @@
+"""Ably's REST API as the SDKs call it: time, requestToken, channel history, presence and publish."""
+
+import base64
+import binascii
+import json
+import logging
+from urllib.parse import urlencode
+
+import msgpack
+from aiohttp import web
+
+from . import errors
+from .auth import Credentials, now_ms, permits
+from .channels import client_id_for, publish, rest_message_id, stamp, valid_channel_name
+from .errors import AblyError
+from .protocol import JSON, MSGPACK, PresenceAction, encode_body
+from .state import World
+
+log = logging.getLogger(__name__)
+
+MSGPACK_TYPE = "application/x-msgpack"
+JSON_TYPE = "application/json"
+MAX_HISTORY_LIMIT = 1000
+LINK_IGNORED_PARAMS = {"rnd", "envelope", "cursor"}
+
+
+def response_format(request: web.Request) -> str:
+    return MSGPACK if MSGPACK_TYPE in request.headers.get("Accept", "") else JSON
+
+
+def reply(request: web.Request, body, status: int = 200, headers: dict | None = None) -> web.Response:
+    """Answer in the client's format; `envelope=json` wraps status, body and headers in a 200 (browsers)."""
+    headers = dict(headers or {})
+    if request.query.get("envelope") == "json":
+        body = {"statusCode": status, "response": body, "headers": {k.lower(): v for k, v in headers.items()}}
+        status, headers = 200, {}
+        fmt = JSON
+    else:
+        fmt = response_format(request)
+    content_type = MSGPACK_TYPE if fmt == MSGPACK else JSON_TYPE
+    return web.Response(status=status, body=encode_body(body, fmt), headers=headers, content_type=content_type)
+
+
+def error_reply(request: web.Request, exc: AblyError) -> web.Response:
+    headers = {"X-Ably-Errorcode": str(exc.code), "X-Ably-Errormessage": exc.message.encode("ascii", "replace").decode()}
+    return reply(request, {"error": exc.to_dict()}, exc.status, headers)
+
+
+async def read_body(request: web.Request):
+    """The request body decoded by its Content-Type (msgpack or JSON)."""
+    raw = await request.read()
+    try:
+        if request.content_type == MSGPACK_TYPE:
+            return msgpack.unpackb(raw, raw=False)
+        return json.loads(raw)
+    except Exception as exc:  # json and msgpack raise several unrelated types for malformed input
+        raise errors.INVALID_REQUEST_BODY(f"Unable to decode request body: {exc}") from None
+
+
+def basic_key(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        return base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.INVALID_CREDENTIALS("Malformed Basic authorization header") from None
+
+
+def credentials_for(world: World, request: web.Request) -> Credentials:
+    """Authenticate a REST request: `Bearer <base64 token>` (or the raw token) or `Basic <base64 key>`."""
+    key = basic_key(request)
+    if key is not None:
+        credentials = world.authority.with_key(key)
+        header_client_id = request.headers.get("X-Ably-ClientId")
+        if header_client_id:
+            try:
+                credentials.client_id = base64.b64decode(header_client_id).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                raise errors.INVALID_CLIENT_ID("X-Ably-ClientId must be base64") from None
+        return credentials
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        presented = header[7:].strip()
+        try:
+            decoded = base64.b64decode(presented, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = None
+        if decoded and decoded in world.authority.tokens:
+            return world.authority.with_token(decoded)
+        return world.authority.with_token(presented)
+    raise errors.UNAUTHORIZED()
+
+
+def channel_for(world: World, request: web.Request, operation: str) -> tuple[Credentials, str]:
+    credentials = credentials_for(world, request)
+    name = valid_channel_name(request.match_info["channel"])
+    operations = (operation,) if isinstance(operation, str) else operation
+    if not any(permits(credentials.capability, name, op) for op in operations):
+        raise errors.CAPABILITY_DENIED(f"Permission denied: {'/'.join(operations)} on channel {name!r}")
+    return credentials, name
+
+
+def int_param(request: web.Request, name: str, default: int | None = None, low: int | None = None,
+              high: int | None = None) -> int | None:
+    value = request.query.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise errors.INVALID_PARAMETER(f"Invalid {name} {value!r}: must be an integer") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise errors.INVALID_PARAMETER(f"Invalid {name} {value!r}: must be between {low} and {high}")
+    return number
+
+
+class RestApi:
+    """The REST handlers, bound to one world."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/time", self.time),
+            web.post("/keys/{key_name}/requestToken", self.request_token),
+            web.get("/channels/{channel}/messages", self.history),
+            web.post("/channels/{channel}/messages", self.publish),
+            web.get("/channels/{channel}/presence", self.presence),
+            web.get("/is-the-internet-up.txt", self.internet_up),
+        ]
+
+    async def time(self, request: web.Request) -> web.Response:
+        return reply(request, [now_ms()])
+
+    async def internet_up(self, request: web.Request) -> web.Response:
+        """The connectivity check ably-js makes when a connection is slow (`connectivityCheckUrl`)."""
+        return web.Response(text="yes\n")
+
+    async def request_token(self, request: web.Request) -> web.Response:
+        """Exchange a signed TokenRequest (or TokenParams with Basic auth) for TokenDetails."""
+        body = await read_body(request)
+        key = basic_key(request)
+        basic = self.world.authority.with_key(key) if key is not None else None
+        token = self.world.authority.request_token(request.match_info["key_name"], body, basic)
+        return reply(request, token.details())
+
+    async def history(self, request: web.Request) -> web.Response:
+        """A page of channel history with `Link` headers for the first, current and next pages."""
+        _, name = channel_for(self.world, request, "history")
+        direction = request.query.get("direction", "backwards")
+        if direction not in ("backwards", "forwards"):
+            raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
+        limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
+        start = int_param(request, "start")
+        end = int_param(request, "end")
+        if start is not None and end is not None and start > end:
+            raise errors.INVALID_PARAMETER("start must not be later than end")
+        cursor = int_param(request, "cursor", None, 0)
+        until = request.query.get("from_serial") or request.query.get("fromSerial")
+        if until is not None and cursor is None and direction == "backwards":
+            cursor = int_param(request, "from_serial" if "from_serial" in request.query else "fromSerial", None, 0) + 1
+        channel = self.world.channels.get(name)
+        if channel is None:
+            return reply(request, [], headers={"Link": self._links(request, None)})
+        page, next_cursor = channel.log.query(start, end, direction == "forwards", limit, cursor)
+        return reply(request, page, headers={"Link": self._links(request, next_cursor)})
+
+    @staticmethod
+    def _links(request: web.Request, next_cursor: int | None) -> str:
+        params = {k: v for k, v in request.query.items() if k not in LINK_IGNORED_PARAMS}
+        path = request.path.rsplit("/", 1)[-1]
+        links = [f'<./{path}?{urlencode(params)}>; rel="first"']
+        current = dict(params, **({"cursor": request.query["cursor"]} if "cursor" in request.query else {}))
+        links.append(f'<./{path}?{urlencode(current)}>; rel="current"')
+        if next_cursor is not None:
+            links.append(f'<./{path}?{urlencode({**params, "cursor": next_cursor})}>; rel="next"')
+        return ", ".join(links)
+
+    async def publish(self, request: web.Request) -> web.Response:
+        """Publish one message or an array; 201 with the message id base and the assigned serials."""
+        credentials, name = channel_for(self.world, request, "publish")
+        body = await read_body(request)
+        items = body if isinstance(body, list) else [body]
+        if not items or not all(isinstance(item, dict) for item in items):
+            raise errors.INVALID_REQUEST_BODY("Publish a message object or a non-empty array of them")
+        base = rest_message_id()
+        timestamp = now_ms()
+        messages = [
+            stamp(item, f"{base}:{index}", client_id_for(credentials.client_id, credentials.is_wildcard, item),
+                  None, timestamp)
+            for index, item in enumerate(items)
+        ]
+        self.world.stats.add(name, "bytes_in", request.content_length or 0)
+        result = publish(self.world, name, messages, None, None, None)
+        return reply(request, {"channel": name, "messageId": base, **result}, 201)
+
+    async def presence(self, request: web.Request) -> web.Response:
+        """The channel's current members, as PresenceMessages with action `present`."""
+        _, name = channel_for(self.world, request, ("subscribe", "presence"))
+        limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
+        channel = self.world.channels.get(name)
+        members = channel.presence.query(request.query.get("clientId"), request.query.get("connectionId"), limit) \
+            if channel is not None else []
+        return reply(request, [{**member, "action": PresenceAction.PRESENT} for member in members])
+
+
+CORS_EXPOSED = "Link, X-Ably-Errorcode, X-Ably-Errormessage, X-Ably-Serverid"
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """CORS with credentials for every response (ably-js sets `withCredentials` when it sends Authorization)."""
+    origin = request.headers.get("Origin")
+    response.headers["Access-Control-Allow-Origin"] = origin or "*"
+    if origin:
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Vary"] = "Origin"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+
+
+@web.middleware
+async def ably_errors(request: web.Request, handler):
+    """Answer preflights; turn every failure into an Ably error body with `X-Ably-Errorcode`."""
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers={
+            "Access-Control-Allow-Methods": CORS_METHODS,
+            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
+            "Access-Control-Max-Age": "600",
+        })
+    try:
+        return await handler(request)
+    except AblyError as exc:
+        log.info("%s %s → %s", request.method, request.path, exc)
+        return error_reply(request, exc)
+    except web.HTTPNotFound:
+        return error_reply(request, errors.NOT_FOUND(f"No such resource: {request.path}"))
+    except web.HTTPMethodNotAllowed:
+        return error_reply(request, errors.METHOD_NOT_ALLOWED(f"{request.method} is not allowed on {request.path}"))
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s: internal error", request.method, request.path)
+        return error_reply(request, errors.INTERNAL_ERROR())

@@ -1,0 +1,156 @@
+"""The emulated world in memory: connections, channels and their subscribers, independent of any socket."""
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from .auth import Authority, Credentials
+from .config import EmulatorConfig
+from .history import MessageLog
+from .presence import PresenceSet
+from .stats import Stats
+
+
+class ConnectionState(str, Enum):
+    """A connection's lifecycle: transport up, transport lost but resumable, gone for good."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    CLOSED = "closed"
+
+
+LEGAL_MOVES = {
+    ConnectionState.CONNECTED: {ConnectionState.DISCONNECTED, ConnectionState.CLOSED},
+    ConnectionState.DISCONNECTED: {ConnectionState.CONNECTED, ConnectionState.CLOSED},
+    ConnectionState.CLOSED: set(),
+}
+
+
+class Transport(Protocol):
+    """The socket side of a connection, as seen by the world: queue a frame, or cut the line."""
+
+    def send(self, message: dict, frames: dict | None = None) -> None: ...
+
+    def drop(self) -> None: ...
+
+
+@dataclass
+class Connection:
+    """A realtime connection: outlives its transport for `connectionStateTtl` so that it can resume."""
+
+    id: str
+    credentials: Credentials
+    client_id: str | None
+    echo: bool
+    fmt: str
+    state: ConnectionState = ConnectionState.CONNECTED
+    transport: Transport | None = None
+    key: str = ""
+    issued_keys: set[str] = field(default_factory=set)
+    channels: dict[str, int] = field(default_factory=dict)
+    last_msg_serial: int = -1
+    replies: dict[int, dict] = field(default_factory=dict)
+    timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+
+    def mint_key(self) -> str:
+        """A fresh connectionKey (spec RTN15e), remembered so that any key we issued can resume."""
+        self.key = f"{self.id}!{secrets.token_hex(6)}"
+        self.issued_keys.add(self.key)
+        return self.key
+
+    def move_to(self, state: ConnectionState) -> None:
+        """Change state, refusing moves the lifecycle does not allow."""
+        if state not in LEGAL_MOVES[self.state]:
+            raise RuntimeError(f"connection {self.id}: cannot move from {self.state.value} to {state.value}")
+        self.state = state
+
+    def send(self, message: dict, frames: dict | None = None) -> None:
+        """Queue a frame on the live transport; without one the frame is dropped (resume replays what matters)."""
+        if self.transport is not None:
+            self.transport.send(message, frames)
+
+    def remember_reply(self, msg_serial: int, reply: dict) -> None:
+        """Keep the ACK/NACK of a publish so a re-sent copy gets the same answer without being published twice."""
+        self.last_msg_serial = max(self.last_msg_serial, msg_serial)
+        self.replies[msg_serial] = reply
+        for old in [serial for serial in self.replies if serial < msg_serial - 1000]:
+            del self.replies[old]
+
+    def cancel_timer(self, name: str) -> None:
+        timer = self.timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+    def cancel_timers(self) -> None:
+        for name in list(self.timers):
+            self.cancel_timer(name)
+
+
+@dataclass
+class Subscriber:
+    """A connection attached to a channel with the modes it was granted."""
+
+    connection: Connection
+    modes: int
+
+
+class Channel:
+    """A channel: its message log, its presence set and the connections attached to it now."""
+
+    def __init__(self, name: str, config: EmulatorConfig):
+        self.name = name
+        self.log = MessageLog(config.history_ttl)
+        self.presence = PresenceSet()
+        self.subscribers: dict[str, Subscriber] = {}
+
+
+class World:
+    """All state of one emulator instance."""
+
+    def __init__(self, config: EmulatorConfig):
+        self.config = config
+        self.authority = Authority(config.effective_keys(), config)
+        self.stats = Stats()
+        self.channels: dict[str, Channel] = {}
+        self.connections: dict[str, Connection] = {}
+
+    def channel(self, name: str) -> Channel:
+        """The channel called `name`, created on first use as Ably does."""
+        channel = self.channels.get(name)
+        if channel is None:
+            channel = self.channels[name] = Channel(name, self.config)
+        return channel
+
+    def new_connection(self, credentials: Credentials, client_id: str | None, echo: bool, fmt: str) -> Connection:
+        connection_id = secrets.token_hex(5)
+        while connection_id in self.connections:
+            connection_id = secrets.token_hex(5)
+        connection = Connection(connection_id, credentials, client_id, echo, fmt)
+        connection.mint_key()
+        self.connections[connection_id] = connection
+        return connection
+
+    def find_by_key(self, connection_key: str) -> Connection | None:
+        """The resumable connection that was issued `connection_key`, if any."""
+        connection = self.connections.get(connection_key.split("!", 1)[0])
+        if connection is None or connection.state is ConnectionState.CLOSED:
+            return None
+        return connection if connection_key in connection.issued_keys else None
+
+    def broadcast(self, channel: Channel, message: dict, mode: int, counter: str, per_frame: int,
+                  skip: Connection | None = None) -> None:
+        """Queue `message` to every subscriber holding `mode`, encoding it once per wire format.
+
+        :param counter: the stats counter charged `per_frame` for each subscriber reached.
+        :param skip: a connection that must not receive it (a publisher with `echo=false`).
+        """
+        frames: dict = {}
+        reached = 0
+        for subscriber in channel.subscribers.values():
+            if subscriber.modes & mode and subscriber.connection is not skip:
+                subscriber.connection.send(message, frames)
+                reached += 1
+        if reached:
+            self.stats.add(channel.name, counter, reached * per_frame)
