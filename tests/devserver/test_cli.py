@@ -1,6 +1,9 @@
 """`python -m devserver` as a user runs it: prints where to open it, serves, and stops cleanly on SIGTERM."""
 
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -39,3 +42,43 @@ def test_cli_with_a_real_key_prints_its_url_serves_and_stops_on_sigterm():
         assert (status, json.loads(body)) == (200, {})
     finally:
         assert server.stop() == 0
+
+
+def test_cli_starts_the_emulator_prints_it_then_the_url_last_and_stops_on_sigterm():
+    server = start_server([sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", "0"], cwd=str(REPO),
+                          env=cli_env())
+    try:
+        url = server.wait_for(OPEN_LINE).group(1)
+        emulator_line, open_line = server.seen[-2:]
+        assert open_line == f"Open {url}/\n"
+        assert emulator_line.startswith("Emulator: http://127.0.0.1:")
+        emulator_url = emulator_line.split(" ", 1)[1].strip()
+        status, body = fetch(url + "/api/clientConfig")
+        assert status == 200
+        assert json.loads(body)["port"] == int(emulator_url.rsplit(":", 1)[1])
+        status, body = fetch(url + "/s/demo")
+        assert status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_cli_stops_cleanly_on_ctrl_c():
+    server = start_server([sys.executable, "-m", "devserver", "--port", "0"], cwd=str(REPO), env=cli_env())
+    try:
+        server.wait_for(OPEN_LINE)
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=15) == 0
+    finally:
+        server.stop()
+
+
+def test_cli_on_a_busy_port_exits_with_the_reason():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "devserver", "--port", str(port)], cwd=REPO,
+                                env={**os.environ, **cli_env()}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith("devserver: cannot start:")
+    assert "Open " not in result.stdout
