@@ -1,8 +1,8 @@
 """The HTTP functions (a Blueprint registered by function_app.py): requests in, JSON responses out.
 
-Each function accepts every method and answers 405 itself for anything but GET. Restricting the trigger's
-`methods` instead would make the Functions host answer other methods with 404 (no route matches), which
-hides the mistake from the caller; SWA forwards every method under /api/* to the function unchanged.
+Each function's trigger accepts every method and the function answers 405 itself for anything but GET (and
+HEAD, its body-less twin). Restricting the trigger's `methods` instead would make the Functions host answer
+other methods, HEAD included, with an empty 404: no route matches (azure-functions-host#10098, #11625).
 """
 
 import functools
@@ -18,6 +18,7 @@ from api.errors import ApiError, method_not_allowed
 bp = func.Blueprint()
 
 ALL_METHODS = [method.value for method in func.HttpMethod]
+_READ_METHODS = ("GET", "HEAD")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -32,12 +33,12 @@ def _json(body: dict, status: int = 200, headers: dict | None = None) -> func.Ht
 
 
 def _error(error: ApiError) -> func.HttpResponse:
-    headers = {"Allow": "GET"} if error.status == 405 else None
+    headers = {"Allow": ", ".join(_READ_METHODS)} if error.status == 405 else None
     return _json(error.to_json(), status=error.status, headers=headers)
 
 
 def _require_get(req: func.HttpRequest) -> None:
-    if req.method.upper() != "GET":
+    if req.method.upper() not in _READ_METHODS:
         raise method_not_allowed(req.method.upper(), "GET")
 
 

@@ -56,5 +56,5 @@ async def test_client_config_with_malformed_endpoint_is_a_500_naming_the_setting
 async def test_client_config_answers_other_methods_with_405(app_settings, method):
     response = await call(client_config, method=method)
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
     assert json.loads(response.get_body())["error"]["code"] == "method_not_allowed"

@@ -84,6 +84,13 @@ async def test_create_token_request_is_json_and_never_cached(configured):
     assert_no_secret(response)
 
 
+async def test_create_token_request_answers_head_like_get(configured):
+    """`curl -I` works; the host sends no body for HEAD."""
+    response = await call(create_token_request, method="HEAD")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def error_body(response) -> dict:
     assert response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
@@ -131,11 +138,11 @@ async def test_create_token_request_checks_the_session_before_the_settings(app_s
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "post"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "post"])
 async def test_create_token_request_answers_other_methods_with_405(configured, method):
     response = await call(create_token_request, method=method)
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
     error = error_body(response)
     assert error["code"] == "method_not_allowed"
     assert method.upper() in error["message"]
