@@ -3,6 +3,14 @@
 // Framework-free on purpose: the same module runs in the browser (index.js) and in Node (tests/js), which
 // inject the Ably client they want. No #private fields: Vue wraps these objects in reactive proxies, and a
 // proxy cannot reach private fields.
+//
+// Messages on channel p2p:<session> (Ably message name = kind; data = the message plus `metadata`
+// {clientId, friendlyName} of the sender and `forClientId`, null for everyone):
+//   kind                      sender  handled by            payload
+//   connected                 client  the host's P2PServer  -
+//   connection-acknowledged   host    the one client named  serverState {players: [{clientId, friendlyName}]}
+//   peer-status               host    every P2PClient       serverState
+//   word                      host    every P2PClient       word, index (0-based), serverState
 import { channelNameFor } from './session.js';
 
 export const MAX_FRIENDLY_NAME_LENGTH = 32;
@@ -57,6 +65,7 @@ export class PubSubClient {
     this.realtime = null;
     this.channel = null;
     this.metadata = null;
+    this.early = [];
   }
 
   /**
@@ -87,12 +96,18 @@ export class PubSubClient {
     }
     this.metadata = { clientId, friendlyName: identity.friendlyName };
     this.connected = true;
+    for (const ablyMessage of this.early.splice(0)) this.receive(ablyMessage);
   }
 
   receive(ablyMessage) {
+    // Rewound messages can arrive before we know our clientId; they wait until we do.
+    if (!this.metadata) {
+      this.early.push(ablyMessage);
+      return;
+    }
     const message = ablyMessage.data;
     // Anything on the channel that is not one of our messages (a string, null, an array) is ignored.
-    if (!this.metadata || !message || typeof message !== 'object' || Array.isArray(message)) return;
+    if (!message || typeof message !== 'object' || Array.isArray(message)) return;
     this.onMessageReceivedCallback(message, this.metadata, ablyMessage);
   }
 
@@ -113,6 +128,7 @@ export class PubSubClient {
     this.realtime?.close();
     this.connected = false;
     this.connecting = null;
+    this.early = [];
   }
 }
 

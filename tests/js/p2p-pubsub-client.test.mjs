@@ -102,6 +102,27 @@ test('passes received messages on with its own metadata and the Ably message', a
   assert.equal(ada.received.length, 1);
 });
 
+test('holds messages that arrive while attaching until it knows its own clientId', async () => {
+  const received = [];
+  // A client whose channel delivers a rewound message before the attach completes.
+  const realtime = {
+    auth: { clientId: null },
+    channels: {
+      get: () => ({
+        subscribe: async (listener) => {
+          listener({ data: { kind: 'word', word: 'early' } });
+          realtime.auth.clientId = 'me';
+        },
+      }),
+    },
+  };
+  const pubSub = new PubSubClient((message, metadata) => received.push({ message, metadata }), { createRealtime: () => realtime });
+
+  await pubSub.connect(new Identity('Ada'), 'room1');
+
+  assert.deepEqual(received, [{ message: { kind: 'word', word: 'early' }, metadata: { clientId: 'me', friendlyName: 'Ada' } }]);
+});
+
 test('ignores channel messages whose data is not an object', async () => {
   const network = new FakeAblyNetwork();
   const client = recordingClient(network);
