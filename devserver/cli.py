@@ -19,12 +19,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)")
     parser.add_argument("--emulator-port", type=int, default=0, help="port for the emulator (default 0 = any free port)")
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help="use the emulator even if ABLY_API_KEY is set in the environment or local.settings.json",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> int:
     """Start the dev host, print its addresses (the Open line last), and wait for a stop signal."""
-    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port)
+    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port, force_emulator=args.emulator)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -33,6 +33,8 @@ def new_local_key() -> str:
 class DevServer:
     """Serve `site/` and the Functions app on one origin, with the emulator unless ABLY_API_KEY is configured.
 
+    `force_emulator` starts the emulator even when a real key is configured (the browser tests use it).
+
     The functions read their settings from os.environ, as under the Functions host, so `start()` sets
     ABLY_API_KEY and ABLY_ENDPOINT_URL (and local.settings.json's Values) there and `stop()` restores them.
     Run one DevServer per process at a time.
@@ -47,6 +49,7 @@ class DevServer:
         site_dir: Path | None = None,
         config_path: Path | None = None,
         local_settings_path: Path | None = None,
+        force_emulator: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -55,6 +58,7 @@ class DevServer:
         self.site_dir = site_dir or app_root / "site"
         self.config_path = config_path or app_root / "staticwebapp.config.json"
         self.local_settings_path = local_settings_path or app_root / "local.settings.json"
+        self.force_emulator = force_emulator
         self.url: str | None = None
         self.emulator = None
         self.key_source: str | None = None
@@ -67,7 +71,7 @@ class DevServer:
             functions = load_http_functions(self.app_root)
             config = load_swa_config(self.config_path)
             settings = missing_from(os.environ, read_values(self.local_settings_path))
-            self.key_source = self._real_key_source(settings)
+            self.key_source = None if self.force_emulator else self._real_key_source(settings)
             if self.key_source is None:
                 settings.update(await self._start_emulator())
                 ws_origin = str(URL(self.emulator.url).with_scheme("ws")).rstrip("/")

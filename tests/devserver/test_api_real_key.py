@@ -92,3 +92,13 @@ async def test_an_unusable_local_settings_json_stops_the_start_with_a_reason(sit
         await server.start()
     assert server.url is None
     assert environ_snapshot() == before
+
+
+async def test_force_emulator_ignores_a_configured_real_key(http, site_dir, clean_settings, monkeypatch):
+    monkeypatch.setenv("ABLY_API_KEY", FAKE_REAL_KEY)
+    async with dev_server(site_dir, clean_settings, force_emulator=True) as server:
+        assert server.emulator is not None
+        async with http.get(server.url + "/api/createTokenRequest") as response:
+            body = await response.json()
+        assert body["keyName"] != FAKE_REAL_KEY.split(":")[0]
+        assert body["keyName"] == server.emulator.keys[0].split(":")[0]

@@ -1,0 +1,110 @@
+"""Browser tests: real Chromium (Playwright) through the dev host, which runs the functions and the emulator."""
+
+import json
+import os
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser_path import chromium_executable
+from tests.processes import start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-results" / "screenshots"
+
+# Flags that work as root in a container with no network but loopback (see the team's browser-testing notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Reported to the console by every page, so a CSP violation fails the test like any console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    launch = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if executable := chromium_executable():
+        launch["executable_path"] = executable
+    return launch
+
+
+@dataclass
+class DevHost:
+    """The running `python -m devserver` and the emulator it started."""
+
+    url: str
+    emulator_url: str
+
+    def control(self, path: str, method: str = "POST") -> object:
+        """Call one of the emulator's test controls (`/_emulator/...`) and return its JSON answer."""
+        request = urllib.request.Request(f"{self.emulator_url}/_emulator/{path}", method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def dev_host():
+    """One dev host for the whole run, on free ports, always on the emulator (never a developer's real key)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ABLY_")}
+    server = start_server(
+        [sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", "0", "--emulator"],
+        env=env,
+        cwd=str(ROOT),
+    )
+    try:
+        emulator_url = server.wait_for(r"Emulator: (http://\S+)").group(1)
+        url = server.wait_for(r"Open (http://\S+?)/?$").group(1)
+        yield DevHost(url=url, emulator_url=emulator_url)
+    finally:
+        server.stop()
+
+
+@dataclass
+class Peer:
+    """One person: a browser context of their own, and what went wrong on their page."""
+
+    name: str
+    page: Page
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_peer(browser: Browser, dev_host: DevHost, request):
+    """Open a page as a new person; at the end keep a screenshot of each page and fail on any console error."""
+    opened: list[tuple[object, Peer]] = []
+
+    def open_peer(name: str, path: str = "/", **context_args) -> Peer:
+        context = browser.new_context(base_url=dev_host.url, **context_args)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        peer = Peer(name, page)
+        page.on("console", lambda message: message.type == "error" and peer.problems.append(f"console: {message.text}"))
+        page.on("pageerror", lambda error: peer.problems.append(f"page error: {error}"))
+        opened.append((context, peer))
+        page.goto(path)
+        return peer
+
+    yield open_peer
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for context, peer in opened:
+        peer.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{peer.name}.png"), full_page=True)
+        context.close()
+    problems = {peer.name: peer.problems for _, peer in opened if peer.problems}
+    assert not problems, f"console errors, page errors or CSP violations: {problems}"
