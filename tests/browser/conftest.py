@@ -14,7 +14,7 @@ from tests.browser_path import chromium_executable
 from tests.processes import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-results" / "screenshots"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright empties test-results/
 
 # Flags that work as root in a container with no network but loopback (see the team's browser-testing notes).
 CHROMIUM_ARGS = [
