@@ -158,7 +158,11 @@ class Authority:
 
     def __init__(self, keys: list[str], config):
         self.config = config
-        self.keys = {key.name: key for key in map(ApiKey.parse, keys)}
+        parsed = [ApiKey.parse(text) for text in keys]
+        self.keys = {
+            key.name: ApiKey(key.name, key.secret, parse_capability(config.key_capabilities.get(key.name, FULL_CAPABILITY)))
+            for key in parsed
+        }
         self.tokens: dict[str, Token] = {}
         self.nonces: dict[tuple[str, str], float] = {}
 

@@ -10,6 +10,7 @@ class EmulatorConfig:
     """Everything that shapes the emulator's behaviour. Durations are in seconds, sizes in bytes.
 
     :param keys: API keys `appId.keyId:secret` the emulator accepts; empty means the local development key.
+    :param key_capabilities: optional capability per key name (`{"appId.keyId": {"p2p:*": ["*"]}}`); default all.
     :param max_message_size: largest total message size per publish (Ably: 65536), larger publishes are NACKed 40009.
     :param max_frame_size: advertised `maxFrameSize`; frames above it are refused with 40009.
     :param connection_state_ttl: how long a dropped connection can resume (Ably: 120 s).
@@ -25,6 +26,7 @@ class EmulatorConfig:
     """
 
     keys: list[str] = field(default_factory=list)
+    key_capabilities: dict[str, dict] = field(default_factory=dict)
     max_message_size: int = 65536
     max_frame_size: int = 524288
     connection_state_ttl: float = 120.0

@@ -117,8 +117,10 @@ class Clients:
         return client
 
     async def realtime(self, client_id: str | None = None, capability: dict | None = None, ttl_ms=None,
-                       first_ttl_ms=None, connect: bool = True, **options) -> AblyRealtime:
-        client = AblyRealtime(auth_callback=self.auth_callback(client_id, capability, ttl_ms, first_ttl_ms),
+                       first_ttl_ms=None, connect: bool = True, auth_callback=None, **options) -> AblyRealtime:
+        """A realtime client; connected (bounded wait) unless `connect=False`."""
+        callback = auth_callback or self.auth_callback(client_id, capability, ttl_ms, first_ttl_ms)
+        client = AblyRealtime(auth_callback=callback,
                               endpoint=f"127.0.0.1:{self.emulator.port}", tls=False,
                               use_binary_protocol=self.binary, auto_connect=connect, **options)
         self._open.append(client)
