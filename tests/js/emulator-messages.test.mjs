@@ -41,7 +41,7 @@ for (const format of FORMATS) {
           names.map((messageName, index) =>
             publisher.channels
               .get(name)
-              .publish(messageName, index)
+              .publish(messageName, { index })
               .then((result) => {
                 ackOrder.push(index);
                 return result;
@@ -146,7 +146,7 @@ for (const format of FORMATS) {
       const publisherClient = emulator.realtime({ format }, t);
       const watcher = new Inbox(publisherClient.channels.get(name));
       await watcher.attached;
-      await watcher.channel.publish('old', 1);
+      await watcher.channel.publish('old', 'old');
       const old = await watcher.waitForName('old');
       await waitFor(() => Date.now() >= old.timestamp + 1_500, { what: "'old' to be 1.5 s in the past" });
       await publishInOrder(watcher.channel, ['recent']);
@@ -154,7 +154,7 @@ for (const format of FORMATS) {
       const oneSecond = new Inbox(emulator.realtime({ format }, t).channels.get(name, { params: { rewind: '1s' } }));
       const oneMinute = new Inbox(emulator.realtime({ format }, t).channels.get(name, { params: { rewind: '1m' } }));
       await Promise.all([oneSecond.attached, oneMinute.attached]);
-      await watcher.channel.publish('live', 2);
+      await watcher.channel.publish('live', 'live');
 
       await oneSecond.waitForName('live');
       await oneMinute.waitForName('live');

@@ -56,7 +56,7 @@ for (const format of FORMATS) {
       const inbox = new Inbox(client.channels.get(name));
       const publisher = emulator.realtime({ format }, t).channels.get(name);
       await inbox.attached;
-      await publisher.publish('before', 0);
+      await publisher.publish('before', 'before');
       await inbox.waitForName('before');
       const oldConnectionId = client.connection.id;
 
@@ -76,9 +76,9 @@ for (const format of FORMATS) {
       assert.notEqual(client.connection.id, oldConnectionId, 'a new connection');
       assert.equal(change.reason?.code, 80008, `resume refused with 80008 (got ${change.reason})`);
       await within(inbox.channel.whenState('attached'), { what: 'the channel to re-attach' });
-      await publisher.publish('after', 1);
+      await publisher.publish('after', 'after');
       await inbox.waitForName('after');
-      await inbox.channel.publish('own', 2);
+      await inbox.channel.publish('own', 'own');
       await inbox.waitForName('own');
       assert.deepEqual(inbox.names, ['before', ...missed, 'after', 'own']);
     });

@@ -109,7 +109,7 @@ for (const format of FORMATS) {
       const inbox = new Inbox(subscriber.channels.get(name));
       const publisher = emulator.realtime({ format }, t).channels.get(name);
       await inbox.attached;
-      await publisher.publish('before', 0);
+      await publisher.publish('before', 'before');
       await inbox.waitForName('before');
 
       const missed = sequence('missed', 3);

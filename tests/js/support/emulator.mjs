@@ -122,7 +122,8 @@ export class RunningEmulator {
    * @param {string} [options.clientId] the token's clientId (anonymous when omitted)
    * @param {object} [options.capability] e.g. `{'room': ['publish', 'subscribe']}`; the key's when omitted
    * @param {number} [options.ttl] token lifetime in ms
-   * @param {'authUrl' | 'authCallback'} [options.auth] how ably-js obtains its TokenRequests
+   * @param {'authUrl' | 'authCallback' | 'none'} [options.auth] how ably-js obtains its TokenRequests
+   *   (`'none'`: the test passes its own credentials in `options.ably`)
    * @param {object} [options.ably] further ably-js client options (they win)
    * @param {import('node:test').TestContext} [t] when given, the client is closed when that test ends
    * @returns {import('ably').Realtime}
@@ -156,6 +157,7 @@ export class RunningEmulator {
    * Pass them to `auth.authorize(null, options)` to switch a client to other token params.
    */
   authOptions(auth, { clientId, capability, ttl } = {}) {
+    if (auth === 'none') return {};
     if (auth === 'authUrl') {
       return { authUrl: this.tokenServer.url, authParams: TokenServer.params({ clientId, capability, ttl }) };
     }
