@@ -223,7 +223,7 @@ async def handle_websocket(world: World, request: web.Request) -> web.StreamResp
 
 async def _finish(transport: WebSocketTransport) -> None:
     """Let the writer flush a final frame (bounded) if one was queued, then stop the transport's tasks."""
-    if transport.closing:
+    if transport.closing and not transport.dropped:
         try:
             await asyncio.wait_for(asyncio.shield(transport.tasks[0]), CLOSE_TIMEOUT)
         except (asyncio.TimeoutError, asyncio.CancelledError):

@@ -3,7 +3,7 @@
 from aiohttp import web
 
 from . import errors
-from .connection import describe, expire_connection
+from .connection import describe, discard, expire_connection
 from .state import World
 
 PREFIX = "/_emulator"
@@ -19,15 +19,20 @@ class Controls:
         """Every known connection, live or resumable: `connectionId`, `clientId`, `state`, `channels`."""
         return [describe(connection) for connection in self.world.connections.values()]
 
-    def drop_connection(self, connection_id: str) -> None:
+    def drop_connection(self, connection_id: str, forget: bool = False) -> None:
         """Cut one connection's transport as a network failure would; the client resumes.
 
+        :param forget: also discard the connection's state, as if connectionStateTtl had passed, so the
+            client's resume fails (80008) and it gets a new connection.
         :raises KeyError: when no live connection has that id.
         """
         connection = self.world.connections.get(connection_id)
         if connection is None or connection.transport is None:
             raise KeyError(connection_id)
-        connection.transport.drop()
+        transport = connection.transport
+        if forget:
+            discard(self.world, connection)
+        transport.drop()
 
     def drop_all(self, client_id: str | None = None) -> int:
         """Cut every live transport (or those of `client_id`); returns how many were cut."""
@@ -76,7 +81,7 @@ class ControlRoutes:
     async def drop_connection(self, request: web.Request) -> web.Response:
         connection_id = request.match_info["connection_id"]
         try:
-            self.controls.drop_connection(connection_id)
+            self.controls.drop_connection(connection_id, forget=request.query.get("forget") == "true")
         except KeyError:
             raise errors.NOT_FOUND(f"No live connection {connection_id!r}") from None
         return web.json_response({"dropped": 1})

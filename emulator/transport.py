@@ -26,6 +26,7 @@ class WebSocketTransport:
         self.heartbeat_interval = heartbeat_interval
         self.queue: asyncio.Queue = asyncio.Queue()
         self.closing = False
+        self.dropped = False
         self.last_sent = asyncio.get_running_loop().time()
         self.tasks = [asyncio.create_task(self._write()), asyncio.create_task(self._heartbeat())]
 
@@ -59,7 +60,7 @@ class WebSocketTransport:
 
     def drop(self) -> None:
         """Cut the TCP connection with no closing handshake, as a network failure would."""
-        self.closing = True
+        self.closing = self.dropped = True
         transport = self.request.transport
         if transport is not None:
             transport.abort()
