@@ -102,3 +102,9 @@ async def test_force_emulator_ignores_a_configured_real_key(http, site_dir, clea
             body = await response.json()
         assert body["keyName"] != FAKE_REAL_KEY.split(":")[0]
         assert body["keyName"] == server.emulator.keys[0].split(":")[0]
+
+
+async def test_an_unchanged_copy_of_the_example_settings_runs_on_the_emulator(site_dir, clean_settings):
+    clean_settings.write_text((REPO / "local.settings.example.json").read_text())
+    async with dev_server(site_dir, clean_settings) as server:
+        assert server.emulator is not None
