@@ -28,6 +28,7 @@ class PresenceSet:
     def apply(self, record: dict, supplied_id: str | None) -> int | None:
         """Apply one validated client presence message; return the action to broadcast, or None for a no-op.
 
+        A leave without data carries the member's last data, as Ably's leave events do.
         Entering twice is broadcast as an update and updating while absent as an enter, as Ably does; a
         re-entry that repeats the stored member id (the SDK's automatic re-enter after a resume) changes nothing.
         """
@@ -37,6 +38,10 @@ class PresenceSet:
             if existing is None:
                 return None
             del self.members[member_key]
+            if "data" not in record:
+                for carried in ("data", "encoding"):
+                    if carried in existing:
+                        record[carried] = existing[carried]
             return PresenceAction.LEAVE
         if existing is not None and supplied_id is not None and supplied_id == existing["id"]:
             return None

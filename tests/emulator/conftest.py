@@ -117,9 +117,16 @@ class Clients:
         return client
 
     async def realtime(self, client_id: str | None = None, capability: dict | None = None, ttl_ms=None,
-                       first_ttl_ms=None, connect: bool = True, auth_callback=None, **options) -> AblyRealtime:
-        """A realtime client; connected (bounded wait) unless `connect=False`."""
+                       first_ttl_ms=None, connect: bool = True, auth_callback=None, sdk_client_id=None,
+                       **options) -> AblyRealtime:
+        """A realtime client; connected (bounded wait) unless `connect=False`.
+
+        `client_id` goes into the token; `sdk_client_id` is the SDK's own `client_id` option (ably-python needs
+        `"*"` there to use a wildcard token's enterClient).
+        """
         callback = auth_callback or self.auth_callback(client_id, capability, ttl_ms, first_ttl_ms)
+        if sdk_client_id is not None:
+            options["client_id"] = sdk_client_id
         client = AblyRealtime(auth_callback=callback,
                               endpoint=f"127.0.0.1:{self.emulator.port}", tls=False,
                               use_binary_protocol=self.binary, auto_connect=connect, **options)
