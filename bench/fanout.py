@@ -14,6 +14,7 @@ the runs and their spread (min–max). Both servers run in their own processes; 
 
 import asyncio
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ BENCH_KEY = "benchapp.benchkey:local-bench-secret-not-for-production"
 CHANNEL = "bench:fanout"
 PHASE_TIMEOUT_SECONDS = 60.0
 CONNECT_CONCURRENCY = 20
+# Finds (phase, seq, send time) in a payload, bare or JSON-escaped inside an Ably frame's `data` string, so
+# subscribers pay the same small cost per delivery whichever server framed it.
+PAYLOAD_TAG = re.compile(r'phase\\?":(\d+),\\?"seq\\?":(\d+),\\?"t\\?":(\d+)')
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class RunResult:
     p50_ms: float
     p99_ms: float
     lost: int
+    server_cpu: float | None
+    load_cpu: float
 
 
 @dataclass
@@ -120,7 +126,7 @@ class Target:
         await asyncio.gather(*(ws.close() for ws in [*self.subscribers, self.publisher] if ws is not None))
 
     async def publish(self, phase_id: int, seq: int, padding: str) -> None:
-        data = json.dumps({"phase": phase_id, "seq": seq, "t": time.perf_counter_ns(), "pad": padding})
+        data = f'{{"phase":{phase_id},"seq":{seq},"t":{time.perf_counter_ns()},"pad":"{padding}"}}'
         frame = ably_wire.message_frame(CHANNEL, self.msg_serial, "tick", data)
         self.msg_serial += 1
         await self.publisher.send_str(frame)
@@ -130,14 +136,10 @@ class Target:
             if message.type is not aiohttp.WSMsgType.TEXT:
                 continue
             now = time.perf_counter_ns()
-            frame = json.loads(message.data)
-            if frame.get("action") != ably_wire.MESSAGE:
-                continue
             phase = self.phase
-            for item in frame["messages"]:
-                data = json.loads(item["data"])
-                if phase is not None and data["phase"] == phase.phase_id:
-                    phase.record(data["seq"], data["t"], now)
+            for tag in PAYLOAD_TAG.finditer(message.data):
+                if phase is not None and int(tag[1]) == phase.phase_id:
+                    phase.record(int(tag[2]), int(tag[3]), now)
 
     async def _publisher_replies(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Read what comes back to the publisher (ACKs); remember refusals so the report can show them."""
@@ -181,10 +183,21 @@ async def _await_phase(phase: Phase) -> None:
         pass
 
 
-async def throughput_phase(target: Target, settings: FanoutSettings, phase_id: int) -> tuple[float, int]:
-    """Deliveries per second with at most ``window`` messages in flight, and how many deliveries never came."""
+@dataclass
+class ThroughputResult:
+    deliveries_per_second: float
+    lost: int
+    server_cpu: float | None
+    load_cpu: float
+
+
+async def throughput_phase(target: Target, settings: FanoutSettings, phase_id: int) -> ThroughputResult:
+    """Deliveries per second with at most ``window`` messages in flight, how many deliveries never came, and the
+    CPU (share of one core) the server and this load generator used meanwhile."""
     phase = target.phase = Phase(phase_id, settings.throughput_messages, settings.subscribers)
     padding = "x" * settings.payload_bytes
+    server_cpu_before = target.server.cpu_seconds()
+    load_cpu_before = time.process_time()
     started = time.perf_counter_ns()
     for seq in range(settings.throughput_messages):
         while seq - phase.completed >= settings.window:
@@ -195,9 +208,19 @@ async def throughput_phase(target: Target, settings: FanoutSettings, phase_id: i
                 break
         await target.publish(phase_id, seq, padding)
     await _await_phase(phase)
+    wall_s = (time.perf_counter_ns() - started) / 1e9
+    server_cpu_after = target.server.cpu_seconds()
+    server_cpu = None
+    if server_cpu_before is not None and server_cpu_after is not None:
+        server_cpu = (server_cpu_after - server_cpu_before) / wall_s
     elapsed_s = max(phase.last_receive_ns - started, 1) / 1e9
     expected = settings.throughput_messages * settings.subscribers
-    return phase.received / elapsed_s, expected - phase.received
+    return ThroughputResult(
+        deliveries_per_second=phase.received / elapsed_s,
+        lost=expected - phase.received,
+        server_cpu=server_cpu,
+        load_cpu=(time.process_time() - load_cpu_before) / wall_s,
+    )
 
 
 async def latency_phase(target: Target, settings: FanoutSettings, phase_id: int) -> tuple[float, float, int]:
@@ -222,10 +245,17 @@ def _percentile(sorted_values: list[int], percent: float) -> float:
 
 
 async def run_once(target: Target, settings: FanoutSettings, phase_id: int) -> RunResult:
-    throughput, lost_throughput = await throughput_phase(target, settings, 2 * phase_id)
+    throughput = await throughput_phase(target, settings, 2 * phase_id)
     p50, p99, lost_latency = await latency_phase(target, settings, 2 * phase_id + 1)
     target.phase = None
-    return RunResult(throughput, p50, p99, lost_throughput + lost_latency)
+    return RunResult(
+        deliveries_per_second=throughput.deliveries_per_second,
+        p50_ms=p50,
+        p99_ms=p99,
+        lost=throughput.lost + lost_latency,
+        server_cpu=throughput.server_cpu,
+        load_cpu=throughput.load_cpu,
+    )
 
 
 async def measure(settings: FanoutSettings) -> dict[str, list[RunResult]]:
@@ -270,8 +300,9 @@ def report(results: dict[str, list[RunResult]], settings: FanoutSettings) -> str
         f"### Fan-out: 1 publisher → {settings.subscribers} subscribers, JSON, "
         f"{settings.payload_bytes}-byte payloads ({settings.runs} runs; median, spread = min–max)",
         "",
-        "| server | deliveries/s | spread | p50 latency ms | p99 latency ms | p99 spread | lost |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | deliveries/s | spread | p50 latency ms | p99 latency ms | p99 spread | lost | server CPU "
+        "| load CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, runs in results.items():
         rates = [run.deliveries_per_second for run in runs]
@@ -280,7 +311,8 @@ def report(results: dict[str, list[RunResult]], settings: FanoutSettings) -> str
         lines.append(
             f"| {name} | {statistics.median(rates):,.0f} | {min(rates):,.0f}–{max(rates):,.0f} "
             f"| {statistics.median(p50s):.2f} | {statistics.median(p99s):.2f} "
-            f"| {min(p99s):.2f}–{max(p99s):.2f} | {sum(run.lost for run in runs)} |"
+            f"| {min(p99s):.2f}–{max(p99s):.2f} | {sum(run.lost for run in runs)} "
+            f"| {_cpu(run.server_cpu for run in runs)} | {_cpu(run.load_cpu for run in runs)} |"
         )
     bare = statistics.median(run.deliveries_per_second for run in results[BroadcastTarget.name])
     emulated = statistics.median(run.deliveries_per_second for run in results[EmulatorTarget.name])
@@ -290,8 +322,17 @@ def report(results: dict[str, list[RunResult]], settings: FanoutSettings) -> str
         f"Emulator / bare throughput: **{emulated / bare:.2f}** (aim ≥ 0.50). "
         f"Emulator p99 at {settings.latency_rate:g} msg/s × {settings.subscribers} subscribers: "
         f"**{p99:.2f} ms** (aim ≤ 20 ms).",
+        "",
+        "CPU columns: median share of one core during the throughput phase, for the server process and for this "
+        "load generator (all subscribers and the publisher). A load generator near 100% means that row is capped "
+        "by the client, not the server.",
     ]
     return "\n".join(lines)
+
+
+def _cpu(values) -> str:
+    known = [value for value in values if value is not None]
+    return f"{statistics.median(known):.0%}" if known else "n/a"
 
 
 def run(quick: bool = False) -> str:

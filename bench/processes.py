@@ -6,6 +6,7 @@ test do not share an event loop or a CPU core, and so the emulator is measured e
 
 import asyncio
 import contextlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -27,6 +28,15 @@ class ServerProcess:
     @property
     def ws_url(self) -> str:
         return "ws" + self.url.removeprefix("http")
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the process has used so far, or None where /proc is not available."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.asynccontextmanager

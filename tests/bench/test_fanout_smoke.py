@@ -8,7 +8,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROW = re.compile(
     r"^\| (?P<server>[^|]+?) \| (?P<rate>[\d,]+) \| [\d,]+–[\d,]+ \| (?P<p50>[\d.]+) \| (?P<p99>[\d.]+) "
-    r"\| [\d.]+–[\d.]+ \| (?P<lost>\d+) \|$",
+    r"\| [\d.]+–[\d.]+ \| (?P<lost>\d+) \| (?P<server_cpu>\d+%|n/a) \| (?P<load_cpu>\d+%) \|$",
     re.MULTILINE,
 )
 
