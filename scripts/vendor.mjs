@@ -1,4 +1,4 @@
-// Copy the pinned browser builds of ably-js and Vue from node_modules into site/vendor, with their licences,
+// Copy the pinned browser builds of ably-js, Vue and qrcode-generator from node_modules into site/vendor, with their licences,
 // and record what was copied in site/vendor/VERSIONS.md. Run by `make vendor`; refresh by bumping the exact
 // versions in package.json, `npm install --ignore-scripts`, then `make vendor` and commit site/vendor.
 import { createHash } from 'node:crypto';
@@ -22,6 +22,14 @@ const BUILDS = [
     file: 'dist/vue.runtime.esm-browser.prod.js',
     target: 'vue.runtime.esm-browser.prod.js',
     why: 'Runtime-only ES module (no template compiler, so no eval under the CSP).',
+  },
+  {
+    name: 'qrcode-generator',
+    file: 'dist/qrcode.mjs',
+    target: 'qrcode-generator.mjs',
+    // The package ships no LICENSE file: its MIT notice is the header comment of the build.
+    licenceFromHeader: true,
+    why: 'ES module; the page draws the QR code of the share link from its modules as SVG (no inline styles).',
   },
 ];
 
@@ -55,11 +63,20 @@ async function vendor() {
     const bytes = await readFile(join(packageDir, build.file));
     await writeFile(join(vendorDir, build.target), bytes);
     const licence = `${build.name}.LICENSE.txt`;
-    await copyFile(join(packageDir, 'LICENSE'), join(vendorDir, licence));
+    if (build.licenceFromHeader) await writeFile(join(vendorDir, licence), headerLicence(build, bytes));
+    else await copyFile(join(packageDir, 'LICENSE'), join(vendorDir, licence));
     rows.push({ ...build, version, licence, digest: sha256(bytes) });
   }
   await writeFile(join(vendorDir, 'VERSIONS.md'), versionsMarkdown(rows));
   for (const row of rows) console.log(`vendored ${row.name}@${row.version} -> site/vendor/${row.target}`);
+}
+
+/** The licence notice a build carries in its leading comment block, for packages that ship no LICENSE file. */
+function headerLicence(build, bytes) {
+  const header = /^(?:\/\/.*\n)+/.exec(bytes.toString('utf8'));
+  if (!header || !/MIT license/i.test(header[0])) throw new Error(`${build.name}: no MIT notice at the top of ${build.file}`);
+  const notice = header[0].split('\n').map((line) => line.replace(/^\/\/-*\s?/, '')).join('\n').trim();
+  return `${build.name}: MIT License, as its package.json states and the header of ${build.file} reads:\n\n${notice}\n`;
 }
 
 function versionsMarkdown(rows) {
