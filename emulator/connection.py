@@ -3,7 +3,7 @@
 import asyncio
 import logging
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import errors
 from .auth import Credentials, now_ms
@@ -17,7 +17,8 @@ from .transport import WebSocketTransport
 log = logging.getLogger(__name__)
 
 MIN_PROTOCOL_VERSION = 2
-WS_HARD_LIMIT = 16 * 1024 * 1024
+HARD_LIMIT_FACTOR = 4
+HARD_LIMIT_FLOOR = 1024 * 1024
 CLOSE_TIMEOUT = 2.0
 
 
@@ -39,6 +40,8 @@ class RealtimeSession:
             if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 if frame.type == WSMsgType.ERROR:
                     log.warning("connection %s: websocket error %s", self.connection.id, ws.exception())
+                    if getattr(ws.exception(), "code", None) == WSCloseCode.MESSAGE_TOO_BIG:
+                        self.end(errors.MESSAGE_TOO_LARGE("WebSocket frame too large; connection closed"))
                 break
             self.frame_size = len(frame.data)
             try:
@@ -194,7 +197,8 @@ def connected_message(world: World, connection: Connection, error: AblyError | N
 
 async def handle_websocket(world: World, request: web.Request) -> web.StreamResponse:
     """GET / with an upgrade: authenticate, connect or resume, then serve frames until the socket ends."""
-    ws = web.WebSocketResponse(max_msg_size=max(WS_HARD_LIMIT, 2 * world.config.max_frame_size), autoping=True,
+    hard_limit = max(HARD_LIMIT_FLOOR, HARD_LIMIT_FACTOR * world.config.max_frame_size)
+    ws = web.WebSocketResponse(max_msg_size=hard_limit, autoping=True,
                                compress=False, timeout=CLOSE_TIMEOUT)
     await ws.prepare(request)
     query = request.query
