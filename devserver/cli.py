@@ -24,12 +24,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="use the emulator even if ABLY_API_KEY is set in the environment or local.settings.json",
     )
+    timings = parser.add_argument_group(
+        "emulator timings", "shorter than Ably's, so tests can watch a peer time out or a connection expire quickly")
+    timings.add_argument("--emulator-presence-leave-timeout", type=float, metavar="SECONDS",
+                         help="presence members of a dropped connection leave after this long (Ably: 15)")
+    timings.add_argument("--emulator-connection-state-ttl", type=float, metavar="SECONDS",
+                         help="how long a dropped connection may resume (Ably: 120)")
     return parser.parse_args(argv)
+
+
+def emulator_settings(args: argparse.Namespace) -> dict[str, float]:
+    """The EmulatorConfig fields the command line overrides."""
+    given = {
+        "presence_leave_timeout": args.emulator_presence_leave_timeout,
+        "connection_state_ttl": args.emulator_connection_state_ttl,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 async def serve(args: argparse.Namespace) -> int:
     """Start the dev host, print its addresses (the Open line last), and wait for a stop signal."""
-    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port, force_emulator=args.emulator)
+    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port, force_emulator=args.emulator,
+                       emulator_settings=emulator_settings(args))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -34,6 +34,7 @@ class DevServer:
     """Serve `site/` and the Functions app on one origin, with the emulator unless ABLY_API_KEY is configured.
 
     `force_emulator` starts the emulator even when a real key is configured (the browser tests use it).
+    `emulator_settings` overrides EmulatorConfig fields, e.g. `{"presence_leave_timeout": 1.0}` for tests.
 
     The functions read their settings from os.environ, as under the Functions host, so `start()` sets
     ABLY_API_KEY and ABLY_ENDPOINT_URL (and local.settings.json's Values) there and `stop()` restores them.
@@ -50,6 +51,7 @@ class DevServer:
         config_path: Path | None = None,
         local_settings_path: Path | None = None,
         force_emulator: bool = False,
+        emulator_settings: dict | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -59,6 +61,7 @@ class DevServer:
         self.config_path = config_path or app_root / "staticwebapp.config.json"
         self.local_settings_path = local_settings_path or app_root / "local.settings.json"
         self.force_emulator = force_emulator
+        self.emulator_settings = dict(emulator_settings or {})
         self.url: str | None = None
         self.emulator = None
         self.key_source: str | None = None
@@ -123,7 +126,7 @@ class DevServer:
         from emulator import Emulator, EmulatorConfig
 
         key = new_local_key()
-        self.emulator = Emulator(EmulatorConfig(keys=[key]))
+        self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
         await self.emulator.start(host=self.host, port=self.emulator_port)
         return {API_KEY: key, ENDPOINT_URL: self.emulator.url}
 
