@@ -141,6 +141,21 @@ for (const format of FORMATS) {
       assert.deepEqual(inbox.names, ['r-2', 'r-3', 'r-4', 'live']);
     });
 
+    test('caps a rewind at the 100 most recent messages', async (t) => {
+      const name = uniqueName(`rewind-cap-${format}`);
+      const publisher = emulator.realtime({ format }, t).channels.get(name);
+      const names = sequence('c', 110);
+      await within(Promise.all(names.map((messageName) => publisher.publish(messageName, messageName))), {
+        what: 'all 110 ACKs',
+      });
+
+      const inbox = new Inbox(emulator.realtime({ format }, t).channels.get(name, { params: { rewind: '500' } }));
+      await inbox.attached;
+      await publisher.publish('live', 'live');
+      await inbox.waitForName('live');
+      assert.deepEqual(inbox.names, [...names.slice(10), 'live']);
+    });
+
     test('rewinds by time: a window covers recent messages and leaves older ones out', async (t) => {
       const name = uniqueName(`rewind-time-${format}`);
       const publisherClient = emulator.realtime({ format }, t);

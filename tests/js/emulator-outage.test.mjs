@@ -1,7 +1,8 @@
 /**
  * ably-js 2.x against an emulator with short timers, behind a proxy that can take the network away:
  * an outage longer than connectionStateTtl ends in a new connection (80008) whose channels work again,
- * and a member whose connection does not come back is announced as left after the presence timeout.
+ * a member whose connection does not come back is announced as left after the presence timeout, and
+ * heartbeats keep an idle connection alive within a short maxIdleInterval.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +14,7 @@ import { nextEvent, waitFor, within } from './support/waiting.mjs';
 
 const CONNECTION_STATE_TTL_SECONDS = 1.5;
 const PRESENCE_LEAVE_SECONDS = 1;
+const MAX_IDLE_SECONDS = 0.3;
 
 let emulator;
 let proxy;
@@ -23,6 +25,8 @@ before(async () => {
       String(CONNECTION_STATE_TTL_SECONDS),
       '--presence-leave-timeout',
       String(PRESENCE_LEAVE_SECONDS),
+      '--max-idle-interval',
+      String(MAX_IDLE_SECONDS),
     ],
   });
   proxy = await new OutageProxy(emulator.port).start();
@@ -49,6 +53,25 @@ function forgotten(connectionId) {
 }
 
 for (const format of FORMATS) {
+  describe(`heartbeats (${format})`, () => {
+    test('keeps an idle connection up through heartbeats within maxIdleInterval', async (t) => {
+      // The client gives up after maxIdleInterval + realtimeRequestTimeout of silence: 0.3 s + 0.7 s here.
+      const client = emulator.realtime({ format, ably: { realtimeRequestTimeout: 700 } }, t);
+      await connected(client);
+      assert.equal(client.connection.connectionManager.connectionDetails?.maxIdleInterval, MAX_IDLE_SECONDS * 1000);
+      const changes = [];
+      client.connection.on((change) => changes.push(`${change.previous}->${change.current}`));
+
+      const idleUntil = Date.now() + 2_000;
+      await waitFor(() => Date.now() >= idleUntil || changes.length > 0, {
+        what: 'two seconds of idle connection',
+        intervalMs: 50,
+      });
+      assert.deepEqual(changes, [], 'no disconnection while idle');
+      assert.equal(client.connection.state, 'connected');
+    });
+  });
+
   describe(`network outages (${format})`, () => {
     test('an outage past connectionStateTtl gives a new connection with 80008, and the channel works again', async (t) => {
       const name = uniqueName(`outage-${format}`);

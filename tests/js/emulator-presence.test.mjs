@@ -86,6 +86,35 @@ for (const format of FORMATS) {
       assert.deepEqual(await members(watcher), []);
     });
 
+    test('announces a leave at once when a member detaches the channel', async (t) => {
+      const name = uniqueName(`detach-leave-${format}`);
+      const gina = emulator.realtime({ format, clientId: 'gina' }, t).channels.get(name);
+      const watcher = emulator.realtime({ format, clientId: 'watcher' }, t).channels.get(name);
+      const seen = await watchPresence(watcher);
+      await within(gina.presence.enter('here'), { what: 'gina entering' });
+      await waitFor(() => seen.length >= 1, { what: 'the watcher to see gina enter' });
+
+      await within(gina.detach(), { what: 'gina detaching' });
+      await waitFor(() => seen.some((message) => message.action === 'leave'), {
+        what: 'the leave for the detached member',
+        timeoutMs: 5_000,
+      });
+      assert.deepEqual(await members(watcher), []);
+    });
+
+    test('lists the current members over REST', async (t) => {
+      const name = uniqueName(`rest-presence-${format}`);
+      const hana = emulator.realtime({ format, clientId: 'hana' }, t).channels.get(name);
+      await within(hana.presence.enter({ mood: 'ok' }), { what: 'hana entering' });
+
+      const rest = emulator.rest({ format });
+      const page = await within(rest.channels.get(name).presence.get(), { what: 'REST presence.get()' });
+      assert.deepEqual(
+        page.items.map((member) => [member.clientId, member.action, member.data]),
+        [['hana', 'present', { mood: 'ok' }]],
+      );
+    });
+
     test('keeps a member present across a dropped transport, with no leave announced', async (t) => {
       const name = uniqueName(`drop-presence-${format}`);
       const frank = emulator.realtime({ format, clientId: 'frank' }, t);

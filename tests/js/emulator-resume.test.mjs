@@ -40,6 +40,7 @@ for (const format of FORMATS) {
       const firstHalf = names.slice(0, 100).map((messageName) => publisher.publish(messageName, messageName));
       await inbox.waitForCount(20);
       const connectionId = subscriber.connection.id;
+      const receivedBeforeDrop = inbox.messages.length;
       const disconnected = nextEvent(subscriber.connection, 'disconnected', { what: 'the subscriber to drop' });
       await emulator.dropConnection(connectionId);
       await disconnected;
@@ -49,6 +50,7 @@ for (const format of FORMATS) {
       await publisher.publish('end', 'end');
       await inbox.waitForName('end');
 
+      assert.ok(receivedBeforeDrop < names.length, 'the transport dropped while messages were still coming');
       assert.equal(subscriber.connection.id, connectionId, 'the same connection resumed');
       assert.deepEqual(inbox.names, [...names, 'end']);
     });
