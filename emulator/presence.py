@@ -78,6 +78,7 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
         if action is not None:
             broadcast.append({**record, "action": action})
     if broadcast:
+        record_events(channel, broadcast)
         world.broadcast(channel, {
             "action": Action.PRESENCE, "channel": channel_name, "id": prefix, "connectionId": connection.id,
             "timestamp": timestamp, "presence": broadcast,
@@ -125,10 +126,17 @@ def leave_connection(world: World, channel: Channel, connection_id: str) -> None
         leave = {**member, "action": PresenceAction.LEAVE, "id": f"{message_id}:0:{index}", "timestamp": timestamp}
         leaves.append(leave)
     world.stats.add(channel.name, "presence_published", len(leaves))
+    record_events(channel, leaves)
     world.broadcast(channel, {
         "action": Action.PRESENCE, "channel": channel.name, "id": message_id, "timestamp": timestamp,
         "presence": leaves,
     }, Flag.PRESENCE_SUBSCRIBE, "presence_delivered", len(leaves))
+
+
+def record_events(channel: Channel, events: list[dict]) -> None:
+    """Keep presence events for `GET /channels/{name}/presence/history` (copies: the log stamps a serial)."""
+    for event in events:
+        channel.presence_log.append(dict(event))
 
 
 def sync_frames(channel: Channel) -> list[dict]:

@@ -128,6 +128,7 @@ class RestApi:
             web.get("/channels/{channel}/messages", self.history),
             web.post("/channels/{channel}/messages", self.publish),
             web.get("/channels/{channel}/presence", self.presence),
+            web.get("/channels/{channel}/presence/history", self.presence_history),
             web.get("/is-the-internet-up.txt", self.internet_up),
         ]
 
@@ -149,6 +150,14 @@ class RestApi:
     async def history(self, request: web.Request) -> web.Response:
         """A page of channel history with `Link` headers for the first, current and next pages."""
         _, name = channel_for(self.world, request, "history")
+        return self._history_page(request, name, lambda channel: channel.log)
+
+    async def presence_history(self, request: web.Request) -> web.Response:
+        """A page of presence events (enter, update, leave), paged like message history."""
+        _, name = channel_for(self.world, request, "history")
+        return self._history_page(request, name, lambda channel: channel.presence_log)
+
+    def _history_page(self, request: web.Request, name: str, log_of) -> web.Response:
         direction = request.query.get("direction", "backwards")
         if direction not in ("backwards", "forwards"):
             raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
@@ -164,7 +173,7 @@ class RestApi:
         channel = self.world.channels.get(name)
         if channel is None:
             return reply(request, [], headers={"Link": self._links(request, None)})
-        page, next_cursor = channel.log.query(start, end, direction == "forwards", limit, cursor)
+        page, next_cursor = log_of(channel).query(start, end, direction == "forwards", limit, cursor)
         return reply(request, page, headers={"Link": self._links(request, next_cursor)})
 
     @staticmethod

@@ -97,11 +97,12 @@ class Subscriber:
 
 
 class Channel:
-    """A channel: its message log, its presence set and the connections attached to it now."""
+    """A channel: its message and presence-event logs, its presence set and the connections attached to it now."""
 
     def __init__(self, name: str, config: EmulatorConfig):
         self.name = name
         self.log = MessageLog(config.history_ttl)
+        self.presence_log = MessageLog(config.history_ttl)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
 

@@ -156,3 +156,19 @@ async def test_rest_publish_rejects_malformed_bodies_with_40001(raw):
         async with session.post(f"{raw.emulator.url}/channels/room/messages", data=body, headers={
             "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as response:
             assert (response.status, (await response.json())["error"]["code"]) == (400, 40001), body
+
+
+async def test_presence_history_lists_enter_update_leave_events_in_pages(clients):
+    member = await clients.realtime("alice")
+    channel = member.channels.get("room")
+    await within(channel.attach())
+    await within(channel.presence.enter("in"))
+    await within(channel.presence.update("busy"))
+    await within(channel.presence.leave())
+    rest_presence = clients.rest("reader").channels.get("room").presence
+    page = await within(rest_presence.history(limit=2))
+    events = [(m.action, m.data) for m in page.items]
+    page = await within(page.next())
+    events += [(m.action, m.data) for m in page.items]
+    assert events == [(3, "busy"), (4, "busy"), (2, "in")]
+    assert page.is_last()
