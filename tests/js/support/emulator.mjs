@@ -70,7 +70,12 @@ export async function startEmulator({ key = FAKE_KEY, flags = [], readyTimeoutMs
     throw error;
   }
   const emulator = new RunningEmulator({ child, url, key, log, killOnExit });
-  await emulator.tokenServer.start();
+  try {
+    await emulator.tokenServer.start();
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
   return emulator;
 }
 
@@ -274,6 +279,7 @@ export class TokenServer {
   }
 
   async stop() {
+    if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
   }
