@@ -6,7 +6,8 @@ import logging
 from aiohttp import web
 
 from .config import EmulatorConfig
-from .connection import discard, handle_websocket
+from .connection import handle_websocket
+from .lifecycle import discard
 from .controls import ControlRoutes, Controls
 from .rest import RestApi, ably_errors, add_cors_headers
 from .state import World

@@ -16,6 +16,7 @@ OPERATIONS = {
     "annotation-subscribe",
 }
 FULL_CAPABILITY = {"*": ["*"]}
+EXPIRED_TOKEN_MEMORY_MS = 3_600_000
 
 
 def now_ms() -> int:
@@ -196,6 +197,7 @@ class Authority:
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise errors.INVALID_CLIENT_ID("clientId must be a non-empty string")
         issued = now_ms()
+        self._forget_expired_tokens(issued)
         token = Token(secrets.token_urlsafe(24), key.name, issued, issued + int(ttl_ms), granted, client_id)
         self.tokens[token.token] = token
         return token
@@ -217,6 +219,12 @@ class Authority:
         if (key.name, nonce) in self.nonces:
             raise errors.NONCE_REPLAYED("Nonce value replayed")
         self.nonces[(key.name, nonce)] = time.monotonic()
+
+    def _forget_expired_tokens(self, now: int) -> None:
+        """Drop tokens expired for over an hour (they then answer 40143 instead of 40142: both make SDKs renew)."""
+        horizon = now - EXPIRED_TOKEN_MEMORY_MS
+        for stale in [token for token, details in self.tokens.items() if details.expires < horizon]:
+            del self.tokens[stale]
 
     def _forget_old_nonces(self) -> None:
         horizon = time.monotonic() - self.config.nonce_window

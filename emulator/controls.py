@@ -3,7 +3,7 @@
 from aiohttp import web
 
 from . import errors
-from .connection import describe, discard, expire_connection
+from .lifecycle import describe, discard, expire_connection
 from .state import World
 
 PREFIX = "/_emulator"
