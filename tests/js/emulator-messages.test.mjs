@@ -110,6 +110,44 @@ for (const format of FORMATS) {
       assert.deepEqual(otherInbox.names, ['own', 'theirs']);
     });
 
+    test('grants the channel modes asked for, and an attachment without subscribe gets no messages', async (t) => {
+      const name = uniqueName(`modes-${format}`);
+      const watcher = emulator.realtime({ format }, t).channels.get(name, { modes: ['PUBLISH', 'PRESENCE_SUBSCRIBE'] });
+      const received = [];
+      const presence = [];
+      await within(watcher.attach(), { what: 'attaching with modes' });
+      watcher.subscribe((message) => received.push(message.name));
+      await within(
+        watcher.presence.subscribe((message) => presence.push(message.clientId)),
+        { what: 'subscribing to presence' },
+      );
+      assert.deepEqual([...watcher.modes].sort(), ['presence_subscribe', 'publish']);
+
+      const other = emulator.realtime({ format, clientId: 'other' }, t).channels.get(name);
+      await within(other.attach(), { what: 'the other client attaching' });
+      assert.deepEqual([...other.modes].sort(), ['presence', 'presence_subscribe', 'publish', 'subscribe']);
+      await publishInOrder(other, ['unseen']);
+      await within(other.presence.enter('seen'), { what: 'the other client entering' });
+
+      await waitFor(() => presence.includes('other'), { what: 'the watcher to see the enter' });
+      assert.deepEqual(received, [], 'no messages without the subscribe mode');
+    });
+
+    test('counts each delivery in the channel stats, as Ably bills', async (t) => {
+      const name = uniqueName(`stats-${format}`);
+      const publisher = emulator.realtime({ format }, t);
+      const inboxes = [1, 2, 3].map(() => new Inbox(emulator.realtime({ format }, t).channels.get(name)));
+      await Promise.all([connected(publisher), ...inboxes.map((inbox) => inbox.attached)]);
+
+      await publishInOrder(publisher.channels.get(name), ['one', 'two']);
+      for (const inbox of inboxes) await inbox.waitForCount(2);
+
+      const counters = (await emulator.stats()).channels[name];
+      assert.equal(counters.messages_published, 2);
+      assert.equal(counters.messages_delivered, 6, 'two messages, three subscribers each');
+      assert.ok(counters.bytes_out > counters.bytes_in && counters.bytes_in > 0, JSON.stringify(counters));
+    });
+
     test('rejects a message larger than maxMessageSize without disturbing the connection', async (t) => {
       const name = uniqueName(`size-${format}`);
       const client = emulator.realtime({ format }, t);
