@@ -51,8 +51,9 @@ def granted_modes(capability: dict, channel: str, flags: int) -> int:
 def on_attach(world: World, connection: Connection, message: dict, name: str) -> None:
     """Answer ATTACH: ATTACHED, then the messages the client is owed, then a presence SYNC, then live delivery.
 
-    The start point is, in order: the client's `channelSerial` (resume: replay after it, RESUMED set), the
-    `rewind` param (first attach), or the live head. Nothing awaits in between, so no live message is missed
+    The start point is, in order: nothing new when the connection is already attached on this transport, the
+    client's `channelSerial` (resume: replay after it, RESUMED set), the `rewind` param (first attach), or the
+    live head. Nothing awaits in between, so no live message is missed
     or delivered twice.
     """
     flags = message.get("flags") or 0
@@ -66,7 +67,10 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     attach_serial = message.get("channelSerial")
     replay, error, resumed = [], None, False
     position = channel.log.head_serial
-    if attach_serial is not None:
+    if connection.id in channel.subscribers:
+        # Already attached on this transport: everything since is delivered or queued, so replaying would duplicate.
+        resumed, position = True, attach_serial if isinstance(attach_serial, str) else position
+    elif attach_serial is not None:
         serial = parse_serial(attach_serial)
         found = channel.log.after(serial) if serial is not None else None
         if found is None:

@@ -124,3 +124,19 @@ async def test_idle_connection_gets_heartbeats_within_max_idle_interval(raw):
     assert all(frame == {"action": 0} for frame in heartbeats)
     assert time.monotonic() - started < 1.0
 
+
+
+async def test_attach_while_already_attached_replays_nothing_twice(raw):
+    socket, _ = await raw.connect(client_id="alice")
+    await socket.send({"action": 10, "channel": "room", "params": {"rewind": "5"}})
+    first = await socket.receive_action(11)
+    await socket.send({"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"name": "once"}]})
+    delivered = await socket.receive_action(15)
+    await socket.receive_action(1)
+
+    await socket.send({"action": 10, "channel": "room", "channelSerial": first["channelSerial"],
+                       "params": {"rewind": "5"}})
+    again = await socket.receive_action(11)
+    assert again["flags"] & RESUMED
+    await socket.send({"action": 0, "id": "after-reattach"})
+    assert await socket.receive() == {"action": 0, "id": "after-reattach"}, f"{delivered['messages']} came only once"
