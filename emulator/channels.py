@@ -9,7 +9,7 @@ from . import errors
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync_frames
-from .protocol import Action, Flag, message_size, without_none
+from .protocol import Action, Flag, message_size, require_portable, without_none
 from .state import Subscriber
 
 if TYPE_CHECKING:
@@ -164,6 +164,8 @@ def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str
         raise errors.INVALID_MESSAGE_DATA("Message encoding must be a string")
     if not isinstance(item.get("extras"), (dict, type(None))):
         raise errors.INVALID_MESSAGE_DATA("Message extras must be an object")
+    require_portable(item.get("data"), "Message data")
+    require_portable(item.get("extras"), "Message extras")
     supplied_id = item.get("id")
     if supplied_id is not None and (not isinstance(supplied_id, str) or not supplied_id):
         raise errors.BAD_REQUEST("Message id must be a non-empty string")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import errors
 from .auth import now_ms, permits
-from .protocol import Action, Flag, PresenceAction
+from .protocol import Action, Flag, PresenceAction, require_portable
 
 if TYPE_CHECKING:
     from .state import Channel, Connection, World
@@ -100,6 +100,8 @@ def _validated(connection: Connection, item: dict, message_id: str, timestamp: i
         raise errors.PRESENCE_NO_CLIENT_ID()
     if not isinstance(item.get("data"), PAYLOAD_TYPES):
         raise errors.INVALID_MESSAGE_DATA("Presence data must be a string, binary, object or array")
+    require_portable(item.get("data"), "Presence data")
+    require_portable(item.get("extras"), "Presence extras")
     record = {
         "id": message_id, "action": int(action), "clientId": client_id, "connectionId": connection.id,
         "timestamp": timestamp,

@@ -72,12 +72,33 @@ def decode(frame: str | bytes) -> dict:
     :raises AblyError: 40000 when the frame is not a well-formed object.
     """
     try:
-        message = json.loads(frame) if isinstance(frame, str) else msgpack.unpackb(frame, raw=False)
+        message = parse_json(frame) if isinstance(frame, str) else msgpack.unpackb(frame, raw=False)
     except Exception as exc:  # json and msgpack raise several unrelated types for malformed input
         raise errors.BAD_REQUEST(f"Unable to decode protocol message: {exc}") from None
     if not isinstance(message, dict):
         raise errors.BAD_REQUEST("Protocol message must be an object")
     return message
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(text: str | bytes):
+    """`json.loads` without NaN/Infinity, which JavaScript peers could not parse back."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def require_portable(value, what: str) -> None:
+    """Refuse structured data that one of the wire formats cannot carry (NaN, binary inside objects...).
+
+    :raises AblyError: 40013.
+    """
+    if isinstance(value, (dict, list)):
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise errors.INVALID_MESSAGE_DATA(f"{what} cannot be carried as JSON: {exc}") from None
 
 
 def encode(message: dict, fmt: str) -> str | bytes:

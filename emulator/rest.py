@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-import json
 import logging
 from urllib.parse import urlencode
 
@@ -13,7 +12,7 @@ from . import errors
 from .auth import Credentials, now_ms, permits
 from .channels import client_id_for, publish, rest_message_id, stamp, valid_channel_name
 from .errors import AblyError
-from .protocol import JSON, MSGPACK, PresenceAction, encode_body
+from .protocol import JSON, MSGPACK, PresenceAction, encode_body, parse_json
 from .state import World
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ async def read_body(request: web.Request):
     try:
         if request.content_type == MSGPACK_TYPE:
             return msgpack.unpackb(raw, raw=False)
-        return json.loads(raw)
+        return parse_json(raw)
     except Exception as exc:  # json and msgpack raise several unrelated types for malformed input
         raise errors.INVALID_REQUEST_BODY(f"Unable to decode request body: {exc}") from None
 

@@ -33,6 +33,8 @@ FATAL_FRAMES = [
     pytest.param("text", '{"action": 10}', 40010, id="attach-without-channel"),
     pytest.param("text", '{"action": 10, "channel": 7}', 40010, id="channel-wrong-type"),
     pytest.param("text", '{"action": 17, "auth": {}}', 40000, id="auth-without-token"),
+    pytest.param("text", '{"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"extras": {"x": NaN}}]}',
+                 40000, id="json-NaN"),
 ]
 
 
@@ -78,6 +80,19 @@ async def test_bad_publish_is_nacked_and_the_connection_carries_on(raw, fields, 
     await socket.send({"action": 15, "msgSerial": 1, "channel": "room", "messages": [{"name": "fine"}]})
     ack = await socket.receive_action(1)
     assert ack["msgSerial"] == 1 and len(ack["res"][0]["serials"]) == 1
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param({"blob": b"\x00"}, id="binary-inside-an-object"),
+    pytest.param([float("inf")], id="infinite-number"),
+    pytest.param({"n": float("nan")}, id="nan"),
+])
+async def test_msgpack_data_json_peers_could_not_read_is_nacked_with_40013(raw, data):
+    socket, _ = await raw.connect(client_id="alice", fmt="msgpack")
+    await socket.send({"action": 15, "msgSerial": 0, "channel": "room", "messages": [{"data": data}]})
+    assert (await socket.receive_action(NACK))["error"]["code"] == 40013
+    await socket.send({"action": 14, "msgSerial": 1, "channel": "room", "presence": [{"action": 2, "data": data}]})
+    assert (await socket.receive_action(NACK))["error"]["code"] == 40013
 
 
 @pytest.mark.parametrize("presence", [
