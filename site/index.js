@@ -11,30 +11,70 @@
 // `this.p2pServer`, which return the proxies. The PubSubClient and the Ably client are marked raw: Vue has
 // no business proxying a network client.
 import { createApp, h, markRaw, nextTick } from './vendor/vue.runtime.esm-browser.prod.js';
-import { defaultFriendlyName, handleMessageFromAbly, Identity, MAX_FRIENDLY_NAME_LENGTH, PubSubClient } from './p2p.js';
+import {
+  defaultFriendlyName,
+  handleMessageFromAbly,
+  Identity,
+  MAX_FRIENDLY_NAME_LENGTH,
+  normalizeFriendlyName,
+  PubSubClient,
+} from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
 import { P2PServer } from './p2p.lib.server.js';
+import { fetchJsonWithRetry } from './retry.js';
 import { randomSessionId, sessionIdFromPath, sessionIdProblem, sessionPath } from './session.js';
+import { copyOrSelect, qrCodePath } from './share.js';
 
-/** What each Ably connection state means for the person looking at the page. */
-const CONNECTION_SENTENCES = {
-  initialized: 'Not connected yet.',
-  connecting: 'Connecting…',
-  connected: 'Connected.',
-  disconnected: 'Connection lost. Retrying automatically; anything sent meanwhile is queued.',
-  suspended: 'Offline for over two minutes. Still retrying every 30 seconds; check your network connection.',
-  closing: 'Leaving the session…',
-  closed: 'You left the session. Reload the page to join again.',
-  failed: 'The connection failed and will not retry. Reload the page to try again.',
+/**
+ * What each Ably connection state means for the person looking at the page: a short label, what is going on
+ * and what they can do. `retry`: offer a button that reconnects now (Ably would otherwise wait or give up).
+ */
+const CONNECTION_STATES = {
+  initialized: { label: 'Not connected', sentence: 'Not connected yet.' },
+  connecting: { label: 'Connecting', sentence: 'Connecting…' },
+  connected: { label: 'Connected', sentence: 'Connected.' },
+  disconnected: {
+    label: 'Reconnecting',
+    sentence: 'Connection lost. Reconnecting by itself; what you send meanwhile goes out once it is back.',
+  },
+  suspended: {
+    label: 'Offline',
+    sentence: 'Offline for a while. Still trying every 30 seconds: check your network, then press Retry now.',
+    retry: true,
+  },
+  closing: { label: 'Leaving', sentence: 'Leaving the session…' },
+  closed: { label: 'Left', sentence: 'You left the session. Reload the page to join again.' },
+  failed: {
+    label: 'Failed',
+    sentence: 'The connection failed and will not retry by itself. Press Retry now, or reload the page.',
+    retry: true,
+  },
 };
 
-const CONNECTION_PROBLEM_STATES = new Set(['disconnected', 'suspended', 'failed']);
+/** Tries at the token endpoint within one Ably auth attempt; Ably waits 10 s for the answer, then retries itself. */
+const TOKEN_ATTEMPTS = 4;
+const NAME_STORAGE_KEY = 'p2p-demo.friendlyName';
 
-/** Ably client options from the server (`{}` for real Ably, the emulator's address locally). */
-async function fetchClientConfig() {
-  const response = await fetch('/api/clientConfig', { headers: { Accept: 'application/json' } });
-  if (!response.ok) throw new Error(`/api/clientConfig answered ${response.status} ${response.statusText}`);
-  return response.json();
+/** The name this device used last time, or null (first visit, or storage blocked by the browser). */
+function rememberedFriendlyName() {
+  try {
+    return localStorage.getItem(NAME_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function rememberFriendlyName(name) {
+  try {
+    localStorage.setItem(NAME_STORAGE_KEY, name);
+  } catch {
+    // Storage blocked (private mode, a policy): the name simply is not remembered.
+  }
+}
+
+/** "Retrying in 2 s (attempt 3)": what a failed request is doing about it. */
+function retrySentence({ attempt, delayMs }) {
+  return `Retrying in ${Math.max(1, Math.round(delayMs / 1000))} s (attempt ${attempt + 1}).`;
 }
 
 /** Ably errors carry a code worth quoting; other errors only a message. */
@@ -50,15 +90,18 @@ const App = {
       p2pClient: null,
       p2pServer: null,
 
-      friendlyName: defaultFriendlyName(),
+      friendlyName: normalizeFriendlyName(rememberedFriendlyName()) || defaultFriendlyName(),
       uniqueId: linkedSession ?? '',
       linkedSession,
       sessionProblem: linkedSession === null ? null : sessionIdProblem(linkedSession),
 
+      realtime: null,
       connection: { state: 'initialized', reason: null },
+      tokenProblem: null,
       error: null,
       starting: false,
       streaming: false,
+      copyResult: null,
     };
   },
 
@@ -80,6 +123,9 @@ const App = {
     },
     shareLink() {
       return new URL(sessionPath(this.uniqueId), location.origin).href;
+    },
+    shareQrCode() {
+      return qrCodePath(this.shareLink);
     },
   },
 
@@ -116,10 +162,10 @@ const App = {
       this.starting = true;
       let clientConfig;
       try {
-        clientConfig = await fetchClientConfig();
+        clientConfig = await this.fetchClientConfig();
       } catch (error) {
         this.starting = false;
-        this.showError('Could not load the connection settings. Check that the API is running, then try again.', error);
+        this.showError('Could not load the connection settings. Check that the API is deployed, then try again.', error);
         return;
       }
 
@@ -130,6 +176,7 @@ const App = {
       );
       const identity = new Identity(this.friendlyName);
       this.friendlyName = identity.friendlyName;
+      rememberFriendlyName(identity.friendlyName);
       this.uniqueId = sessionId;
       if (hosting) this.p2pServer = new P2PServer(identity, sessionId, pubSubClient);
       this.p2pClient = new P2PClient(identity, sessionId, pubSubClient);
@@ -147,22 +194,62 @@ const App = {
       }
     },
 
+    /**
+     * Ably client options from the API (`{}` for real Ably, the emulator's address locally). Keeps trying with
+     * backoff, saying why in the alert region, until the API answers.
+     */
+    async fetchClientConfig() {
+      const clientConfig = await fetchJsonWithRetry('/api/clientConfig', {
+        onRetry: (retry) => this.showError(
+          `Could not load the connection settings. ${retrySentence(retry)}`,
+          retry.error,
+        ),
+      });
+      this.error = null;
+      return clientConfig;
+    },
+
+    /**
+     * The Ably client for this page. Tokens come from the API through an authCallback rather than authUrl, so
+     * that a failing token endpoint is retried within seconds (and explained) instead of after Ably's 15 s.
+     */
     createRealtime(clientConfig, uniqueId) {
+      const tokenUrl = `/api/createTokenRequest?${new URLSearchParams({ session: uniqueId })}`;
       const realtime = new globalThis.Ably.Realtime({
         ...clientConfig,
-        authUrl: '/api/createTokenRequest',
-        authParams: { session: uniqueId },
+        authCallback: (_tokenParams, callback) => {
+          fetchJsonWithRetry(tokenUrl, {
+            maxAttempts: TOKEN_ATTEMPTS,
+            onRetry: (retry) => {
+              this.tokenProblem = `Could not get a token from the server (${retry.error.message}). ${retrySentence(retry)}`;
+            },
+          }).then(
+            (tokenRequest) => {
+              this.tokenProblem = null;
+              callback(null, tokenRequest);
+            },
+            (error) => {
+              this.tokenProblem = `Could not get a token from the server (${error.message}). Ably will try again shortly.`;
+              callback(error, null);
+            },
+          );
+        },
       });
       realtime.connection.on((change) => {
         this.connection = { state: change.current, reason: change.reason ? describeError(change.reason) : null };
-        if (change.reason && CONNECTION_PROBLEM_STATES.has(change.current)) {
-          this.showError('Could not reach Ably.', change.reason, { fromConnection: true });
-        } else if (change.current === 'connected' && this.error?.fromConnection) {
-          this.error = null;
-        }
       });
       this.connection = { state: realtime.connection.state, reason: null };
-      return markRaw(realtime);
+      this.realtime = markRaw(realtime);
+      return this.realtime;
+    },
+
+    /** The Retry button: reconnect now rather than at Ably's next scheduled attempt (or never, once failed). */
+    reconnect() {
+      this.realtime?.connection.connect();
+    },
+
+    async copyShareLink() {
+      this.copyResult = await copyOrSelect(this.shareLink, this.$refs.shareLink);
     },
 
     onMessage(message, metadata) {
@@ -182,9 +269,9 @@ const App = {
       }
     },
 
-    /** Fill the alert region. Connection problems clear themselves once the connection is back. */
-    showError(summary, error, { fromConnection = false } = {}) {
-      this.error = { summary, detail: error ? describeError(error) : null, fromConnection };
+    /** Fill the alert region. */
+    showError(summary, error) {
+      this.error = { summary, detail: error ? describeError(error) : null };
     },
   },
 
@@ -248,34 +335,73 @@ function renderSession(vm) {
       h('h2', { id: 'session-heading', ref: 'sessionHeading', tabindex: '-1' }, [
         'Session ', h('code', { 'data-testid': 'session-id' }, vm.uniqueId),
       ]),
-      h('p', { class: 'share' }, [
-        'Invite others with this link: ',
-        h('a', { href: vm.shareLink, 'data-testid': 'share-link' }, vm.shareLink),
-      ]),
       renderStatus(vm),
       vm.iAmHost ? h('button', {
         type: 'button', class: 'button', disabled: vm.streaming || vm.state?.status !== 'acknowledged',
         'data-testid': 'stream-words', onClick: vm.sendWordsAsHost,
       }, vm.streaming ? 'Streaming words…' : 'Stream words to clients') : null,
     ]),
+    renderConnection(vm),
+    renderShare(vm),
     renderRoster(vm),
     renderWords(vm),
   ]);
 }
 
 function renderStatus(vm) {
-  const { state, reason } = vm.connection;
   return h('dl', { class: 'status' }, [
     h('dt', 'You are'),
     h('dd', `${vm.friendlyName}, ${vm.iAmHost ? 'hosting' : 'a guest'}`),
     h('dt', 'Client status'),
     h('dd', [h('span', { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' }, vm.state?.status ?? 'disconnected')]),
-    h('dt', 'Connection'),
-    h('dd', { 'aria-live': 'polite' }, [
-      h('span', { class: `badge badge--${state}`, 'data-testid': 'connection-state' }, state),
-      ' ',
-      h('span', { 'data-testid': 'connection-sentence' }, CONNECTION_SENTENCES[state] ?? ''),
-      reason ? h('span', { class: 'reason' }, ` Reason: ${reason}`) : null,
+  ]);
+}
+
+/** The connection's state in words, and what the person can do about it. Announced politely as it changes. */
+function renderConnection(vm) {
+  const { state, reason } = vm.connection;
+  const { label, sentence, retry } = CONNECTION_STATES[state] ?? { label: state, sentence: '' };
+  const problem = state !== 'connected';
+  return h('div', { class: problem ? 'card connection connection--problem' : 'card connection', 'data-testid': 'connection' }, [
+    h('div', { role: 'status' }, [
+      h('p', { class: 'connection__line' }, [
+        h('span', { class: `badge badge--${state}`, 'data-testid': 'connection-state', 'data-state': state }, label),
+        ' ',
+        h('span', { 'data-testid': 'connection-sentence' }, sentence),
+      ]),
+      vm.tokenProblem ? h('p', { class: 'connection__detail', 'data-testid': 'token-problem' }, vm.tokenProblem) : null,
+      reason && problem ? h('p', { class: 'connection__detail' }, `Reason: ${reason}`) : null,
+    ]),
+    retry ? h('button', {
+      type: 'button', class: 'button', 'data-testid': 'reconnect', onClick: vm.reconnect,
+    }, 'Retry now') : null,
+  ]);
+}
+
+/** The session's deep link with a Copy button and its QR code, for friends in the room. */
+function renderShare(vm) {
+  const { size, path } = vm.shareQrCode;
+  const copyMessages = {
+    copied: 'Copied the link.',
+    selected: 'Copying is not available here, so the link is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
+  };
+  return h('div', { class: 'card share' }, [
+    h('h3', { id: 'share-heading' }, 'Invite others'),
+    h('p', { class: 'share__link' }, [
+      h('a', { href: vm.shareLink, ref: 'shareLink', 'data-testid': 'share-link' }, vm.shareLink),
+    ]),
+    h('div', { class: 'share__actions' }, [
+      h('button', {
+        type: 'button', class: 'button button--secondary', 'data-testid': 'copy-link', onClick: vm.copyShareLink,
+      }, vm.copyResult === 'copied' ? 'Copied ✓' : 'Copy link'),
+      h('p', { class: 'share__result', role: 'status', 'data-testid': 'copy-result' }, copyMessages[vm.copyResult] ?? ''),
+    ]),
+    h('svg', {
+      class: 'qr', viewBox: `0 0 ${size} ${size}`, role: 'img', 'data-testid': 'share-qr',
+      'aria-label': 'QR code of the link above: scan it with a phone camera to join',
+    }, [
+      h('rect', { class: 'qr__light', width: size, height: size }),
+      h('path', { class: 'qr__dark', d: path }),
     ]),
   ]);
 }

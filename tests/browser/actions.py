@@ -1,8 +1,12 @@
 """What a person does on the page, as steps the browser tests read like."""
 
+import base64
+import json
+import subprocess
+
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DevHost, Peer
+from tests.browser.conftest import ROOT, DevHost, Peer
 
 PHRASE = "The quick brown fox jumped over the lazy dog"
 
@@ -35,6 +39,54 @@ def expect_roster(peer: Peer, names: list[str]) -> None:
     assert sorted(page.get_by_test_id("roster-name").all_inner_texts()) == sorted(names)
 
 
+def expect_connection(peer: Peer, state: str, timeout: float = 15_000) -> None:
+    """The page shows this Ably connection state (`connected`, `disconnected` shown as Reconnecting, ...)."""
+    expect(peer.page.get_by_test_id("connection-state")).to_have_attribute("data-state", state, timeout=timeout)
+
+
+def lose_network(peer: Peer) -> None:
+    """The peer's network dies: its socket goes down and every reconnect fails until `restore_network`."""
+    peer.expect_console_error("ERR_INTERNET_DISCONNECTED")
+    peer.page.context.set_offline(True)
+
+
+def restore_network(peer: Peer) -> None:
+    peer.page.context.set_offline(False)
+
+
 def connection_ids(dev_host: DevHost) -> set[str]:
     """The emulator's live connections, by id."""
     return {connection["connectionId"] for connection in dev_host.control("connections", method="GET")}
+
+
+# Decodes the RGBA pixels given on stdin as JSON {width, height, data} with jsQR (a devDependency).
+_DECODE_QR = """
+const jsQR = require('jsqr');
+let input = '';
+process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('end', () => {
+  const { width, height, data } = JSON.parse(input);
+  const code = jsQR(Uint8ClampedArray.from(data), width, height);
+  process.stdout.write(JSON.stringify(code ? code.data : null));
+});
+"""
+
+# Turns a PNG (base64) into RGBA pixels in the page; no network, so the page's CSP does not matter.
+_PNG_TO_PIXELS = """async (base64) => {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  return { width: bitmap.width, height: bitmap.height, data: Array.from(data) };
+}"""
+
+
+def scan_qr_code(peer: Peer) -> str | None:
+    """Point a phone at the QR code on the page: return the text it encodes (None if it does not scan)."""
+    png = peer.page.get_by_test_id("share-qr").screenshot()
+    pixels = peer.page.evaluate(_PNG_TO_PIXELS, base64.b64encode(png).decode())
+    result = subprocess.run(["node", "--input-type=commonjs", "-e", _DECODE_QR], input=json.dumps(pixels),
+                            capture_output=True, text=True, cwd=ROOT, timeout=30, check=True)
+    return json.loads(result.stdout)

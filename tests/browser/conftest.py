@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sys
 import urllib.request
 from dataclasses import dataclass, field
@@ -81,6 +82,14 @@ class Peer:
     name: str
     page: Page
     problems: list[str] = field(default_factory=list)
+    expected: list[re.Pattern] = field(default_factory=list)
+
+    def expect_console_error(self, pattern: str) -> None:
+        """Tolerate console errors matching `pattern`: the browser logs each failed request a test causes on purpose."""
+        self.expected.append(re.compile(pattern))
+
+    def unexpected_problems(self) -> list[str]:
+        return [problem for problem in self.problems if not any(p.search(problem) for p in self.expected)]
 
 
 @pytest.fixture
@@ -88,9 +97,12 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
     """Open a page as a new person; at the end keep a screenshot of each page and fail on any console error."""
     opened: list[tuple[object, Peer]] = []
 
-    def open_peer(name: str, path: str = "/", **context_args) -> Peer:
+    def open_peer(name: str, path: str = "/", init_script: str | None = None, **context_args) -> Peer:
+        """`init_script` runs before the page's scripts (e.g. to take an API away); `context_args` go to new_context."""
         context = browser.new_context(base_url=dev_host.url, **context_args)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.set_default_timeout(15_000)
         peer = Peer(name, page)
@@ -106,5 +118,5 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
     for context, peer in opened:
         peer.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{peer.name}.png"), full_page=True)
         context.close()
-    problems = {peer.name: peer.problems for _, peer in opened if peer.problems}
+    problems = {peer.name: unexpected for _, peer in opened if (unexpected := peer.unexpected_problems())}
     assert not problems, f"console errors, page errors or CSP violations: {problems}"

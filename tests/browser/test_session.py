@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.actions import PHRASE, connection_ids, expect_roster, host, join
+from tests.browser.actions import PHRASE, connection_ids, expect_connection, expect_roster, host, join
 
 
 def test_every_page_shows_all_three_players_and_its_acknowledged_status(open_peer):
@@ -14,7 +14,7 @@ def test_every_page_shows_all_three_players_and_its_acknowledged_status(open_pee
     for peer in (alice, bob, carol):
         expect_roster(peer, ["alice", "bob", "carol"])
         expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
-        expect(peer.page.get_by_test_id("connection-state")).to_have_text("connected")
+        expect_connection(peer, "connected")
 
 
 def test_only_the_host_can_stream_and_every_peer_shows_the_whole_phrase(open_peer):
@@ -43,7 +43,7 @@ def test_a_peer_dropped_mid_stream_shows_the_phrase_once_in_order_after_it_resum
     dev_host.control(f"connections/{bobs_connection}/drop")
 
     expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
-    expect(bob.page.get_by_test_id("connection-state")).to_have_text("connected")
+    expect_connection(bob, "connected")
     assert bobs_connection in connection_ids(dev_host), "the connection resumed under the same id"
     expect(alice.page.get_by_test_id("received-words")).to_have_text(PHRASE)
 
