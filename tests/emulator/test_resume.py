@@ -136,3 +136,16 @@ async def test_failed_resume_gives_the_sdk_a_new_connection_that_reattaches_clea
     await within(client.channels.get("room").publish("after", "resume failed"), what="a publish on the new connection")
     assert [m.name for m in await inbox.wait_for_count(1)] == ["after"]
     assert [c["connectionId"] for c in emulator.controls.connections()] == [connection_id(client)]
+
+
+@pytest.mark.emulator_config(history_ttl=0.2)
+async def test_reattach_from_a_serial_older_than_history_attaches_at_the_head_with_90003(raw, emulator):
+    socket, _ = await raw.connect(client_id="alice")
+    await socket.send({"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"name": "aged"}]})
+    await socket.receive_action(1)
+    await eventually(lambda: emulator.world.channels["room"].log.after(0) is None, what="the message to age out")
+    await socket.send({"action": 10, "channel": "room", "channelSerial": "0000000000000000"})
+    attached = await socket.receive_action(11)
+    assert not attached["flags"] & 4, "RESUMED must be clear when continuity is lost"
+    assert attached["error"]["code"] == 90003
+    assert attached["channelSerial"] == "0000000000000001"

@@ -78,3 +78,22 @@ async def test_server_requests_in_band_auth_before_the_token_expires(clients, em
     assert "disconnected" not in states
     assert connection_id(client) == first_id
     assert emulator.controls.connections()[0]["state"] == "connected"
+
+
+async def test_in_band_auth_with_another_client_id_fails_the_connection_with_40102(raw):
+    socket, _ = await raw.connect(client_id="alice")
+    other = (await raw.clients.token("mallory")).token
+    await socket.send({"action": 17, "auth": {"accessToken": other}})
+    error = await socket.receive_action(9)
+    assert error["error"]["code"] == 40102
+    assert await socket.receive() is None
+
+
+async def test_in_band_auth_with_an_unknown_token_gets_a_token_error_and_stays_resumable(raw, emulator):
+    socket, connected = await raw.connect(client_id="alice")
+    await socket.send({"action": 17, "auth": {"accessToken": "forged"}})
+    error = await socket.receive_action(9)
+    assert error["error"]["code"] == 40143
+    assert await socket.receive() is None
+    _, resumed = await raw.connect({"resume": connected["connectionDetails"]["connectionKey"]}, client_id="alice")
+    assert resumed["connectionId"] == connected["connectionId"] and "error" not in resumed
