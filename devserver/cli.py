@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          help="presence members of a dropped connection leave after this long (Ably: 15)")
     timings.add_argument("--emulator-connection-state-ttl", type=float, metavar="SECONDS",
                          help="how long a dropped connection may resume (Ably: 120)")
+    timings.add_argument("--emulator-history-ttl", type=float, metavar="SECONDS",
+                         help="how long messages are kept for history, rewind and resume (default: 120)")
     return parser.parse_args(argv)
 
 
@@ -38,6 +40,7 @@ def emulator_settings(args: argparse.Namespace) -> dict[str, float]:
     given = {
         "presence_leave_timeout": args.emulator_presence_leave_timeout,
         "connection_state_ttl": args.emulator_connection_state_ttl,
+        "history_ttl": args.emulator_history_ttl,
     }
     return {name: value for name, value in given.items() if value is not None}
 
