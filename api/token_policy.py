@@ -14,8 +14,10 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 CHANNEL_PREFIX = "p2p:"
-# Only what the app does: messages both ways, the roster (presence) and rewind on attach (history).
+# Only what the app does on the session channel: messages both ways, the roster (presence), rewind (history).
 OPERATIONS = ("history", "presence", "publish", "subscribe")
+# Inboxes (docs/architecture.md, "Messages"): anyone in the session may post to any inbox, read only its own.
+INBOX_SEGMENT = ":inbox:"
 
 # 128 random bits, URL-safe: long enough that nobody can guess another browser's identity.
 _CLIENT_ID_BYTES = 16
@@ -35,13 +37,24 @@ def parse_session(raw: str | None) -> str | None:
     return raw
 
 
-def capability(session: str | None) -> dict[str, list[str]]:
-    """Return the capability: every app channel without a session, else only that session's channels."""
-    ops = list(OPERATIONS)
+def capability(session: str | None, client_id: str) -> dict[str, list[str]]:
+    """Return the capability of `client_id`: its session's channel, publish to the session's inboxes, and
+    subscribe to its own inbox only, so a message sent to one peer cannot be read by another.
+
+    Ably unites the operations of every resource matching a channel, so the own inbox gets publish (from the
+    wildcard) and subscribe. No inbox gets history, which would let a token read it over REST.
+    Without a session the token still names every app channel (`p2p:*`), but may only publish there: a
+    wildcard that granted subscribe or history would match every inbox.
+    """
     if session is None:
-        return {f"{CHANNEL_PREFIX}*": ops}
+        return {f"{CHANNEL_PREFIX}*": ["publish"]}
     channel = f"{CHANNEL_PREFIX}{session}"
-    return {channel: ops, f"{channel}:*": list(ops)}
+    inboxes = f"{channel}{INBOX_SEGMENT}"
+    return {
+        channel: list(OPERATIONS),
+        f"{inboxes}*": ["publish"],
+        f"{inboxes}{client_id}": ["subscribe"],
+    }
 
 
 def token_params(session: str | None, ttl_seconds: int) -> dict:
@@ -50,8 +63,9 @@ def token_params(session: str | None, ttl_seconds: int) -> dict:
     ably-python reads `client_id`, `ttl` and `capability`; camelCase keys such as `clientId` are silently
     ignored, which would sign an anonymous token.
     """
+    client_id = new_client_id()
     return {
-        "client_id": new_client_id(),
-        "capability": capability(session),
+        "client_id": client_id,
+        "capability": capability(session, client_id),
         "ttl": timedelta(seconds=ttl_seconds),
     }

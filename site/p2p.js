@@ -4,14 +4,21 @@
 // inject the Ably client they want. No #private fields: Vue wraps these objects in reactive proxies, and a
 // proxy cannot reach private fields.
 //
-// Messages on channel p2p:<session> (Ably message name = kind; data = the message plus `metadata`
-// {clientId, friendlyName} of the sender and `forClientId`, null for everyone):
-//   kind                      sender  handled by            payload
-//   connected                 client  the host's P2PServer  -
-//   connection-acknowledged   host    the one client named  serverState {players: [{clientId, friendlyName}]}
-//   peer-status               host    every P2PClient       serverState
-//   word                      host    every P2PClient       word, index (0-based), serverState
-import { channelNameFor } from './session.js';
+// Channels of session <id> (docs/architecture.md, "Messages"): `p2p:<id>` for broadcasts and presence, and one
+// inbox per peer, `p2p:<id>:inbox:<clientId>`, which only that peer's token may subscribe to. The Ably message
+// name is the kind; the data is the payload. A receiver sees `message.from`, the clientId Ably stamped on the
+// message from the sender's token, never a value the sender wrote.
+//
+//   kind                      sender  channel → handled by               payload
+//   connected                 peer    host's inbox → P2PServer           -
+//   connection-acknowledged   host    sender's inbox → P2PClient         words (string[]: the snapshot)
+//   word                      host    p2p:<id> → every P2PClient         index, word
+//   (presence)                peer    p2p:<id> presence → every peer     { friendlyName } on enter
+//
+// Adding a kind is one handler on each side: an entry in `P2PServer.handlers` (received by the host) or
+// `P2PClient.handlers` (received by peers; add host-sent kinds to HOST_KINDS), a `sendMessage` call, and a row
+// in the table above and in docs/architecture.md.
+import { channelNameFor, inboxChannelFor } from './session.js';
 
 export const MAX_FRIENDLY_NAME_LENGTH = 32;
 
@@ -45,15 +52,19 @@ export class Identity {
   }
 }
 
+/** Fields the receiving PubSubClient sets itself; a sender cannot supply them. */
+const RECEIVER_FIELDS = ['kind', 'from', 'via'];
+
 /**
- * Wraps one Ably Realtime client and the session's channel: connects once, stamps the sender's metadata
- * on every message, and hands every received message to one callback.
+ * Wraps one Ably Realtime client for one session: the session channel (rewinding a minute), this peer's inbox,
+ * and presence. It hands every received message, and every change of the presence set, to one callback.
  */
 export class PubSubClient {
   /**
-   * @param {(message: object, metadata: {clientId: string, friendlyName: string}, ablyMessage: object) => void} onMessageReceivedCallback
-   *   called with the message, this peer's own metadata (to recognise messages targeted at it) and the Ably
-   *   message (whose `clientId` Ably verified).
+   * @param {(message: object, metadata: {clientId: string, friendlyName: string}, ablyMessage: object | null) => void} onMessageReceivedCallback
+   *   called with the received message (`{...payload, kind, from, via}`; `via` is 'session' or 'inbox', or
+   *   'presence' for `{kind: 'presence', members}` after the presence set changed, or 'connection' for
+   *   `{kind: 'continuity-lost', reason}` after a resume failed), this peer's metadata, and the Ably message.
    * @param {{createRealtime: (uniqueId: string) => object}} options `createRealtime` returns an Ably.Realtime
    *   (or a fake) authorised for that session; index.js builds it from /api/clientConfig.
    */
@@ -61,16 +72,23 @@ export class PubSubClient {
     this.onMessageReceivedCallback = onMessageReceivedCallback;
     this.createRealtime = createRealtime;
     this.connected = false;
+    this.receiving = false;
     this.connecting = null;
     this.realtime = null;
     this.channel = null;
+    this.inbox = null;
+    this.uniqueId = null;
     this.metadata = null;
+    this.connectionId = null;
     this.early = [];
+    this.presenceRefresh = Promise.resolve();
+    this.lastPresenceKey = null;
   }
 
   /**
-   * Connect to the session's channel (rewinding the last minute) and learn our Ably clientId. Calling it again,
-   * even while the first call is still running, connects only once.
+   * Connect: attach the session channel (rewinding the last minute) and this peer's inbox, enter presence and
+   * learn the presence set. The callback has seen the presence set when this resolves. Calling it again, even
+   * while the first call is still running, connects only once.
    * @param {Identity} identity
    * @param {string} uniqueId the session id
    */
@@ -86,66 +104,115 @@ export class PubSubClient {
 
   async openChannel(identity, uniqueId) {
     const channelName = channelNameFor(uniqueId);
+    this.uniqueId = uniqueId;
     this.realtime = this.createRealtime(uniqueId);
     this.channel = this.realtime.channels.get(channelName, { params: { rewind: '1m' } });
     // subscribe() attaches the channel, which waits for the connection, so our clientId is known afterwards.
-    await this.channel.subscribe((ablyMessage) => this.receive(ablyMessage));
+    await this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session'));
     const clientId = this.realtime.auth.clientId;
     if (!clientId || clientId === '*') {
       throw new Error('The token endpoint issued no clientId, so messages cannot be targeted at this peer.');
     }
     this.metadata = { clientId, friendlyName: identity.friendlyName };
+    this.connectionId = this.realtime.connection.id;
+    this.inbox = this.realtime.channels.get(inboxChannelFor(uniqueId, clientId));
+    await this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox'));
+
+    await this.channel.presence.subscribe(() => this.refreshPresence());
+    await this.channel.presence.enter({ friendlyName: identity.friendlyName });
+    this.realtime.connection.on('connected', (change) => this.onConnected(change));
     this.connected = true;
-    for (const ablyMessage of this.early.splice(0)) this.receive(ablyMessage);
+    await this.refreshPresence();
+    this.receiving = true;
+    for (const [ablyMessage, via] of this.early.splice(0)) this.receive(ablyMessage, via);
   }
 
-  receive(ablyMessage) {
-    // Rewound messages can arrive before we know our clientId; they wait until we do.
-    if (!this.metadata) {
-      this.early.push(ablyMessage);
+  /**
+   * Read the presence set (ably-js keeps it; get() waits for a SYNC in progress) and pass it on when it changed.
+   * Refreshes run one after another, so the callback sees the sets in order.
+   */
+  refreshPresence() {
+    this.presenceRefresh = this.presenceRefresh.then(async () => {
+      if (!this.connected) return;
+      const members = (await this.channel.presence.get()).map(({ clientId, connectionId, timestamp, data }) => ({
+        clientId, connectionId, timestamp, data,
+      }));
+      const key = JSON.stringify(members.map(({ clientId, connectionId, timestamp }) => [clientId, connectionId, timestamp]).sort());
+      if (key === this.lastPresenceKey || !this.connected) return;
+      this.lastPresenceKey = key;
+      this.onMessageReceivedCallback({ kind: 'presence', members, from: null, via: 'presence' }, this.metadata, null);
+    }).catch(() => {
+      // A channel that is suspended or closing has no presence set to read; the next event refreshes again.
+    });
+    return this.presenceRefresh;
+  }
+
+  /**
+   * A new connectionId means the resume failed (e.g. 80008 after connectionStateTtl): messages may have been
+   * missed. Tell the callback once the channels are attached again, so that a reply can reach the inbox.
+   */
+  async onConnected(change) {
+    const connectionId = this.realtime.connection.id;
+    if (connectionId === this.connectionId) return;
+    this.connectionId = connectionId;
+    await Promise.all([this.channel.whenState('attached'), this.inbox.whenState('attached')]);
+    if (!this.connected) return;
+    this.onMessageReceivedCallback(
+      { kind: 'continuity-lost', reason: change?.reason ?? null, from: null, via: 'connection' },
+      this.metadata,
+      null,
+    );
+    await this.refreshPresence();
+  }
+
+  receive(ablyMessage, via) {
+    // Rewound messages can arrive before we know our clientId and the roster; they wait until we do.
+    if (!this.receiving) {
+      this.early.push([ablyMessage, via]);
       return;
     }
-    const message = ablyMessage.data;
-    // Anything on the channel that is not one of our messages (a string, null, an array) is ignored.
-    if (!message || typeof message !== 'object' || Array.isArray(message)) return;
+    const payload = ablyMessage.data;
+    // Anything that is not one of our messages (a string, null, an array, a nameless message) is ignored.
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return;
+    if (typeof ablyMessage.name !== 'string' || !ablyMessage.name) return;
+    const message = { ...payload };
+    for (const field of RECEIVER_FIELDS) delete message[field];
+    Object.assign(message, { kind: ablyMessage.name, from: ablyMessage.clientId ?? null, via });
     this.onMessageReceivedCallback(message, this.metadata, ablyMessage);
   }
 
   /**
-   * Publish `message` to every peer (or, by convention, only to `targetClientId`), stamped with our metadata.
+   * Publish `message` to every peer on the session channel, or only to `targetClientId` through its inbox.
    * Resolves when Ably has accepted it; rejects with Ably's error otherwise.
-   * @param {{kind: string}} message
-   * @param {string} [targetClientId] the Ably clientId of the one peer that should handle it
+   * @param {{kind: string}} message the kind becomes the Ably message name, the rest its data
+   * @param {string} [targetClientId] the Ably clientId of the one peer that should receive it
    */
   async sendMessage(message, targetClientId) {
     if (!this.connected) throw new Error('Client is not connected');
-    const data = { ...message, metadata: this.metadata, forClientId: targetClientId ?? null };
-    await this.channel.publish(message.kind, data);
+    const { kind, ...payload } = message;
+    const channel = targetClientId
+      ? this.realtime.channels.get(inboxChannelFor(this.uniqueId, targetClientId))
+      : this.channel;
+    await channel.publish(kind, payload);
   }
 
-  /** Leave: close the Ably connection. A later connect() starts afresh. */
+  /** Leave: close the Ably connection (presence leave reaches the others at once). A later connect() starts afresh. */
   close() {
     this.realtime?.close();
     this.connected = false;
+    this.receiving = false;
     this.connecting = null;
     this.early = [];
+    this.lastPresenceKey = null;
   }
-}
-
-/**
- * Whether a message is for this peer: broadcasts are for everyone, targeted ones only for their target.
- * Not a security boundary: every peer receives every message on the channel.
- */
-export function shouldHandleMessage(message, metadata) {
-  return !message.forClientId || message.forClientId === metadata.clientId;
 }
 
 /**
  * Hand a received message to this peer's server (when hosting) and client. Resolves when both have handled it.
+ * (The issue-3 wiring of index.js; P2PSession routes its own messages.)
  * @returns {Promise<void>} rejects if a handler fails (e.g. the server's reply could not be published)
  */
 export async function handleMessageFromAbly(message, metadata, p2pClient, p2pServer) {
-  if (!shouldHandleMessage(message, metadata)) return;
   // Both start at once, so state changes happen in arrival order even while the server awaits its replies.
   await Promise.all([p2pServer?.onReceiveMessage(message), p2pClient?.onReceiveMessage(message)]);
 }

@@ -1,73 +1,90 @@
-// The host's side of a session: keeps the roster, acknowledges each peer, and streams the demo phrase.
-import { normalizeFriendlyName } from './p2p.js';
+// The host's side of a session: answers each peer's `connected` with a snapshot, and streams the demo phrase.
+// Only the elected host has one; a peer elected after the host left starts one with the words it mirrored.
 
 export const PHRASE = 'The quick brown fox jumped over the lazy dog';
+export const PHRASE_WORDS = PHRASE.split(' ');
 export const WORD_INTERVAL_MS = 500;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Only the peer that hosts has one. Its state is the truth every P2PClient mirrors as `serverState`. */
 export class P2PServer {
   /**
    * @param {import('./p2p.js').Identity} identity
    * @param {string} uniqueId the session id
    * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient
-   * @param {{wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options] pacing of the word stream
+   * @param {{words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options]
+   *   `words`: the state taken over (what this peer mirrored as a client); the pacing of the word stream
    */
-  constructor(identity, uniqueId, ably, { wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
+  constructor(identity, uniqueId, ably, { words = [], wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
     this.identity = identity;
     this.uniqueId = uniqueId;
     this.ably = ably;
     this.wordIntervalMs = wordIntervalMs;
     this.sleep = pause;
+    this.stopped = false;
+    this.streaming = null;
 
-    this.state = { players: [] };
+    this.state = { words: words.slice() };
   }
 
   async connect() {
     await this.ably.connect(this.identity, this.uniqueId);
   }
 
-  /** Handle one message from the channel; returns once any replies are published. */
+  /** Handle one received message with `P2PServer.handlers`; returns once any replies are published. */
   async onReceiveMessage(message) {
-    switch (message.kind) {
-      case 'connected':
-        await this.onClientConnected(message);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /**
-   * Add the sender to the roster (once per Ably clientId: rewind and retries can repeat `connected`),
-   * acknowledge it alone, then tell everyone the new roster.
-   */
-  async onClientConnected(message) {
-    const clientId = message.metadata?.clientId;
-    if (typeof clientId !== 'string' || !clientId) return;
-    const friendlyName = normalizeFriendlyName(message.metadata.friendlyName) || 'Anonymous';
-
-    const known = this.state.players.find((player) => player.clientId === clientId);
-    if (known) known.friendlyName = friendlyName;
-    else this.state.players.push({ clientId, friendlyName });
-
-    const serverState = this.serverStateSnapshot();
-    await this.ably.sendMessage({ kind: 'connection-acknowledged', serverState }, clientId);
-    await this.ably.sendMessage({ kind: 'peer-status', serverState });
+    if (this.stopped) return;
+    await P2PServer.handlers[message.kind]?.call(this, message);
   }
 
   /** A plain copy of the state as it is now, safe to publish while the state keeps changing. */
-  serverStateSnapshot() {
-    return JSON.parse(JSON.stringify(this.state));
+  snapshot() {
+    return { words: this.state.words.slice() };
   }
 
-  /** Send the phrase to every peer one word per message, `wordIntervalMs` apart (the tutorial's resilience demo). */
-  async sendWordsAcrossMultipleMessages() {
-    const words = PHRASE.split(' ');
-    for (const [index, word] of words.entries()) {
-      if (index > 0) await this.sleep(this.wordIntervalMs);
-      await this.ably.sendMessage({ kind: 'word', word, index, serverState: this.serverStateSnapshot() });
+  /** True when a stream was cut short (by the previous host leaving): the phrase is not complete. */
+  get streamUnfinished() {
+    return this.state.words.length % PHRASE_WORDS.length !== 0;
+  }
+
+  /**
+   * Send the phrase to every peer one word per message, `wordIntervalMs` apart (the tutorial's resilience demo).
+   * Each word carries its index in the session's word list; an unfinished stream is completed, not restarted.
+   * A second call while streaming returns the running stream. Stops early when the server is stopped.
+   */
+  sendWordsAcrossMultipleMessages() {
+    if (!this.streaming) {
+      this.streaming = this.stream().finally(() => {
+        this.streaming = null;
+      });
     }
+    return this.streaming;
+  }
+
+  async stream() {
+    let first = true;
+    do {
+      if (!first) await this.sleep(this.wordIntervalMs);
+      first = false;
+      if (this.stopped) return;
+      const index = this.state.words.length;
+      const word = PHRASE_WORDS[index % PHRASE_WORDS.length];
+      await this.ably.sendMessage({ kind: 'word', index, word });
+      this.state.words.push(word);
+    } while (this.streamUnfinished);
+  }
+
+  /** Stop hosting: handle nothing more and end a running stream after its current word. */
+  stop() {
+    this.stopped = true;
   }
 }
+
+/** One handler per kind the host receives, called with the server as `this`. */
+P2PServer.handlers = {
+  /** A peer joined (or lost track): send it the snapshot, on its inbox only. */
+  async connected(message) {
+    if (message.via !== 'inbox' || typeof message.from !== 'string' || !message.from) return;
+    await this.ably.sendMessage({ kind: 'connection-acknowledged', ...this.snapshot() }, message.from);
+  },
+};

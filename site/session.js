@@ -38,6 +38,11 @@ export function channelNameFor(sessionId) {
   return `p2p:${sessionId}`;
 }
 
+/** The inbox of one peer in a session: anyone in the session may publish to it, only that peer may subscribe. */
+export function inboxChannelFor(sessionId, clientId) {
+  return `${channelNameFor(sessionId)}:inbox:${clientId}`;
+}
+
 /** The path of a session's deep link, e.g. `/s/abc123`. */
 export function sessionPath(sessionId) {
   return `/s/${sessionId}`;

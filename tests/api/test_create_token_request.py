@@ -42,14 +42,18 @@ async def test_create_token_request_has_every_field_ably_checks_and_no_nulls(con
     assert abs(body["timestamp"] - time.time() * 1000) < 60_000
 
 
-async def test_create_token_request_without_session_covers_all_app_channels(configured):
+async def test_create_token_request_without_session_may_only_publish_on_app_channels(configured):
     body = await token_request()
-    assert json.loads(body["capability"]) == {"p2p:*": OPS}
+    assert json.loads(body["capability"]) == {"p2p:*": ["publish"]}
 
 
-async def test_create_token_request_with_session_covers_only_that_session(configured):
+async def test_create_token_request_with_session_covers_only_that_session_and_its_own_inbox(configured):
     body = await token_request({"session": "demo-42"})
-    assert json.loads(body["capability"]) == {"p2p:demo-42": OPS, "p2p:demo-42:*": OPS}
+    assert json.loads(body["capability"]) == {
+        "p2p:demo-42": OPS,
+        "p2p:demo-42:inbox:*": ["publish"],
+        f"p2p:demo-42:inbox:{body['clientId']}": ["subscribe"],
+    }
     assert body["mac"] == expected_mac(body, FAKE_KEY_SECRET)
 
 

@@ -28,13 +28,41 @@ def test_parse_session_rejects_ids_outside_the_rule_with_400(session):
     assert token_policy.SESSION_ID_PATTERN in raised.value.message
 
 
-def test_capability_without_session_covers_every_app_channel_with_only_the_apps_operations():
-    assert token_policy.capability(None) == {"p2p:*": ["history", "presence", "publish", "subscribe"]}
+def test_capability_without_session_names_every_app_channel_but_only_to_publish():
+    # A wildcard with subscribe or history would match every inbox, so a session-less token reads nothing.
+    assert token_policy.capability(None, "c1") == {"p2p:*": ["publish"]}
 
 
-def test_capability_with_session_covers_only_that_sessions_channel_and_subchannels():
-    ops = ["history", "presence", "publish", "subscribe"]
-    assert token_policy.capability("abc") == {"p2p:abc": ops, "p2p:abc:*": ops}
+def test_capability_with_session_covers_its_channel_every_inbox_to_publish_and_only_the_own_inbox_to_read():
+    assert token_policy.capability("abc", "c1") == {
+        "p2p:abc": ["history", "presence", "publish", "subscribe"],
+        "p2p:abc:inbox:*": ["publish"],
+        "p2p:abc:inbox:c1": ["subscribe"],
+    }
+
+
+def permitted(capability: dict[str, list[str]], channel: str) -> set[str]:
+    """The operations Ably allows on `channel`: the union over every matching resource (`prefix*` by prefix)."""
+    ops: set[str] = set()
+    for resource, operations in capability.items():
+        if resource == "*" or (resource.endswith("*") and channel.startswith(resource[:-1])) or resource == channel:
+            ops.update(operations)
+    return ops
+
+
+@pytest.mark.parametrize("session", [None, "abc"])
+def test_capability_lets_no_token_read_another_peers_inbox(session):
+    granted = token_policy.capability(session, "mallory")
+    for channel in ("p2p:abc:inbox:alice", "p2p:other:inbox:alice"):
+        assert permitted(granted, channel) <= {"publish"}, channel
+
+
+def test_capability_lets_a_peer_read_its_own_inbox_and_reach_the_others():
+    granted = token_policy.capability("abc", "alice")
+    assert permitted(granted, "p2p:abc:inbox:alice") == {"publish", "subscribe"}
+    assert permitted(granted, "p2p:abc:inbox:bob") == {"publish"}
+    assert permitted(granted, "p2p:abc") == {"history", "presence", "publish", "subscribe"}
+    assert permitted(granted, "p2p:other") == set()
 
 
 def test_new_client_id_is_unguessable_and_unique():
@@ -48,4 +76,4 @@ def test_token_params_use_the_snake_case_names_ably_python_reads():
     params = token_policy.token_params("abc", 120)
     assert set(params) == {"client_id", "capability", "ttl"}
     assert params["ttl"] == timedelta(seconds=120)
-    assert params["capability"] == token_policy.capability("abc")
+    assert params["capability"] == token_policy.capability("abc", params["client_id"])

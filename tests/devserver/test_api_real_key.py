@@ -32,7 +32,7 @@ async def test_real_key_mode_token_requests_are_signed_with_that_key(http, real_
         assert "Content-Security-Policy" not in response.headers
         body = await response.json()
     assert body["keyName"] == FAKE_REAL_KEY.split(":")[0]
-    assert set(json.loads(body["capability"])) == {"p2p:abc", "p2p:abc:*"}
+    assert set(json.loads(body["capability"])) == {"p2p:abc", "p2p:abc:inbox:*", f"p2p:abc:inbox:{body['clientId']}"}
 
 
 async def test_real_key_mode_passes_function_errors_through(http, real_key_server):

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 
 import { Identity, PubSubClient } from '../../site/p2p.js';
 import { FakeAblyNetwork, FakeErrorInfo } from './support/fake-ably.mjs';
+import { appCapability } from './support/p2p-peers.mjs';
 
 /** A PubSubClient on `network` that records what it receives and how many Ably clients it made. */
 function recordingClient(network, realtimeOptions = {}) {
@@ -17,7 +18,14 @@ function recordingClient(network, realtimeOptions = {}) {
       return realtime;
     },
   });
+  client.messages = () => client.received.map(({ message }) => message).filter((message) => message.via !== 'presence');
+  client.presenceSets = () => client.received.filter(({ message }) => message.via === 'presence').map(({ message }) => message.members);
   return client;
+}
+
+/** A client with the capability the token endpoint grants for room1. */
+function appClient(network, clientId) {
+  return recordingClient(network, { clientId, capability: appCapability('room1', clientId) });
 }
 
 test('connects once however often connect is called, even concurrently', async () => {
@@ -33,19 +41,51 @@ test('connects once however often connect is called, even concurrently', async (
   assert.equal(client.pubSub.connected, true);
 });
 
-test('uses channel p2p:<session> with a one-minute rewind', async () => {
+test('uses channel p2p:<session> with a one-minute rewind and its own inbox p2p:<session>:inbox:<clientId>', async () => {
   const network = new FakeAblyNetwork();
-  const client = recordingClient(network);
+  const client = appClient(network, 'ada-id');
 
   await client.pubSub.connect(new Identity('Ada'), 'room1');
 
   assert.equal(client.pubSub.channel.name, 'p2p:room1');
   assert.deepEqual(client.pubSub.channel.options, { params: { rewind: '1m' } });
+  assert.equal(client.pubSub.inbox.name, 'p2p:room1:inbox:ada-id');
+  assert.equal(client.pubSub.inbox.state, 'attached');
 });
 
-test('learns its clientId from the connection and stamps it with the friendly name on every message', async () => {
+test('enters presence with its friendly name only, and has seen the presence set when connect resolves', async () => {
   const network = new FakeAblyNetwork();
-  const client = recordingClient(network, { clientId: 'issued-by-token-endpoint' });
+  const ada = appClient(network, 'ada-id');
+
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+
+  assert.deepEqual(network.members('p2p:room1').map(({ clientId, data }) => ({ clientId, data })), [
+    { clientId: 'ada-id', data: { friendlyName: 'Ada' } },
+  ]);
+  assert.deepEqual(ada.presenceSets().map((members) => members.map((member) => member.clientId)), [['ada-id']]);
+  assert.equal(ada.received[0].message.kind, 'presence');
+});
+
+test('reports every change of the presence set, with the members\' join timestamps', async () => {
+  let now = 1_000;
+  const network = new FakeAblyNetwork({ now: () => now });
+  const ada = appClient(network, 'ada-id');
+  const bob = appClient(network, 'bob-id');
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  now = 2_000;
+  await bob.pubSub.connect(new Identity('Bob'), 'room1');
+  await network.settle();
+
+  bob.pubSub.close();
+  await network.settle();
+
+  const sets = ada.presenceSets().map((members) => members.map(({ clientId, timestamp }) => `${clientId}@${timestamp}`).sort());
+  assert.deepEqual(sets, [['ada-id@1000'], ['ada-id@1000', 'bob-id@2000'], ['ada-id@1000']]);
+});
+
+test('sends the kind as the Ably message name and the rest as data, on the session channel', async () => {
+  const network = new FakeAblyNetwork();
+  const client = appClient(network, 'issued-by-token-endpoint');
 
   await client.pubSub.connect(new Identity('Ada'), 'room1');
   await client.pubSub.sendMessage({ kind: 'hello', text: 'hi' });
@@ -53,12 +93,19 @@ test('learns its clientId from the connection and stamps it with the friendly na
 
   const [published] = network.history('p2p:room1');
   assert.equal(published.name, 'hello');
-  assert.deepEqual(published.data, {
-    kind: 'hello',
-    text: 'hi',
-    metadata: { clientId: 'issued-by-token-endpoint', friendlyName: 'Ada' },
-    forClientId: null,
-  });
+  assert.equal(published.clientId, 'issued-by-token-endpoint');
+  assert.deepEqual(published.data, { text: 'hi' });
+});
+
+test('sends a targeted message to the target\'s inbox only', async () => {
+  const network = new FakeAblyNetwork();
+  const client = appClient(network, 'ada-id');
+  await client.pubSub.connect(new Identity('Ada'), 'room1');
+
+  await client.pubSub.sendMessage({ kind: 'secret', n: 1 }, 'bob-id');
+
+  assert.deepEqual(network.history('p2p:room1'), []);
+  assert.deepEqual(network.history('p2p:room1:inbox:bob-id').map(({ name, data }) => ({ name, data })), [{ name: 'secret', data: { n: 1 } }]);
 });
 
 test('does not change the message object it is given', async () => {
@@ -72,55 +119,51 @@ test('does not change the message object it is given', async () => {
   assert.deepEqual(message, { kind: 'hello' });
 });
 
-test('marks a targeted message with forClientId', async () => {
+test('passes messages on with the sender Ably verified as `from` and the channel as `via`', async () => {
   const network = new FakeAblyNetwork();
-  const client = recordingClient(network);
-  await client.pubSub.connect(new Identity('Ada'), 'room1');
-
-  await client.pubSub.sendMessage({ kind: 'secret' }, 'client-bob');
-
-  assert.equal(network.history('p2p:room1')[0].data.forClientId, 'client-bob');
-});
-
-test('passes received messages on with its own metadata and the Ably message', async () => {
-  const network = new FakeAblyNetwork();
-  const ada = recordingClient(network, { clientId: 'ada-id' });
-  const bob = recordingClient(network, { clientId: 'bob-id' });
+  const ada = appClient(network, 'ada-id');
+  const bob = appClient(network, 'bob-id');
   await ada.pubSub.connect(new Identity('Ada'), 'room1');
   await bob.pubSub.connect(new Identity('Bob'), 'room1');
 
-  await ada.pubSub.sendMessage({ kind: 'hello' });
+  await ada.pubSub.sendMessage({ kind: 'hello', text: 'all' });
+  await ada.pubSub.sendMessage({ kind: 'psst', text: 'bob' }, 'bob-id');
   await network.settle();
 
-  assert.equal(bob.received.length, 1);
-  const [{ message, metadata, ablyMessage }] = bob.received;
-  assert.equal(message.kind, 'hello');
-  assert.equal(message.metadata.friendlyName, 'Ada');
-  assert.deepEqual(metadata, { clientId: 'bob-id', friendlyName: 'Bob' });
-  assert.equal(ablyMessage.clientId, 'ada-id');
-  // Ably echoes to the publisher too: the host's server hears its own client's "connected".
-  assert.equal(ada.received.length, 1);
+  assert.deepEqual(bob.messages(), [
+    { kind: 'hello', text: 'all', from: 'ada-id', via: 'session' },
+    { kind: 'psst', text: 'bob', from: 'ada-id', via: 'inbox' },
+  ]);
+  assert.deepEqual(bob.received.at(-1).metadata, { clientId: 'bob-id', friendlyName: 'Bob' });
+  assert.equal(bob.received.at(-1).ablyMessage.clientId, 'ada-id');
+  // Ably echoes to the publisher too (the host's client hears its own words).
+  assert.deepEqual(ada.messages(), [{ kind: 'hello', text: 'all', from: 'ada-id', via: 'session' }]);
 });
 
-test('holds messages that arrive while attaching until it knows its own clientId', async () => {
-  const received = [];
-  // A client whose channel delivers a rewound message before the attach completes.
-  const realtime = {
-    auth: { clientId: null },
-    channels: {
-      get: () => ({
-        subscribe: async (listener) => {
-          listener({ data: { kind: 'word', word: 'early' } });
-          realtime.auth.clientId = 'me';
-        },
-      }),
-    },
-  };
-  const pubSub = new PubSubClient((message, metadata) => received.push({ message, metadata }), { createRealtime: () => realtime });
+test('overwrites `from`, `via` and `kind` that a sender writes into its payload', async () => {
+  const network = new FakeAblyNetwork();
+  const bob = appClient(network, 'bob-id');
+  await bob.pubSub.connect(new Identity('Bob'), 'room1');
+  const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability('room1', 'mallory') });
 
-  await pubSub.connect(new Identity('Ada'), 'room1');
+  await mallory.channels.get('p2p:room1:inbox:bob-id').publish('word', { from: 'the-host', via: 'session', kind: 'other', word: 'x' });
+  await network.settle();
 
-  assert.deepEqual(received, [{ message: { kind: 'word', word: 'early' }, metadata: { clientId: 'me', friendlyName: 'Ada' } }]);
+  assert.deepEqual(bob.messages(), [{ kind: 'word', word: 'x', from: 'mallory', via: 'inbox' }]);
+});
+
+test('holds rewound messages until it knows its clientId and the presence set, then delivers them in order', async () => {
+  const network = new FakeAblyNetwork();
+  const ada = appClient(network, 'ada-id');
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  for (const word of ['one', 'two']) await ada.pubSub.sendMessage({ kind: 'word', word });
+  await network.settle();
+
+  const bob = appClient(network, 'bob-id');
+  await bob.pubSub.connect(new Identity('Bob'), 'room1');
+  await network.settle();
+
+  assert.deepEqual(bob.received.map(({ message }) => message.word ?? message.kind), ['presence', 'one', 'two']);
 });
 
 test('ignores channel messages whose data is not an object', async () => {
@@ -130,12 +173,28 @@ test('ignores channel messages whose data is not an object', async () => {
   await client.pubSub.connect(new Identity('Ada'), 'room1');
 
   const channel = stranger.channels.get('p2p:room1');
-  await channel.subscribe(() => {});
   for (const data of ['text', null, [1, 2], 7]) await channel.publish('junk', data);
-  await channel.publish('fine', { kind: 'fine' });
+  await channel.publish('fine', {});
   await network.settle();
 
-  assert.deepEqual(client.received.map(({ message }) => message.kind), ['fine']);
+  assert.deepEqual(client.messages().map((message) => message.kind), ['fine']);
+});
+
+test('tells the callback when a resume failed (a new connection), once the channels are attached again', async () => {
+  const network = new FakeAblyNetwork();
+  const ada = appClient(network, 'ada-id');
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  const { realtime } = ada.realtimes[0];
+
+  realtime.loseTransport();
+  realtime.reconnectAfterResumeFailed();
+  await network.settle();
+
+  const lost = ada.received.filter(({ message }) => message.via === 'connection').map(({ message }) => message);
+  assert.equal(lost.length, 1);
+  assert.equal(lost[0].kind, 'continuity-lost');
+  assert.equal(lost[0].reason.code, 80008);
+  assert.equal(ada.pubSub.inbox.state, 'attached');
 });
 
 test('refuses to send before it is connected', async () => {
@@ -190,6 +249,14 @@ test('rejects connect when the connection is suspended', async () => {
   await assert.rejects(client.pubSub.connect(new Identity('Ada'), 'room1'), /Connection to server unavailable/);
 });
 
+test('rejects connect with 40160 when the token does not cover the session', async () => {
+  const network = new FakeAblyNetwork();
+  const client = recordingClient(network, { clientId: 'ada-id', capability: appCapability('other', 'ada-id') });
+
+  await assert.rejects(client.pubSub.connect(new Identity('Ada'), 'room1'), (error) => error.code === 40160);
+  assert.equal(client.pubSub.connected, false);
+});
+
 test('rejects connect for an invalid session id without creating an Ably client', async () => {
   const network = new FakeAblyNetwork();
   const client = recordingClient(network);
@@ -206,18 +273,20 @@ test('rejects connect when the token carries no clientId, since nothing could be
   assert.equal(client.realtimes[0].realtime.connection.state, 'closed');
 });
 
-test('closes its Ably connection on close and stops receiving', async () => {
+test('closes its Ably connection on close, leaves presence at once and stops receiving', async () => {
   const network = new FakeAblyNetwork();
   const ada = recordingClient(network);
   const bob = recordingClient(network);
   await ada.pubSub.connect(new Identity('Ada'), 'room1');
   await bob.pubSub.connect(new Identity('Bob'), 'room1');
+  await network.settle();
 
   bob.pubSub.close();
   await ada.pubSub.sendMessage({ kind: 'hello' });
   await network.settle();
 
   assert.equal(bob.realtimes[0].realtime.connection.state, 'closed');
-  assert.equal(bob.received.length, 0);
+  assert.deepEqual(bob.messages(), []);
+  assert.deepEqual(network.members('p2p:room1').map((member) => member.clientId), [ada.pubSub.metadata.clientId]);
   await assert.rejects(bob.pubSub.sendMessage({ kind: 'hello' }), /Client is not connected/);
 });

@@ -1,39 +1,47 @@
-// Build peers the way site/index.js does (one PubSubClient shared by the peer's P2PClient and, when hosting,
-// its P2PServer), for any Ably: the in-memory fake or real ably-js against the emulator.
-import { handleMessageFromAbly, Identity, PubSubClient } from '../../../site/p2p.js';
-import { P2PClient } from '../../../site/p2p.lib.client.js';
-import { P2PServer } from '../../../site/p2p.lib.server.js';
+// Build peers the way site/index.js does (one P2PSession each), for any Ably: the in-memory fake or real
+// ably-js against the emulator; and the capability the app's token endpoint grants, taken from api/token_policy.py.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { P2PSession } from '../../../site/p2p.session.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 
 /**
- * A peer of `sessionId`, not yet connected: call `await peer.start()`.
- * @param {(uniqueId: string) => object} createRealtime returns the Ably client this peer uses
- * @param {{sessionId: string, name?: string, hosting?: boolean, serverOptions?: object}} options
+ * A peer of `sessionId`, not yet connected: call `await peer.start()`. `peer.errors` collects the session's
+ * `error` events and `peer.hostChanges` its `host-changed` events, so tests can assert there were none.
+ * @param {(sessionId: string) => object} createRealtime returns the Ably client this peer uses
+ * @param {{sessionId: string, name?: string, wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} options
  */
-export function createPeer(createRealtime, { sessionId, name, hosting = false, serverOptions }) {
-  const peer = {
-    /** Errors a message handler threw (e.g. a reply that could not be published). */
-    handlerErrors: [],
-    p2pServer: null,
-    p2pClient: null,
-  };
-  peer.pubSubClient = new PubSubClient(
-    (message, metadata) => {
-      handleMessageFromAbly(message, metadata, peer.p2pClient, peer.p2pServer).catch((error) => {
-        peer.handlerErrors.push(error);
-      });
-    },
-    { createRealtime },
-  );
-  const identity = new Identity(name);
-  if (hosting) peer.p2pServer = new P2PServer(identity, sessionId, peer.pubSubClient, serverOptions);
-  peer.p2pClient = new P2PClient(identity, sessionId, peer.pubSubClient);
-
-  peer.start = async () => {
-    await peer.p2pServer?.connect();
-    await peer.p2pClient.connect();
-    return peer;
-  };
-  peer.close = () => peer.pubSubClient.close();
-  peer.rosterNames = () => (peer.p2pClient.serverState?.players ?? []).map((player) => player.friendlyName);
+export function createPeer(createRealtime, { sessionId, name, wordIntervalMs = 0, sleep }) {
+  const peer = new P2PSession({ sessionId, friendlyName: name, createRealtime, wordIntervalMs, sleep });
+  peer.errors = [];
+  peer.hostChanges = [];
+  peer.resyncs = [];
+  peer.on('error', (detail) => peer.errors.push(detail));
+  peer.on('host-changed', (detail) => peer.hostChanges.push(detail));
+  peer.on('resynced', (detail) => peer.resyncs.push(detail));
+  peer.rosterNames = () => peer.state.players.map((player) => player.friendlyName);
+  peer.clientId = () => peer.state.myClientId;
   return peer;
+}
+
+const PLACEHOLDER = 'CLIENT-ID-PLACEHOLDER';
+const templates = new Map();
+
+/**
+ * The capability /api/createTokenRequest grants `clientId` in `sessionId`, computed by api/token_policy.py
+ * itself (once per session, with the clientId filled in here), so these tests exercise the real policy.
+ */
+export function appCapability(sessionId, clientId) {
+  if (!templates.has(sessionId)) {
+    const script = 'import json, sys; from api.token_policy import capability; print(json.dumps(capability(sys.argv[1], sys.argv[2])))';
+    const output = execFileSync(PYTHON, ['-c', script, sessionId, PLACEHOLDER], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
+    templates.set(sessionId, JSON.parse(output));
+  }
+  return Object.fromEntries(
+    Object.entries(templates.get(sessionId)).map(([resource, operations]) => [resource.replaceAll(PLACEHOLDER, clientId), operations]),
+  );
 }
