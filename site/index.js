@@ -5,22 +5,12 @@
 // (no 'unsafe-eval'). So the markup is written with h(tag, props, children), one small function per part of
 // the screen (renderForm, renderSession, ...). Text passed as children is always rendered as text, never HTML.
 //
-// Why the P2P objects stay reactive: P2PClient and P2PServer change their own `state` when Ably messages
-// arrive. Vue only sees changes made through its reactive proxy, so the objects are stored in `data` (Vue
-// wraps them) and every call, including those from the Ably callback, goes through `this.p2pClient` /
-// `this.p2pServer`, which return the proxies. The PubSubClient and the Ably client are marked raw: Vue has
-// no business proxying a network client.
-import { createApp, h, markRaw, nextTick } from './vendor/vue.runtime.esm-browser.prod.js';
-import {
-  defaultFriendlyName,
-  handleMessageFromAbly,
-  Identity,
-  MAX_FRIENDLY_NAME_LENGTH,
-  normalizeFriendlyName,
-  PubSubClient,
-} from './p2p.js';
-import { P2PClient } from './p2p.lib.client.js';
-import { P2PServer } from './p2p.lib.server.js';
+// Why the session object is raw but its state reactive: P2PSession (p2p.session.js) builds `session.state` with
+// Vue's reactive(), so every change the network makes re-renders the page. The session object itself, its Ably
+// client and its P2P classes are marked raw: Vue has no business proxying a network client.
+import { createApp, h, markRaw, nextTick, reactive } from './vendor/vue.runtime.esm-browser.prod.js';
+import { defaultFriendlyName, MAX_FRIENDLY_NAME_LENGTH, normalizeFriendlyName } from './p2p.js';
+import { P2PSession } from './p2p.session.js';
 import { fetchJsonWithRetry } from './retry.js';
 import { randomSessionId, sessionIdFromPath, sessionIdProblem, sessionPath } from './session.js';
 import { copyOrSelect, qrCodePath } from './share.js';
@@ -87,8 +77,7 @@ const App = {
   data() {
     const linkedSession = sessionIdFromPath(location.pathname);
     return {
-      p2pClient: null,
-      p2pServer: null,
+      session: null,
 
       friendlyName: normalizeFriendlyName(rememberedFriendlyName()) || defaultFriendlyName(),
       uniqueId: linkedSession ?? '',
@@ -100,26 +89,26 @@ const App = {
       tokenProblem: null,
       error: null,
       starting: false,
-      streaming: false,
       copyResult: null,
+      hostNews: '',
     };
   },
 
   computed: {
     state() {
-      return this.p2pClient?.state;
+      return this.session?.state;
     },
-    transmittedServerState() {
-      return this.p2pClient?.serverState;
-    },
-    joinedOrHosting() {
-      return this.p2pClient != null || this.p2pServer != null;
+    joined() {
+      return this.session != null;
     },
     iAmHost() {
-      return this.p2pServer != null;
+      return this.state?.isHost ?? false;
     },
     players() {
-      return this.transmittedServerState?.players ?? [];
+      return this.state?.players ?? [];
+    },
+    host() {
+      return this.players.find((player) => player.isHost) ?? null;
     },
     shareLink() {
       return new URL(sessionPath(this.uniqueId), location.origin).href;
@@ -130,23 +119,19 @@ const App = {
   },
 
   methods: {
-    /** Our Ably clientId, once connected. A method, not computed: the PubSubClient is raw, so not tracked. */
-    myClientId() {
-      return this.p2pClient?.ably.metadata?.clientId ?? null;
-    },
-
-    async host(evt) {
+    /** Host: a typed session name, or a fresh unguessable one. The first peer present hosts (p2p.roster.js). */
+    async hostSession(evt) {
       evt.preventDefault();
       const typed = this.uniqueId.trim();
       if (typed && !this.acceptSessionId(typed)) return;
-      await this.start(typed || randomSessionId(), { hosting: true });
+      await this.start(typed || randomSessionId());
     },
 
-    async join(evt) {
+    async joinSession(evt) {
       evt.preventDefault();
       const typed = this.uniqueId.trim();
       if (!this.acceptSessionId(typed)) return;
-      await this.start(typed, { hosting: false });
+      await this.start(typed);
     },
 
     /** Show the problem with a typed session id next to its field, or clear it. */
@@ -156,8 +141,8 @@ const App = {
       return !this.sessionProblem;
     },
 
-    /** Connect as host (P2PServer + P2PClient) or as a joiner (P2PClient), as in the tutorial. */
-    async start(sessionId, { hosting }) {
+    /** Join (or, when nobody is there yet, host) the session: Host and Join differ only in the session id. */
+    async start(sessionId) {
       this.error = null;
       this.starting = true;
       let clientConfig;
@@ -169,24 +154,24 @@ const App = {
         return;
       }
 
-      const pubSubClient = markRaw(
-        new PubSubClient((message, metadata) => this.onMessage(message, metadata), {
-          createRealtime: (uniqueId) => this.createRealtime(clientConfig, uniqueId),
-        }),
-      );
-      const identity = new Identity(this.friendlyName);
-      this.friendlyName = identity.friendlyName;
-      rememberFriendlyName(identity.friendlyName);
+      const session = markRaw(new P2PSession({
+        sessionId,
+        friendlyName: this.friendlyName,
+        createRealtime: (id) => this.createRealtime(clientConfig, id),
+        reactive,
+      }));
+      session.on('error', ({ summary, error }) => this.showError(summary, error));
+      session.on('host-changed', (change) => this.announceHost(change));
+      this.session = session;
+      this.friendlyName = session.state.friendlyName;
+      rememberFriendlyName(this.friendlyName);
       this.uniqueId = sessionId;
-      if (hosting) this.p2pServer = new P2PServer(identity, sessionId, pubSubClient);
-      this.p2pClient = new P2PClient(identity, sessionId, pubSubClient);
       if (location.pathname !== sessionPath(sessionId)) history.pushState(null, '', sessionPath(sessionId));
-      addEventListener('pagehide', () => pubSubClient.close(), { once: true });
+      addEventListener('pagehide', () => session.close(), { once: true });
       nextTick(() => this.$refs.sessionHeading?.focus());
 
       try {
-        await this.p2pServer?.connect();
-        await this.p2pClient.connect();
+        await session.start();
       } catch (error) {
         this.showError('Could not join the session.', error);
       } finally {
@@ -252,21 +237,19 @@ const App = {
       this.copyResult = await copyOrSelect(this.shareLink, this.$refs.shareLink);
     },
 
-    onMessage(message, metadata) {
-      handleMessageFromAbly(message, metadata, this.p2pClient, this.p2pServer).catch((error) => {
-        this.showError('Could not answer another peer.', error);
-      });
-    },
-
-    async sendWordsAsHost() {
-      this.streaming = true;
+    async streamWords() {
       try {
-        await this.p2pServer.sendWordsAcrossMultipleMessages();
+        await this.session.streamWords();
       } catch (error) {
         this.showError('Could not stream the words.', error);
-      } finally {
-        this.streaming = false;
       }
+    },
+
+    /** Say who hosts now when it changes during the session (the first election needs no announcement). */
+    announceHost({ hostClientId, previousHostClientId, isHost }) {
+      if (!previousHostClientId || !hostClientId) return;
+      if (isHost) this.hostNews = 'The host left: you are hosting now.';
+      else this.hostNews = `The host left: ${this.host?.friendlyName ?? 'another player'} is hosting now.`;
     },
 
     /** Fill the alert region. */
@@ -279,7 +262,7 @@ const App = {
     return h('main', { class: 'page' }, [
       h('h1', 'Realtime peer-to-peer demo'),
       renderAlert(this),
-      this.joinedOrHosting ? renderSession(this) : renderForm(this),
+      this.joined ? renderSession(this) : renderForm(this),
     ]);
   },
 };
@@ -301,8 +284,8 @@ function renderForm(vm) {
   }, label);
   // Enter submits with the first button: Join when the page was opened from a session link, else Host.
   const invited = vm.linkedSession !== null;
-  const hostButton = button('Host a session', 'host-button', vm.host, !invited);
-  const joinButton = button('Join a session', 'join-button', vm.join, invited);
+  const hostButton = button('Host a session', 'host-button', vm.hostSession, !invited);
+  const joinButton = button('Join a session', 'join-button', vm.joinSession, invited);
 
   return h('form', { class: 'card form', novalidate: true, onSubmit: (evt) => evt.preventDefault() }, [
     h('p', { class: 'intro' }, invited
@@ -330,6 +313,7 @@ function renderForm(vm) {
 }
 
 function renderSession(vm) {
+  const streaming = vm.state?.streaming ?? false;
   return h('section', { class: 'session', 'aria-labelledby': 'session-heading' }, [
     h('div', { class: 'card' }, [
       h('h2', { id: 'session-heading', ref: 'sessionHeading', tabindex: '-1' }, [
@@ -337,9 +321,9 @@ function renderSession(vm) {
       ]),
       renderStatus(vm),
       vm.iAmHost ? h('button', {
-        type: 'button', class: 'button', disabled: vm.streaming || vm.state?.status !== 'acknowledged',
-        'data-testid': 'stream-words', onClick: vm.sendWordsAsHost,
-      }, vm.streaming ? 'Streaming words…' : 'Stream words to clients') : null,
+        type: 'button', class: 'button', disabled: streaming || vm.state?.status !== 'acknowledged',
+        'data-testid': 'stream-words', onClick: vm.streamWords,
+      }, streaming ? 'Streaming words…' : 'Stream words to clients') : null,
     ]),
     renderConnection(vm),
     renderShare(vm),
@@ -348,12 +332,20 @@ function renderSession(vm) {
   ]);
 }
 
+/** Who this peer is, who hosts (announced when it changes), and whether the host has acknowledged this peer. */
 function renderStatus(vm) {
-  return h('dl', { class: 'status' }, [
-    h('dt', 'You are'),
-    h('dd', `${vm.friendlyName}, ${vm.iAmHost ? 'hosting' : 'a guest'}`),
-    h('dt', 'Client status'),
-    h('dd', [h('span', { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' }, vm.state?.status ?? 'disconnected')]),
+  let hosting = 'Waiting for the other players…';
+  if (vm.iAmHost) hosting = 'You are hosting.';
+  else if (vm.host) hosting = `${vm.host.friendlyName} is hosting.`;
+  return h('div', [
+    h('p', { class: 'hosting', 'data-testid': 'hosting' }, hosting),
+    h('p', { class: 'host-news', role: 'status', 'data-testid': 'host-news' }, vm.hostNews),
+    h('dl', { class: 'status' }, [
+      h('dt', 'You are'),
+      h('dd', [h('span', { 'data-testid': 'my-name' }, vm.friendlyName), vm.iAmHost ? ', hosting' : ', a guest']),
+      h('dt', 'Client status'),
+      h('dd', [h('span', { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' }, vm.state?.status ?? 'disconnected')]),
+    ]),
   ]);
 }
 
@@ -406,14 +398,17 @@ function renderShare(vm) {
   ]);
 }
 
+/** Everyone present, in join order (so the host first), the host and this peer marked in words, not only colour. */
 function renderRoster(vm) {
   return h('div', { class: 'card' }, [
     h('h3', { 'aria-live': 'polite', 'data-testid': 'player-count' }, `Active players: ${vm.players.length}`),
     h('ul', { class: 'players' }, vm.players.map((player) => h('li', {
-      key: player.clientId, class: 'player', 'data-testid': 'roster-item',
+      // The clientId is no secret (every peer sees it in presence); tests use it to find this peer's connection.
+      key: player.clientId, class: 'player', 'data-testid': 'roster-item', 'data-client-id': player.clientId,
     }, [
       h('span', { 'data-testid': 'roster-name' }, player.friendlyName),
-      player.clientId === vm.myClientId() ? h('span', { class: 'player__you' }, ' (you)') : null,
+      player.isMe ? h('span', { class: 'player__you', 'data-testid': 'me-marker' }, ' (you)') : null,
+      player.isHost ? h('span', { class: 'badge badge--host player__host', 'data-testid': 'host-badge' }, 'host') : null,
     ]))),
   ]);
 }

@@ -31,12 +31,34 @@ def join(peer: Peer, session: str | None = None) -> None:
     expect(page.get_by_test_id("client-status")).to_have_text("acknowledged")
 
 
-def expect_roster(peer: Peer, names: list[str]) -> None:
-    """The page lists exactly these players (in any order) and counts them."""
+def expect_roster(peer: Peer, names: list[str], timeout: float = 15_000) -> None:
+    """The page lists exactly these players (in any order) and counts them, within `timeout` ms."""
     page = peer.page
-    expect(page.get_by_test_id("player-count")).to_have_text(f"Active players: {len(names)}")
-    expect(page.get_by_test_id("roster-name")).to_contain_text(names, use_inner_text=True)
+    expect(page.get_by_test_id("player-count")).to_have_text(f"Active players: {len(names)}", timeout=timeout)
+    expect(page.get_by_test_id("roster-name")).to_contain_text(names, use_inner_text=True, timeout=timeout)
     assert sorted(page.get_by_test_id("roster-name").all_inner_texts()) == sorted(names)
+
+
+def expect_host(peer: Peer, name: str, timeout: float = 15_000) -> None:
+    """The page says who hosts (in words and with the roster's one host badge), and offers streaming only to the host."""
+    page = peer.page
+    me = page.get_by_test_id("my-name").inner_text()
+    expected = "You are hosting." if name == me else f"{name} is hosting."
+    expect(page.get_by_test_id("hosting")).to_have_text(expected, timeout=timeout)
+    hosts = page.get_by_test_id("roster-item").filter(has=page.get_by_test_id("host-badge"))
+    expect(hosts).to_have_count(1)
+    expect(hosts.get_by_test_id("roster-name")).to_have_text(name)
+    expect(page.get_by_test_id("stream-words")).to_have_count(1 if name == me else 0)
+
+
+def stream_words(peer: Peer) -> None:
+    """The host presses the button that streams the phrase to everyone, one word at a time."""
+    peer.page.get_by_role("button", name="Stream words to clients").click()
+
+
+def close_tab(peer: Peer) -> None:
+    """The person closes the tab: the page unloads as a browser tab does."""
+    peer.page.close()
 
 
 def expect_connection(peer: Peer, state: str, timeout: float = 15_000) -> None:
@@ -44,10 +66,24 @@ def expect_connection(peer: Peer, state: str, timeout: float = 15_000) -> None:
     expect(peer.page.get_by_test_id("connection-state")).to_have_attribute("data-state", state, timeout=timeout)
 
 
-def lose_network(peer: Peer) -> None:
-    """The peer's network dies: its socket goes down and every reconnect fails until `restore_network`."""
+def client_id(peer: Peer) -> str:
+    """This peer's Ably clientId, as its own roster shows it."""
+    page = peer.page
+    me = page.get_by_test_id("roster-item").filter(has=page.get_by_test_id("me-marker"))
+    return me.get_attribute("data-client-id")
+
+
+def lose_network(peer: Peer, dev_host: DevHost | None = None) -> None:
+    """The peer's network dies: every reconnect fails until `restore_network`.
+
+    Offline, the browser cannot even send a close frame, so the server would not notice for a while; with
+    `dev_host`, the emulator also drops the peer's socket, as Ably does once a dead socket times out.
+    """
+    who = client_id(peer) if dev_host else None
     peer.expect_console_error("ERR_INTERNET_DISCONNECTED")
     peer.page.context.set_offline(True)
+    if who:
+        dev_host.control(f"connections/drop?clientId={who}")
 
 
 def restore_network(peer: Peer) -> None:
