@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from bench import plots
 from bench.fanout_clients import BENCH_KEY, BroadcastTarget, EmulatorTarget, Phase, Target
 from bench.processes import running
+from bench.report import RunOptions, Section
 
 PHASE_TIMEOUT_SECONDS = 60.0
 
@@ -209,7 +211,26 @@ def _cpu(values) -> str:
     return f"{statistics.median(known):.0%}" if known else "n/a"
 
 
-def run(quick: bool = False) -> str:
-    """Run the benchmark and return its Markdown report."""
-    settings = QUICK if quick else FanoutSettings()
-    return report(asyncio.run(measure(settings)), settings)
+def plot(results: dict[str, list[RunResult]], out_dir) -> str:
+    """Deliveries per second of every run, per server: the spread at a glance."""
+    fig, axes = plots.figure(6.0, 3.2)
+    names = list(results)
+    for position, name in enumerate(names):
+        rates = [run.deliveries_per_second for run in results[name]]
+        axes.scatter(rates, [position] * len(rates), s=40, alpha=0.7)
+        axes.plot([statistics.median(rates)] * 2, [position - 0.25, position + 0.25], color="black")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_ylim(-0.6, len(names) - 0.4)
+    axes.set_xlim(left=0)
+    axes.set_xlabel("deliveries per second (each dot one run, bar = median)")
+    axes.set_title("Fan-out: 1 publisher → N subscribers")
+    return plots.save(fig, out_dir, "fanout-throughput.png")
+
+
+def run(options: RunOptions) -> Section:
+    """Run the benchmark; return its section of the report (with a plot in ``options.out_dir``)."""
+    settings = QUICK if options.quick else FanoutSettings()
+    results = asyncio.run(measure(settings))
+    image = plot(results, options.out_dir)
+    body = report(results, settings) + f"\n\n![Fan-out throughput per run]({image})"
+    return Section(title="Emulator fan-out", body=body, plots=[image])

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +40,13 @@ class ServerProcess:
 
 
 @contextlib.asynccontextmanager
-async def running(module_args: Sequence[str], ready_pattern: str) -> AsyncIterator[ServerProcess]:
+async def running(
+    module_args: Sequence[str], ready_pattern: str, env: Mapping[str, str] | None = None
+) -> AsyncIterator[ServerProcess]:
     """Run ``python -m <module_args>`` until the block ends; wait for a stdout line matching ``ready_pattern``.
 
-    ``ready_pattern`` has one group, the URL. The process is terminated (then killed) however the block ends.
+    ``ready_pattern`` has one group, the URL. ``env`` replaces the environment (default: this process's).
+    The process is terminated (then killed) however the block ends.
     """
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -52,6 +55,7 @@ async def running(module_args: Sequence[str], ready_pattern: str) -> AsyncIterat
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         cwd=REPO_ROOT,
+        env=None if env is None else dict(env),
     )
     try:
         url = await asyncio.wait_for(_ready_url(process, re.compile(ready_pattern)), READY_TIMEOUT_SECONDS)
