@@ -48,7 +48,7 @@ def test_a_peer_dropped_mid_stream_shows_the_phrase_once_in_order_after_it_resum
     expect(alice.page.get_by_test_id("received-words")).to_have_text(PHRASE)
 
 
-def test_a_late_joiner_catches_up_on_the_words_by_rewind(open_peer):
+def test_a_late_joiner_sees_the_whole_phrase_and_every_player(open_peer):
     alice = open_peer("alice")
     session = host(alice)
     alice.page.get_by_role("button", name="Stream words to clients").click()

@@ -1,0 +1,87 @@
+"""A peer offline for longer than the connection state TTL comes back with the full state: the words streamed
+while it was away, no gap, no duplicate, and its place in every roster. On a dev host whose emulator keeps a
+connection's state for 3 s (Ably: 2 minutes) and times presence out after 1 s."""
+
+import re
+
+import pytest
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.browser.actions import (
+    PHRASE,
+    expect_connection,
+    expect_host,
+    expect_roster,
+    host,
+    join,
+    lose_network,
+    restore_network,
+    stream_words,
+)
+from tests.browser.conftest import running_dev_host
+
+CONNECTION_STATE_TTL = 3
+
+
+@pytest.fixture(scope="module")
+def dev_host():
+    flags = ("--emulator-connection-state-ttl", str(CONNECTION_STATE_TTL), "--emulator-presence-leave-timeout", "1")
+    with running_dev_host(*flags) as dev_host:
+        yield dev_host
+
+
+def test_a_peer_offline_past_the_connection_ttl_recovers_the_words_and_its_place(open_peer, dev_host):
+    alice, bob = open_peer("alice"), open_peer("bob")
+    session = host(alice)
+    join(bob, session)
+    stream_words(alice)
+    expect(bob.page.get_by_test_id("received-words")).to_have_text("The quick")
+
+    lose_network(bob, dev_host)
+    expect_connection(bob, "suspended", timeout=(CONNECTION_STATE_TTL + 10) * 1_000)
+    expect(bob.page.get_by_test_id("connection-state")).to_have_text("Offline")
+    expect(bob.page.get_by_role("button", name="Retry now")).to_be_visible()
+    expect(alice.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    expect_roster(alice, ["alice"])
+
+    restore_network(bob)
+
+    expect_connection(bob, "connected")
+    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE)
+    expect(bob.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    for peer in (alice, bob):
+        expect_roster(peer, ["alice", "bob"])
+        expect_host(peer, "alice")
+
+
+class SocketGate:
+    """Refuses the page's new WebSockets while shut, so coming back online does not reconnect it by itself."""
+
+    def __init__(self) -> None:
+        self.shut = False
+
+    def __call__(self, ws: WebSocketRoute) -> None:
+        if self.shut:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+
+def test_retry_now_reconnects_a_suspended_page_at_once(open_peer, dev_host):
+    alice, bob = open_peer("alice"), open_peer("bob")
+    gate = SocketGate()
+    bob.page.route_web_socket(re.compile("^ws"), gate)
+    bob.page.reload()  # routing applies to pages loaded after it is set up
+    session = host(alice)
+    join(bob, session)
+    lose_network(bob, dev_host)
+    expect_connection(bob, "suspended", timeout=(CONNECTION_STATE_TTL + 10) * 1_000)
+    gate.shut = True
+    restore_network(bob)  # the browser's online event makes Ably try once; the gate refuses it
+    expect_connection(bob, "suspended")
+
+    gate.shut = False
+    bob.page.get_by_role("button", name="Retry now").click()
+
+    expect_connection(bob, "connected", timeout=5_000)  # Ably alone would wait 30 s in suspended
+    expect_roster(alice, ["alice", "bob"])
