@@ -206,13 +206,3 @@ export class PubSubClient {
     this.lastPresenceKey = null;
   }
 }
-
-/**
- * Hand a received message to this peer's server (when hosting) and client. Resolves when both have handled it.
- * (The issue-3 wiring of index.js; P2PSession routes its own messages.)
- * @returns {Promise<void>} rejects if a handler fails (e.g. the server's reply could not be published)
- */
-export async function handleMessageFromAbly(message, metadata, p2pClient, p2pServer) {
-  // Both start at once, so state changes happen in arrival order even while the server awaits its replies.
-  await Promise.all([p2pServer?.onReceiveMessage(message), p2pClient?.onReceiveMessage(message)]);
-}

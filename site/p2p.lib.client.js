@@ -53,11 +53,6 @@ export class P2PClient {
     this.announcedTo = null;
   }
 
-  /** The issue-3 name for what the host shares: the roster (from presence now). */
-  get serverState() {
-    return { players: this.state.players };
-  }
-
   /** Connect (the roster is known afterwards) and announce ourselves to the elected host. A second call does nothing. */
   async connect() {
     if (this.state.status !== 'disconnected') return;
@@ -110,17 +105,11 @@ export class P2PClient {
     return force || this.announcedTo !== this.state.hostClientId;
   }
 
-  /** Handle one received message: presence changes, lost continuity, or a kind from `P2PClient.handlers`. */
+  /**
+   * Handle one message from a channel with `P2PClient.handlers`. (Presence changes and lost continuity are
+   * routed by P2PSession to applyPresence() and announce().)
+   */
   async onReceiveMessage(message) {
-    if (message.via === 'presence') {
-      this.applyPresence(message.members);
-      if (this.needsAnnouncing()) await this.announce();
-      return;
-    }
-    if (message.via === 'connection') {
-      if (this.needsAnnouncing(true)) await this.announce();
-      return;
-    }
     if (HOST_KINDS.has(message.kind) && message.from !== this.state.hostClientId) return;
     await P2PClient.handlers[message.kind]?.call(this, message);
   }

@@ -9,15 +9,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class P2PServer {
   /**
-   * @param {import('./p2p.js').Identity} identity
-   * @param {string} uniqueId the session id
-   * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient
+   * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient (connected already)
    * @param {{words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options]
    *   `words`: the state taken over (what this peer mirrored as a client); the pacing of the word stream
    */
-  constructor(identity, uniqueId, ably, { words = [], wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
-    this.identity = identity;
-    this.uniqueId = uniqueId;
+  constructor(ably, { words = [], wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
     this.ably = ably;
     this.wordIntervalMs = wordIntervalMs;
     this.sleep = pause;
@@ -25,10 +21,6 @@ export class P2PServer {
     this.streaming = null;
 
     this.state = { words: words.slice() };
-  }
-
-  async connect() {
-    await this.ably.connect(this.identity, this.uniqueId);
   }
 
   /** Handle one received message with `P2PServer.handlers`; returns once any replies are published. */

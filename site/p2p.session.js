@@ -111,7 +111,7 @@ export class P2PSession {
     const { hostClientId, myClientId } = this.state;
     const isHost = hostClientId !== null && hostClientId === myClientId;
     if (isHost && !this.server) {
-      this.server = new P2PServer(this.identity, this.sessionId, this.ably, { ...this.serverOptions, words: this.state.words });
+      this.server = new P2PServer(this.ably, { ...this.serverOptions, words: this.state.words });
       if (this.server.streamUnfinished) this.background('Could not finish the word stream.', this.runStream(this.server));
     } else if (!isHost && this.server) {
       this.server.stop();

@@ -48,11 +48,20 @@ test('host messages forged on the session channel and into inboxes change nothin
   assert.equal(jo.state.receivedWords, PHRASE);
 });
 
-test('a forger cannot subscribe to another peer\'s inbox (40160), only to its own', async () => {
-  const { forger } = await attackedSession();
+test('a forger attaching another peer\'s inbox receives nothing sent there, and asking to subscribe fails with 40160', async () => {
+  const { network, hana, forger } = await attackedSession();
+  const stolen = [];
+  const theirs = forger.channels.get(`p2p:${SESSION}:inbox:Jo-id`);
+  await theirs.subscribe((message) => stolen.push(message));
 
-  await assert.rejects(forger.channels.get(`p2p:${SESSION}:inbox:Jo-id`).subscribe(() => {}), (error) => error.code === 40160);
-  await forger.channels.get(`p2p:${SESSION}:inbox:mallory`).subscribe(() => {});
+  await hana.ably.sendMessage({ kind: 'secret', text: 'for Jo only' }, 'Jo-id');
+  await network.settle();
+
+  assert.deepEqual(theirs.modes, ['publish']);
+  assert.deepEqual(stolen, []);
+  const strict = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
+  await assert.rejects(strict.channels.get(`p2p:${SESSION}:inbox:Jo-id`, { modes: ['SUBSCRIBE'] }).attach(), (error) => error.code === 40160);
+  await strict.channels.get(`p2p:${SESSION}:inbox:mallory`, { modes: ['SUBSCRIBE'] }).attach();
 });
 
 test('a snapshot sent to one peer is read by that peer alone', async () => {

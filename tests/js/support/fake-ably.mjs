@@ -2,7 +2,8 @@
 // P2P classes, with the Ably rules they rely on:
 //   * the clientId on every message and presence member is the one of the sender's token (server-stamped);
 //   * capabilities are checked on attach, publish and presence, as Ably does (the ops of every matching
-//     resource are united; `prefix*` matches by prefix), failing with 40160;
+//     resource are united; `prefix*` matches by prefix), failing with 40160; an attach gets the modes the
+//     capability allows, so a publish-only channel attaches but receives nothing;
 //   * presence: members keyed by (clientId, connectionId) with the server's join timestamp, enter/leave events
 //     to presence subscribers, get() answering the set like a SYNC; close() leaves at once, a lost transport
 //     leaves only when the test says the presence timeout passed;
@@ -32,6 +33,13 @@ export function permits(capability, channelName, operation) {
     return matches && (operations.includes('*') || operations.includes(operation));
   });
 }
+
+const DEFAULT_MODES = ['PUBLISH', 'SUBSCRIBE', 'PRESENCE', 'PRESENCE_SUBSCRIBE'];
+const MODES_BY_OPERATION = {
+  publish: ['publish'],
+  subscribe: ['subscribe', 'presence_subscribe'],
+  presence: ['presence', 'presence_subscribe'],
+};
 
 function denied(operation, channelName) {
   return new FakeErrorInfo(`Unable to perform channel operation (${operation} on ${channelName}: permission denied)`, 40160, 401);
@@ -298,12 +306,20 @@ class FakeRealtimeChannel extends FakeEmitter {
     this.emit(current, change);
   }
 
-  /** Attach once (waiting for the connection; needs `subscribe` or `presence`), replaying the rewind window. */
+  /**
+   * Attach once (waiting for the connection), replaying the rewind window. As Ably does, the channel gets the
+   * requested modes (all four by default, or `options.modes`) that the capability allows, and 40160 if none:
+   * a channel the token may only publish to attaches without the subscribe mode and receives nothing.
+   */
   async attach() {
     if (this.state === 'attached') return;
     await whenConnected(this.realtime);
-    const { capability } = this.realtime;
-    if (!permits(capability, this.name, 'subscribe') && !permits(capability, this.name, 'presence')) {
+    const requested = (this.options.modes ?? DEFAULT_MODES).map((mode) => mode.toLowerCase());
+    const allowed = new Set(Object.entries(MODES_BY_OPERATION)
+      .filter(([operation]) => permits(this.realtime.capability, this.name, operation))
+      .flatMap(([, modes]) => modes));
+    this.modes = requested.filter((mode) => allowed.has(mode));
+    if (!this.modes.length) {
       this.transition('failed');
       throw denied('attach', this.name);
     }
@@ -315,7 +331,7 @@ class FakeRealtimeChannel extends FakeEmitter {
   startDelivery({ rewind }) {
     const { shared } = this;
     const rewound = rewind ? this.rewound(shared.history) : [];
-    const receives = permits(this.realtime.capability, this.name, 'subscribe');
+    const receives = this.modes.includes('subscribe');
     this.subscription = {
       realtime: this.realtime,
       active: () => this.subscription === subscription,
@@ -334,7 +350,7 @@ class FakeRealtimeChannel extends FakeEmitter {
       listener: (member) => this.presence.receive(member),
     };
     const { presenceSubscription } = this;
-    shared.presenceSubscriptions.add(presenceSubscription);
+    if (this.modes.includes('presence_subscribe')) shared.presenceSubscriptions.add(presenceSubscription);
     this.presence.synced = false;
   }
 
@@ -352,10 +368,9 @@ class FakeRealtimeChannel extends FakeEmitter {
     this.realtime.network.deliverLater(() => this.transition('attached'));
   }
 
-  /** Attach (subscribe capability required), then deliver every new message to `listener`. */
+  /** Attach, then deliver every new message to `listener` (none without the subscribe mode, as ably-js warns). */
   async subscribe(listener) {
     await this.attach();
-    if (!permits(this.realtime.capability, this.name, 'subscribe')) throw denied('subscribe', this.name);
     this.messageListeners.push(listener);
   }
 
