@@ -22,7 +22,7 @@ import { copyOrSelect, qrCodePath } from './share.js';
 const CONNECTION_STATES = {
   initialized: { label: 'Not connected', sentence: 'Not connected yet.' },
   connecting: { label: 'Connecting', sentence: 'Connecting…' },
-  connected: { label: 'Connected', sentence: 'Connected.' },
+  connected: { label: 'Connected', sentence: 'What the others do shows up here as it happens.' },
   disconnected: {
     label: 'Reconnecting',
     sentence: 'Connection lost. Reconnecting by itself; what you send meanwhile goes out once it is back.',
@@ -320,12 +320,12 @@ function renderSession(vm) {
         'Session ', h('code', { 'data-testid': 'session-id' }, vm.uniqueId),
       ]),
       renderStatus(vm),
+      renderConnection(vm),
       vm.iAmHost ? h('button', {
         type: 'button', class: 'button', disabled: streaming || vm.state?.status !== 'acknowledged',
         'data-testid': 'stream-words', onClick: vm.streamWords,
       }, streaming ? 'Streaming words…' : 'Stream words to clients') : null,
     ]),
-    renderConnection(vm),
     renderShare(vm),
     renderRoster(vm),
     renderWords(vm),
@@ -341,8 +341,8 @@ function renderStatus(vm) {
     h('p', { class: 'hosting', 'data-testid': 'hosting' }, hosting),
     h('p', { class: 'host-news', role: 'status', 'data-testid': 'host-news' }, vm.hostNews),
     h('dl', { class: 'status' }, [
-      h('dt', 'You are'),
-      h('dd', [h('span', { 'data-testid': 'my-name' }, vm.friendlyName), vm.iAmHost ? ', hosting' : ', a guest']),
+      h('dt', 'Your name'),
+      h('dd', { 'data-testid': 'my-name' }, vm.friendlyName),
       h('dt', 'Client status'),
       h('dd', [h('span', { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' }, vm.state?.status ?? 'disconnected')]),
     ]),
@@ -354,7 +354,7 @@ function renderConnection(vm) {
   const { state, reason } = vm.connection;
   const { label, sentence, retry } = CONNECTION_STATES[state] ?? { label: state, sentence: '' };
   const problem = state !== 'connected';
-  return h('div', { class: problem ? 'card connection connection--problem' : 'card connection', 'data-testid': 'connection' }, [
+  return h('div', { class: problem ? 'connection connection--problem' : 'connection', 'data-testid': 'connection' }, [
     h('div', { role: 'status' }, [
       h('p', { class: 'connection__line' }, [
         h('span', { class: `badge badge--${state}`, 'data-testid': 'connection-state', 'data-state': state }, label),
@@ -378,11 +378,11 @@ function renderShare(vm) {
     selected: 'Copying is not available here, so the link is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
   };
   return h('div', { class: 'card share' }, [
-    h('h3', { id: 'share-heading' }, 'Invite others'),
-    h('p', { class: 'share__link' }, [
-      h('a', { href: vm.shareLink, ref: 'shareLink', 'data-testid': 'share-link' }, vm.shareLink),
-    ]),
-    h('div', { class: 'share__actions' }, [
+    h('div', { class: 'share__text' }, [
+      h('h3', 'Invite others'),
+      h('p', { class: 'share__link' }, [
+        h('a', { href: vm.shareLink, ref: 'shareLink', 'data-testid': 'share-link' }, vm.shareLink),
+      ]),
       h('button', {
         type: 'button', class: 'button button--secondary', 'data-testid': 'copy-link', onClick: vm.copyShareLink,
       }, vm.copyResult === 'copied' ? 'Copied ✓' : 'Copy link'),

@@ -1,0 +1,133 @@
+"""Accessibility: axe finds no violation on any screen, the whole flow works with the keyboard alone, and the
+page fits a phone (390×844) with touch-sized buttons."""
+
+import re
+import shutil
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.actions import PHRASE, expect_roster, host, join, lose_network, stream_words
+from tests.browser.conftest import ARTIFACTS, running_dev_host
+from tests.browser.test_connection_state import FailingEndpoint
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+AXE = Axe()
+
+
+@pytest.fixture(scope="module")
+def dev_host():
+    """Short timings, so the Offline (suspended) screen is reached in seconds."""
+    flags = ("--emulator-connection-state-ttl", "2", "--emulator-presence-leave-timeout", "1")
+    with running_dev_host(*flags) as dev_host:
+        yield dev_host
+
+
+def expect_no_axe_violations(page: Page) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_form_and_the_form_with_a_problem_have_no_axe_violations(open_peer):
+    visitor = open_peer("visitor")
+    expect_no_axe_violations(visitor.page)
+
+    invited = open_peer("invited", path="/s/not a session!")
+    invited.page.get_by_role("button", name="Join a session").click()
+    expect(invited.page.get_by_test_id("session-problem")).to_be_visible()
+    expect(invited.page.get_by_label("Session name")).to_be_focused()
+    expect_no_axe_violations(invited.page)
+
+
+def test_the_session_as_host_and_as_guest_has_no_axe_violations(open_peer):
+    alice, bob = open_peer("alice"), open_peer("bob")
+    session = host(alice)
+    join(bob, session)
+    stream_words(alice)
+    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    alice.page.get_by_role("button", name="Copy link").click()
+    expect(alice.page.get_by_test_id("copy-result")).not_to_be_empty()
+
+    for peer in (alice, bob):
+        expect_no_axe_violations(peer.page)
+
+
+def test_the_error_screens_have_no_axe_violations(open_peer, dev_host):
+    config_down = open_peer("config-down")
+    config_down.expect_console_error("status of 500")
+    config_down.page.route("**/api/clientConfig", FailingEndpoint(failures=100))
+    config_down.page.get_by_role("button", name="Host a session").click()
+    expect(config_down.page.get_by_role("alert")).to_contain_text("Could not load the connection settings")
+    expect_no_axe_violations(config_down.page)
+
+    token_down = open_peer("token-down")
+    token_down.expect_console_error("status of 500")
+    token_down.page.route("**/api/createTokenRequest*", FailingEndpoint(failures=100))
+    token_down.page.get_by_role("button", name="Host a session").click()
+    expect(token_down.page.get_by_test_id("token-problem")).to_contain_text("Retrying in")
+    expect_no_axe_violations(token_down.page)
+
+    offline = open_peer("offline")
+    host(offline)
+    lose_network(offline, dev_host)
+    expect(offline.page.get_by_role("button", name="Retry now")).to_be_visible(timeout=15_000)
+    expect_no_axe_violations(offline.page)
+
+
+def press_tab_until(page: Page, selector: str, limit: int = 30) -> None:
+    """Press Tab until the element matching the CSS `selector` has the focus (failing after `limit` presses)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement?.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} never got the focus in {limit} presses of Tab")
+
+
+def test_hosting_joining_streaming_and_copying_work_with_the_keyboard_alone(open_peer):
+    alice = open_peer("alice", permissions=["clipboard-read", "clipboard-write"])
+    page = alice.page
+    press_tab_until(page, "#friendly-name")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("alice")
+    page.keyboard.press("Enter")  # submits with the first button: Host
+    expect(page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect(page.get_by_role("heading", level=2)).to_be_focused()  # the new screen is announced from its heading
+    link = page.get_by_test_id("share-link").inner_text()
+
+    bob = open_peer("bob", path=link)
+    press_tab_until(bob.page, "#friendly-name")
+    bob.page.keyboard.press("ControlOrMeta+a")
+    bob.page.keyboard.type("bob")
+    bob.page.keyboard.press("Enter")  # on an invitation the first button is Join
+    expect_roster(bob, ["alice", "bob"])
+
+    press_tab_until(page, "[data-testid=stream-words]")
+    page.keyboard.press("Enter")
+    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    press_tab_until(page, "[data-testid=copy-link]")
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("copy-result")).to_have_text("Copied the link.")
+
+
+def test_on_a_phone_the_session_fits_the_screen_with_touch_sized_buttons(open_peer):
+    alice = open_peer("alice", **PHONE)
+    bob, carol = open_peer("bob"), open_peer("carol")
+    session = host(alice)
+    join(bob, session)
+    join(carol, session)
+    stream_words(alice)
+    expect(alice.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    page = alice.page
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
+    for button in page.get_by_role("button").all():
+        box = button.bounding_box()
+        assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390, button.inner_text()
+    qr = page.get_by_test_id("share-qr").bounding_box()
+    assert 150 <= qr["width"] <= 390
+    expect_no_axe_violations(page)
+
+    page.evaluate("window.scrollTo(0, 0)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
