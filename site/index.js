@@ -157,7 +157,7 @@ const App = {
       const session = markRaw(new P2PSession({
         sessionId,
         friendlyName: this.friendlyName,
-        createRealtime: (id) => this.createRealtime(clientConfig, id),
+        createRealtime: (id, auth) => this.createRealtime(clientConfig, id, auth),
         reactive,
       }));
       session.on('error', ({ summary, error }) => this.showError(summary, error));
@@ -198,8 +198,9 @@ const App = {
      * The Ably client for this page. Tokens come from the API through an authCallback rather than authUrl, so
      * that a failing token endpoint is retried within seconds (and explained) instead of after Ably's 15 s.
      */
-    createRealtime(clientConfig, uniqueId) {
-      const tokenUrl = `/api/createTokenRequest?${new URLSearchParams({ session: uniqueId })}`;
+    createRealtime(clientConfig, uniqueId, { peer } = {}) {
+      // `peer`: this page's secret, so every token (renewals too) names the same clientId (docs/architecture.md).
+      const tokenUrl = `/api/createTokenRequest?${new URLSearchParams({ session: uniqueId, ...(peer ? { peer } : {}) })}`;
       const realtime = new globalThis.Ably.Realtime({
         ...clientConfig,
         authCallback: (_tokenParams, callback) => {
