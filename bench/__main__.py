@@ -11,13 +11,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fanout, first_load, machine, report, token_endpoint
+from bench import fanout, first_load, machine, report, session, token_endpoint
 from bench.processes import REPO_ROOT
 
 BENCHMARKS = {
     "token": token_endpoint.run,
     "first-load": first_load.run,
     "fanout": fanout.run,
+    "session": session.run,
 }
 DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks"
 

@@ -1,0 +1,77 @@
+/**
+ * One peer running the site's own P2P classes (`P2PSession` from site/p2p.session.js) with ably-js against the
+ * emulator, its tokens from the dev host's /api/createTokenRequest as a browser gets them. Its state is watched
+ * through the `reactive` hook P2PSession offers Vue: a proxy that reports every field the session sets.
+ */
+import Ably from 'ably';
+
+import { P2PSession } from '../../site/p2p.session.js';
+import { emit, now, RosterWatch, whenClosed } from './observe.mjs';
+
+export class SitePeer {
+  constructor(name, sessionId, { devHostUrl, clientConfig, wordIntervalMs }) {
+    this.name = name;
+    this.watch = new RosterWatch(name);
+    this.wordsSeen = 0;
+    this.session = new P2PSession({
+      sessionId,
+      friendlyName: name,
+      wordIntervalMs,
+      reactive: (state) => this.observed(state),
+      createRealtime: (id) => new Ably.Realtime({
+        ...clientConfig,
+        authCallback: (_params, callback) => {
+          fetchTokenRequest(devHostUrl, id).then((tokenRequest) => callback(null, tokenRequest), (error) => callback(error, null));
+        },
+      }),
+    });
+    this.session.on('error', ({ summary, error }) => emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }));
+  }
+
+  observed(state) {
+    return new Proxy(state, {
+      set: (target, key, value) => {
+        target[key] = value;
+        this.changed(key, value);
+        return true;
+      },
+    });
+  }
+
+  changed(key, value) {
+    if (key === 'players') this.watch.roster(value.map((player) => player.clientId));
+    else if (key === 'hostClientId') this.watch.hostIs(value);
+    else if (key === 'status') this.watch.statusIs(value);
+    else if (key === 'words') {
+      const t = now();
+      for (; this.wordsSeen < value.length; this.wordsSeen += 1) emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
+    }
+  }
+
+  /** Join: returns this peer's clientId once it is connected, present and has announced itself. */
+  async start() {
+    await this.session.start();
+    const sendMessage = this.session.ably.sendMessage.bind(this.session.ably);
+    this.session.ably.sendMessage = (message, target) => {
+      if (message.kind === 'word') emit({ e: 'sent', p: this.name, i: message.index });
+      return sendMessage(message, target);
+    };
+    return this.session.state.myClientId;
+  }
+
+  stream() {
+    return this.session.streamWords();
+  }
+
+  close() {
+    const { realtime } = this.session;
+    this.session.close();
+    return whenClosed(realtime);
+  }
+}
+
+async function fetchTokenRequest(devHostUrl, sessionId) {
+  const response = await fetch(`${devHostUrl}/api/createTokenRequest?session=${encodeURIComponent(sessionId)}`);
+  if (!response.ok) throw new Error(`createTokenRequest answered ${response.status}`);
+  return response.json();
+}

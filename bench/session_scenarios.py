@@ -1,0 +1,230 @@
+"""The session benchmark's scenarios, each on a fresh session and fresh peers, for either protocol:
+
+* ``sequential``: N peers join one after another (each waits until it is visible in every roster and holds the
+  host's state), then the host streams the phrase; for the site, the host then leaves cleanly, and the next
+  host crashes (its Node process is killed), each time timing the migration;
+* ``burst``: N peers join at once (the tutorial's host first: it has no election), timing convergence.
+
+Costs come from the emulator's billing counters for the session's channels only, reset between phases.
+"""
+
+import asyncio
+import collections
+import math
+import secrets
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench.session_peers import PeerPool, wall_ms
+
+SITE, TUTORIAL = "site", "tutorial"
+PEERS_PER_WORKER = 25
+JOIN_TIMEOUT_SECONDS = 30.0
+STREAM_TIMEOUT_SECONDS = 60.0
+MIGRATION_TIMEOUT_SECONDS = 30.0
+BURST_TIMEOUT_SECONDS = 90.0
+
+
+@dataclass
+class Cost:
+    """The emulator's counters for one session's channels over one phase, counted as Ably bills."""
+
+    deliveries: int = 0
+    publishes: int = 0
+    bytes_out: int = 0
+    max_message: int = 0
+
+    def __add__(self, other: "Cost") -> "Cost":
+        return Cost(self.deliveries + other.deliveries, self.publishes + other.publishes,
+                    self.bytes_out + other.bytes_out, max(self.max_message, other.max_message))
+
+
+class EmulatorCounters:
+    """Reset and read the emulator's counters over its HTTP controls."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
+        self.http = http
+        self.url = url
+
+    async def reset(self) -> None:
+        async with self.http.post(f"{self.url}/_emulator/stats/reset") as response:
+            response.raise_for_status()
+
+    async def cost(self, protocol: str, session: str) -> Cost:
+        async with self.http.get(f"{self.url}/_emulator/stats") as response:
+            response.raise_for_status()
+            channels = (await response.json())["channels"]
+        total = Cost()
+        for name, counters in channels.items():
+            if _belongs(name, protocol, session):
+                total = total + Cost(
+                    counters["messages_delivered"] + counters["presence_delivered"],
+                    counters["messages_published"] + counters["presence_published"],
+                    counters["bytes_out"],
+                    counters["max_message_bytes"],
+                )
+        return total
+
+
+def _belongs(channel: str, protocol: str, session: str) -> bool:
+    if protocol == TUTORIAL:
+        return channel == f"p2p-sample-{session}"
+    return channel == f"p2p:{session}" or channel.startswith(f"p2p:{session}:")
+
+
+@dataclass
+class Migration:
+    """A host change: until every remaining peer names the new host, and until each holds its state again."""
+
+    elected_ms: float | None
+    acknowledged_ms: float | None
+    cost: Cost
+
+
+@dataclass
+class SequentialResult:
+    join_ms: list[float] = field(default_factory=list)  # per join: start() → visible in every roster
+    join_cost: Cost = field(default_factory=Cost)
+    stream_cost: Cost = field(default_factory=Cost)
+    words: int = 0  # words the host streamed
+    word_latency_ms: list[float] = field(default_factory=list)  # host publishes → visible, every peer, every word
+    leave: Migration | None = None
+    crash: Migration | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BurstResult:
+    converged_ms: float | None = None  # everyone sees everyone and (site) the same host
+    acknowledged_ms: float | None = None  # ... and holds the host's state
+    hosts: int = 0  # distinct hosts named at the end (must be 1)
+    cost: Cost = field(default_factory=Cost)
+    failures: list[str] = field(default_factory=list)
+
+
+def new_session_id() -> str:
+    return "bench-" + secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
+
+
+async def _pooled_workers(pool: PeerPool, count: int, prefix: str) -> list:
+    return list(await asyncio.gather(*(pool.start_worker(f"{prefix}{index}") for index in range(count))))
+
+
+async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int) -> SequentialResult:
+    result = SequentialResult()
+    session = new_session_id()
+    # The first two peers get a process each, so that killing the second host's process kills only that peer.
+    dedicated = await _pooled_workers(pool, min(n, 2), "solo")
+    shared = await _pooled_workers(pool, math.ceil(max(0, n - 2) / PEERS_PER_WORKER), "pool")
+    workers = dedicated + [shared[index % len(shared)] for index in range(max(0, n - 2))]
+    names = [f"s{index}" for index in range(n)]
+    peers = pool.peers
+
+    await counters.reset()
+    for index, name in enumerate(names):
+        await pool.join(name, workers[index], protocol, session, role="host" if index == 0 else "guest")
+        if await pool.until([name], lambda peer: peer.id is not None, JOIN_TIMEOUT_SECONDS):
+            result.failures.append(f"peer {index} did not connect within {JOIN_TIMEOUT_SECONDS:.0f} s")
+            return result
+        ids = [peers[other].id for other in names[: index + 1]]
+        late = await pool.until(
+            names[: index + 1],
+            lambda peer: peer.sees_all(ids) and (peer.name != name or peer.status == "acknowledged"),
+            JOIN_TIMEOUT_SECONDS,
+        )
+        if late:
+            result.failures.append(f"join {index}: {len(late)} peers did not see it within {JOIN_TIMEOUT_SECONDS:.0f} s")
+            return result
+        joiner = peers[name]
+        seen = [peers[other].first_seen[joiner.id] for other in names[: index + 1]]
+        seen += [joiner.first_seen[other_id] for other_id in ids]
+        result.join_ms.append(max(seen) - joiner.start_t)
+    result.join_cost = await counters.cost(protocol, session)
+
+    await counters.reset()
+    host = peers[names[0]]
+    await pool.stream(host.name)
+    if await pool.until([host.name], lambda peer: peer.streamed_t is not None, STREAM_TIMEOUT_SECONDS):
+        result.failures.append("the host did not finish streaming")
+        return result
+    words = result.words = len(host.sent)
+    late = await pool.until(names, lambda peer: len(peer.words) >= words, STREAM_TIMEOUT_SECONDS)
+    if late:
+        result.failures.append(f"{len(late)} peers missed words")
+    result.word_latency_ms = [
+        peer.words[index] - host.sent[index] for peer in (peers[name] for name in names) for index in range(words)
+        if index in peer.words
+    ]
+    result.stream_cost = await counters.cost(protocol, session)
+
+    if protocol == SITE and n >= 3:
+        result.leave = await _migrate(pool, counters, session, names, crash=False)
+        result.crash = await _migrate(pool, counters, session, names[1:], crash=True)
+    return result
+
+
+async def _migrate(pool: PeerPool, counters: EmulatorCounters, session: str, names: list[str], crash: bool) -> Migration:
+    """The host (names[0]) leaves cleanly or its process is killed; names[1] (the next joiner) must take over."""
+    peers = pool.peers
+    leaving, heir, remaining = peers[names[0]], peers[names[1]], names[1:]
+    await counters.reset()
+    if crash:
+        started = pool.kill(leaving.worker)
+    else:
+        await pool.close_peer(leaving.name)
+        if await pool.until([leaving.name], lambda peer: peer.closing_t is not None, MIGRATION_TIMEOUT_SECONDS):
+            return Migration(None, None, Cost())
+        started = leaving.closing_t
+    elected = acknowledged = None
+    if not await pool.until(remaining, lambda peer: peer.host == heir.id, MIGRATION_TIMEOUT_SECONDS):
+        elected = max(peers[name].host_since for name in remaining) - started
+        if not await pool.until(
+            remaining,
+            lambda peer: peer.status == "acknowledged" and peer.status_since > started,
+            MIGRATION_TIMEOUT_SECONDS,
+        ):
+            acknowledged = max(peers[name].status_since for name in remaining) - started
+    return Migration(elected, acknowledged, await counters.cost(SITE, session))
+
+
+async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int) -> BurstResult:
+    result = BurstResult()
+    session = new_session_id()
+    workers = await _pooled_workers(pool, math.ceil(n / PEERS_PER_WORKER), "burst")
+    names = [f"b{index}" for index in range(n)]
+    peers = pool.peers
+    await counters.reset()
+    joiners = names
+    if protocol == TUTORIAL:
+        # The tutorial has no election: someone presses Host first, and everyone else joins that host.
+        await pool.join(names[0], workers[0], protocol, session, role="host")
+        if await pool.until(names[:1], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
+            result.failures.append("the host did not start")
+            return result
+        joiners = names[1:]
+    started = wall_ms()
+    for index, name in enumerate(joiners):
+        await pool.join(name, workers[index % len(workers)], protocol, session)
+    if await pool.until(joiners, lambda peer: peer.id is not None, BURST_TIMEOUT_SECONDS):
+        result.failures.append("not every peer connected")
+        return result
+    ids = [peers[name].id for name in names]
+    late = await pool.until(names, lambda peer: peer.sees_all(ids), BURST_TIMEOUT_SECONDS)
+    if late:
+        result.failures.append(f"{len(late)} of {n} peers never saw everyone")
+        return result
+    hosts = collections.Counter(peers[name].host for name in names if protocol == SITE)
+    if protocol == SITE:
+        agreed = hosts.most_common(1)[0][0]
+        await pool.until(names, lambda peer: peer.host == agreed, MIGRATION_TIMEOUT_SECONDS)
+        hosts = collections.Counter(peers[name].host for name in names)
+    result.hosts = len(hosts) if protocol == SITE else 1
+    converged = [max(peers[name].first_seen[peer_id] for peer_id in ids) for name in names]
+    if protocol == SITE:
+        converged += [peers[name].host_since for name in names]
+    result.converged_ms = max(converged) - started
+    if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
+        result.acknowledged_ms = max(peers[name].status_since for name in names) - started
+    result.cost = await counters.cost(protocol, session)
+    return result

@@ -1,0 +1,91 @@
+"""Smoke test of the report: `python -m bench token first-load session --quick --out DIR` measures every new
+benchmark at tiny sizes (session: N = 3) and writes a report whose tables hold numbers, and the plots it links."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NUMBER = r"[\d,]+(?:\.\d+)?"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory) -> tuple[str, Path]:
+    out = tmp_path_factory.mktemp("bench-report")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "token", "first-load", "session", "--quick", "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    report = (out / "README.md").read_text()
+    return report, out
+
+
+def section(report: str, name: str) -> str:
+    match = re.search(rf"<!-- bench:{name} start -->\n(.*?)<!-- bench:{name} end -->", report, re.DOTALL)
+    assert match, f"no {name} section in:\n{report}"
+    return match.group(1)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_quick_report_names_the_machine_and_the_versions_measured(quick_report):
+    report, _ = quick_report
+    for what in ("CPU", "memory", "OS", "Python", "Node", "ably-js", "Vue", "aiohttp", "Chromium"):
+        row = re.search(rf"^\| {re.escape(what)} \| (.+) \|$", report, re.MULTILINE)
+        assert row and row.group(1).strip() not in ("", "unknown", "not installed"), f"{what} missing:\n{report}"
+    assert "**Quick mode:**" in report
+    assert re.search(r"at commit [0-9a-f]{12}", report)
+    assert re.search(r"load average \(1/5/15 min\) [\d.]+ / [\d.]+ / [\d.]+ before", report)
+
+
+def test_quick_report_times_the_token_endpoint_beside_its_baselines(quick_report):
+    text = section(quick_report[0], "token")
+    call = re.search(rf"^\| createTokenRequest\?session=… \| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER})× \|$", text, re.M)
+    assert call and 0 < number(call.group(1)) <= number(call.group(2)), text
+    rate = re.search(rf"^\| /api/createTokenRequest\?session=… \| ({NUMBER}) \| {NUMBER}× \|", text, re.M)
+    assert rate and number(rate.group(1)) > 0, text
+    assert re.search(rf"^\| `import function_app` \| {NUMBER} \| {NUMBER}× \|$", text, re.M), text
+    assert "Failed requests: 0." in text
+
+
+def test_quick_report_measures_first_load_with_no_request_to_another_origin(quick_report):
+    text = section(quick_report[0], "first-load")
+    row = re.search(
+        rf"^\| site home page \| ({NUMBER}) \| {NUMBER} \| (\d+) \| ({NUMBER}) \(({NUMBER})\) \| {NUMBER} \({NUMBER}\) \| (\d+) \|$",
+        text, re.M,
+    )
+    assert row, text
+    assert number(row.group(1)) > 0 and int(row.group(2)) > 1
+    assert 0 < number(row.group(4)) < number(row.group(3)), "gzip must be smaller than raw"
+    assert row.group(5) == "0", "the first load must not touch another origin"
+    assert "`/vendor/ably.min.js` | script |" in text
+
+
+def test_quick_report_compares_session_cost_and_speed_with_the_tutorial(quick_report):
+    text = section(quick_report[0], "session")
+    for protocol in ("site", "tutorial"):
+        cost = re.search(rf"^\| 3 \| {protocol} \| ({NUMBER}) \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \|", text, re.M)
+        assert cost and number(cost.group(1)) > 0 and number(cost.group(2)) > 0 and number(cost.group(3)) > 0, text
+        speed = re.search(rf"^\| 3 \| {protocol} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| 1 \|$",
+                          text, re.M)
+        assert speed, f"{protocol} speed row missing or not converged to one host:\n{text}"
+    assert re.search(rf"^\| 3 \| {NUMBER}× \| {NUMBER}× \|$", text, re.M), "site/tutorial ratios missing"
+    migration = re.search(rf"^\| 3 \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \|$", text, re.M)
+    assert migration, f"migration row missing:\n{text}"
+    assert number(migration.group(2)) >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
+    assert "Failures and peer errors" not in text
+
+
+def test_quick_report_links_only_plots_it_wrote(quick_report):
+    report, out = quick_report
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
+    assert {"token-endpoint.png", "first-load.png", "session-cost.png", "session-speed.png"} <= set(images)
+    for image in images:
+        assert (out / image).read_bytes().startswith(PNG_SIGNATURE), image
