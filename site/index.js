@@ -246,11 +246,14 @@ const App = {
       }
     },
 
-    /** Say who hosts now when it changes during the session (the first election needs no announcement). */
+    /**
+     * Announce a change of host during the session (the host left, or two peers raced to host). The first
+     * election needs no announcement: the page says who hosts anyway.
+     */
     announceHost({ hostClientId, previousHostClientId, isHost }) {
       if (!previousHostClientId || !hostClientId) return;
-      if (isHost) this.hostNews = 'The host left: you are hosting now.';
-      else this.hostNews = `The host left: ${this.host?.friendlyName ?? 'another player'} is hosting now.`;
+      if (isHost) this.hostNews = 'You are hosting now.';
+      else this.hostNews = `${this.host?.friendlyName ?? 'Another player'} is hosting now.`;
     },
 
     /** Fill the alert region. */
@@ -428,5 +431,7 @@ if (!globalThis.Ably) {
 } else {
   // Back/forward between "/" and "/s/<id>" changes what the page should show; a reload rebuilds it from the URL.
   addEventListener('popstate', () => location.reload());
+  // A page restored from the back/forward cache left its session on pagehide; start again from the URL.
+  addEventListener('pageshow', (evt) => evt.persisted && location.reload());
   createApp(App).mount('#app');
 }

@@ -51,8 +51,8 @@ def test_when_the_host_closes_its_tab_the_next_joiner_hosts_on_every_page_and_ca
     for peer in (bob, carol):
         expect_roster(peer, ["bob", "carol"], timeout=2_000)
         expect_host(peer, "bob")
-    expect(bob.page.get_by_test_id("host-news")).to_have_text("The host left: you are hosting now.")
-    expect(carol.page.get_by_test_id("host-news")).to_have_text("The host left: bob is hosting now.")
+    expect(bob.page.get_by_test_id("host-news")).to_have_text("You are hosting now.")
+    expect(carol.page.get_by_test_id("host-news")).to_have_text("bob is hosting now.")
     stream_words(bob)
     for peer in (bob, carol):
         expect(peer.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
