@@ -18,10 +18,11 @@ export class SitePeer {
       friendlyName: name,
       wordIntervalMs,
       reactive: (state) => this.observed(state),
-      createRealtime: (id) => new Ably.Realtime({
+      // As index.js does: the session, and the page's peer secret when P2PSession passes one (renewals keep the clientId).
+      createRealtime: (id, { peer } = {}) => new Ably.Realtime({
         ...clientConfig,
         authCallback: (_params, callback) => {
-          fetchTokenRequest(devHostUrl, id).then((tokenRequest) => callback(null, tokenRequest), (error) => callback(error, null));
+          fetchTokenRequest(devHostUrl, id, peer).then((tokenRequest) => callback(null, tokenRequest), (error) => callback(error, null));
         },
       }),
     });
@@ -70,8 +71,9 @@ export class SitePeer {
   }
 }
 
-async function fetchTokenRequest(devHostUrl, sessionId) {
-  const response = await fetch(`${devHostUrl}/api/createTokenRequest?session=${encodeURIComponent(sessionId)}`);
+async function fetchTokenRequest(devHostUrl, sessionId, peer) {
+  const query = new URLSearchParams({ session: sessionId, ...(peer ? { peer } : {}) });
+  const response = await fetch(`${devHostUrl}/api/createTokenRequest?${query}`);
   if (!response.ok) throw new Error(`createTokenRequest answered ${response.status}`);
   return response.json();
 }
