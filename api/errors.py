@@ -6,6 +6,7 @@ from dataclasses import dataclass
 SETTING_MISSING = "setting_missing"
 SETTING_INVALID = "setting_invalid"
 SESSION_INVALID = "session_invalid"
+PEER_INVALID = "peer_invalid"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
@@ -38,6 +39,11 @@ def invalid_setting(name: str, expected: str) -> ApiError:
 def invalid_session(pattern: str) -> ApiError:
     """The request names a session id that does not match the session rule (400)."""
     return ApiError(400, SESSION_INVALID, f"The session parameter must match {pattern}.")
+
+
+def invalid_peer(pattern: str) -> ApiError:
+    """The request names a page secret (`peer`) of the wrong shape (400)."""
+    return ApiError(400, PEER_INVALID, f"The peer parameter must match {pattern}.")
 
 
 def method_not_allowed(method: str, allowed: str) -> ApiError:

@@ -60,16 +60,20 @@ async def _signed_token_request(key: str, params: dict) -> dict:
 
 @bp.route(route="createTokenRequest", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
 async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
-    """Return a signed Ably TokenRequest for a new random clientId, limited to the app's (or one session's) channels.
+    """Return a signed Ably TokenRequest, limited to the app's (or one session's) channels.
 
-    Query: `session` (optional) — a session id; the token then covers only `p2p:<id>` and `p2p:<id>:*`.
+    Query: `session` (optional) — a session id; the token then covers only that session's channels and the
+    caller's own inbox. `peer` (optional) — a random secret the page keeps: the clientId is derived from it, so
+    token renewals keep the same clientId; without it every call gets a new random clientId.
     """
     try:
         _require_get(req)
         session = token_policy.parse_session(req.params.get("session"))
+        peer = token_policy.parse_peer(req.params.get("peer"))
         key = settings.api_key()
         ttl = settings.token_ttl_seconds()
-        body = await _signed_token_request(key, token_policy.token_params(session, ttl))
+        client_id = token_policy.client_id_for_peer(peer, session, key) if peer else None
+        body = await _signed_token_request(key, token_policy.token_params(session, ttl, client_id))
     except ApiError as error:
         return _error(error)
     return _json(body)

@@ -3,11 +3,14 @@
 Pure functions: no settings, no network. The HTTP adapter feeds them the request and the settings.
 """
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
 
-from api.errors import invalid_session
+from api.errors import invalid_peer, invalid_session
 
 # The session rule shared with site/ (docs/architecture.md, "Channels and identities").
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -22,6 +25,10 @@ INBOX_SEGMENT = ":inbox:"
 # 128 random bits, URL-safe: long enough that nobody can guess another browser's identity.
 _CLIENT_ID_BYTES = 16
 
+# The secret a page keeps for its connection (see client_id_for_peer): at least 128 bits, URL-safe.
+PEER_PATTERN = r"^[A-Za-z0-9_-]{22,128}$"
+_PEER = re.compile(PEER_PATTERN)
+
 
 def new_client_id() -> str:
     """Return a fresh random clientId; the browser learns it from its connection, it never chooses one."""
@@ -35,6 +42,29 @@ def parse_session(raw: str | None) -> str | None:
     if not _SESSION_ID.match(raw):
         raise invalid_session(SESSION_ID_PATTERN)
     return raw
+
+
+def parse_peer(raw: str | None) -> str | None:
+    """Return the page secret named by a request (None when absent), or raise an ApiError (400) when malformed."""
+    if raw is None:
+        return None
+    if not _PEER.match(raw):
+        raise invalid_peer(PEER_PATTERN)
+    return raw
+
+
+def client_id_for_peer(peer: str, session: str | None, key: str) -> str:
+    """Return the clientId of the page that holds `peer`, a random secret it sends with every token request.
+
+    Why: ably-js renews its token through the same authUrl and fails the connection (40102) if the new token names
+    another clientId, so a page must get the same clientId every time. It cannot simply name it: clientIds are
+    public (presence, messages), and naming the host's would let anyone act as the host. Deriving it as
+    HMAC(key secret, session, peer) gives the page a stable clientId that nobody else can obtain, since finding a
+    `peer` for a given clientId means inverting HMAC-SHA256, and nobody can choose the clientId they get.
+    """
+    secret = key.split(":", 1)[1]
+    digest = hmac.new(secret.encode(), f"clientId\n{session or ''}\n{peer}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:_CLIENT_ID_BYTES]).rstrip(b"=").decode()
 
 
 def capability(session: str | None, client_id: str) -> dict[str, list[str]]:
@@ -57,13 +87,14 @@ def capability(session: str | None, client_id: str) -> dict[str, list[str]]:
     }
 
 
-def token_params(session: str | None, ttl_seconds: int) -> dict:
-    """Return the token params for ably-python's create_token_request (snake_case keys; ttl as a timedelta).
+def token_params(session: str | None, ttl_seconds: int, client_id: str | None = None) -> dict:
+    """Return the token params for ably-python's create_token_request (snake_case keys; ttl as a timedelta), for
+    `client_id` (from client_id_for_peer) or a new random one.
 
     ably-python reads `client_id`, `ttl` and `capability`; camelCase keys such as `clientId` are silently
     ignored, which would sign an anonymous token.
     """
-    client_id = new_client_id()
+    client_id = client_id or new_client_id()
     return {
         "client_id": client_id,
         "capability": capability(session, client_id),

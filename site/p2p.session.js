@@ -7,6 +7,7 @@
 import { Identity, PubSubClient } from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
 import { P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
+import { newPeerSecret } from './session.js';
 
 export const EVENTS = ['host-changed', 'error', 'resynced'];
 
@@ -15,7 +16,8 @@ export class P2PSession {
    * @param {object} options
    * @param {string} options.sessionId a valid session id (session.js)
    * @param {string} [options.friendlyName] as typed; normalised, or `Player-<n>` when empty
-   * @param {(sessionId: string) => object} options.createRealtime returns an Ably.Realtime authorised for the session
+   * @param {(sessionId: string, auth: {peer: string}) => object} options.createRealtime returns an Ably.Realtime
+   *   authorised for the session, with `authParams: {session: sessionId, peer}` so token renewals keep the clientId
    * @param {<T extends object>(state: T) => T} [options.reactive] Vue's reactive(), so the page follows `state`
    * @param {number} [options.wordIntervalMs] pause between streamed words
    * @param {(ms: number) => Promise<void>} [options.sleep] how the stream pauses (tests pass a fake clock)
@@ -28,7 +30,10 @@ export class P2PSession {
     this.server = null;
 
     this.state = reactive({ friendlyName: this.identity.friendlyName, isHost: false, streaming: false });
-    this.ably = new PubSubClient((message) => this.onMessage(message), { createRealtime });
+    const peer = newPeerSecret();
+    this.ably = new PubSubClient((message) => this.onMessage(message), {
+      createRealtime: (uniqueId) => createRealtime(uniqueId, { peer }),
+    });
     this.client = new P2PClient(this.identity, sessionId, this.ably, { state: this.state });
   }
 

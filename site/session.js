@@ -32,6 +32,14 @@ export function randomSessionId(length = 12) {
   return Array.from(bytes, (byte) => ID_ALPHABET[byte & 63]).join('');
 }
 
+/**
+ * A fresh secret for one page's token requests (`authParams.peer`): the token endpoint derives the clientId from
+ * it, so every token renewal keeps the same clientId, and no other page can obtain that clientId. 192 bits.
+ */
+export function newPeerSecret() {
+  return randomSessionId(32);
+}
+
 /** The Ably channel a session's messages travel on. */
 export function channelNameFor(sessionId) {
   if (!isValidSessionId(sessionId)) throw new Error(`Invalid session id: ${JSON.stringify(sessionId)}`);

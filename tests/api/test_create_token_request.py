@@ -150,3 +150,31 @@ async def test_create_token_request_answers_other_methods_with_405(configured, m
     error = error_body(response)
     assert error["code"] == "method_not_allowed"
     assert method.upper() in error["message"]
+
+
+PEER = "fake-page-secret-0123456789"
+
+
+async def test_create_token_request_gives_a_page_the_same_client_id_at_every_renewal(configured):
+    first = await token_request({"session": "demo", "peer": PEER})
+    renewal = await token_request({"session": "demo", "peer": PEER})
+    other_page = await token_request({"session": "demo", "peer": PEER + "x"})
+    assert first["clientId"] == renewal["clientId"] != other_page["clientId"]
+    assert first["nonce"] != renewal["nonce"]
+    assert json.loads(first["capability"])[f"p2p:demo:inbox:{first['clientId']}"] == ["subscribe"]
+
+
+async def test_create_token_request_with_a_peer_still_ignores_a_client_id_named_by_the_browser(configured):
+    named = await token_request({"session": "demo", "peer": PEER, "clientId": "the-hosts-client-id"})
+    assert named["clientId"] == (await token_request({"session": "demo", "peer": PEER}))["clientId"]
+    assert named["clientId"] != "the-hosts-client-id"
+
+
+@pytest.mark.parametrize("peer", ["", "short", "x" * 129, "not/url/safe/at/all/!!"])
+async def test_create_token_request_with_invalid_peer_is_a_400(configured, peer):
+    response = await call(create_token_request, params={"session": "demo", "peer": peer})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "code": "peer_invalid",
+        "message": "The peer parameter must match ^[A-Za-z0-9_-]{22,128}$.",
+    }
