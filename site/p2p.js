@@ -66,7 +66,7 @@ export class PubSubClient {
    *   'presence' for `{kind: 'presence', members}` after the presence set changed, or 'connection' for
    *   `{kind: 'continuity-lost', reason}` after a resume failed), this peer's metadata, and the Ably message.
    * @param {{createRealtime: (uniqueId: string) => object}} options `createRealtime` returns an Ably.Realtime
-   *   (or a fake) authorised for that session; index.js builds it from /api/clientConfig.
+   *   (or a fake) authorised for that session (P2PSession wraps the page's, adding this page's peer secret).
    */
   constructor(onMessageReceivedCallback, { createRealtime }) {
     this.onMessageReceivedCallback = onMessageReceivedCallback;

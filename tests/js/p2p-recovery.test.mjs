@@ -1,6 +1,6 @@
-// Sessions that survive their host and long disconnects, with real ably-js against an emulator with short timers
-// (presence leave after 1 s, connection state kept 1.5 s), each peer reaching it through its own proxy that can
-// take the network away.
+// Sessions that survive their host and long disconnects, and late joiners that rewind cannot serve, with real
+// ably-js against an emulator with short timers (presence leave after 1 s, connection state kept 1.5 s) and a
+// rewind of at most 2 messages, each peer reaching it through its own proxy that can take the network away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -9,10 +9,11 @@ import { startEmulator } from './support/emulator.mjs';
 import { OutageProxy } from './support/outage-proxy.mjs';
 import { appCapability, createPeer } from './support/p2p-peers.mjs';
 import { uniqueName } from './support/realtime.mjs';
-import { nextEvent, waitFor } from './support/waiting.mjs';
+import { nextEvent, waitFor, within } from './support/waiting.mjs';
 
 const CONNECTION_STATE_TTL_SECONDS = 1.5;
 const PRESENCE_LEAVE_SECONDS = 1;
+const REWIND_MAX = 2;
 const WORDS = PHRASE.split(' ');
 
 describe('P2P recovery on the emulator', () => {
@@ -21,7 +22,11 @@ describe('P2P recovery on the emulator', () => {
 
   before(async () => {
     emulator = await startEmulator({
-      flags: ['--connection-state-ttl', String(CONNECTION_STATE_TTL_SECONDS), '--presence-leave-timeout', String(PRESENCE_LEAVE_SECONDS)],
+      flags: [
+        '--connection-state-ttl', String(CONNECTION_STATE_TTL_SECONDS),
+        '--presence-leave-timeout', String(PRESENCE_LEAVE_SECONDS),
+        '--rewind-max', String(REWIND_MAX),
+      ],
     });
   });
   after(async () => {
@@ -107,5 +112,19 @@ describe('P2P recovery on the emulator', () => {
     await everyoneSees([hana, jo], ['Hana', 'Jo']);
     assert.equal(jo.state.isHost, false);
     assert.deepEqual(jo.errors, []);
+  });
+
+  test('a late joiner gets the words rewind no longer holds from the host\'s snapshot, with no gap', async (t) => {
+    const session = uniqueName('late-snapshot');
+    const hana = await (await peer(t, session, 'Hana')).start();
+    await hana.streamWords();
+
+    const late = await (await peer(t, session, 'Late')).start();
+
+    await everyoneSees([hana, late], ['Hana', 'Late']);
+    await waitFor(() => late.state.words.length >= WORDS.length, { what: 'the phrase from the snapshot' });
+    assert.deepEqual(late.state.words, WORDS);
+    const rewound = await within(late.ably.channel.history({ limit: 100 }), { what: 'the session history' });
+    assert.ok(rewound.items.length > REWIND_MAX, 'the words outnumber what a rewind returns');
   });
 });
