@@ -53,16 +53,24 @@ export class P2PClient {
     this.announcedTo = null;
   }
 
-  /** Connect (the roster is known afterwards) and announce ourselves to the elected host. A second call does nothing. */
+  /**
+   * Connect (the roster is known afterwards) and announce ourselves to the elected host. A second call does nothing
+   * unless the first failed. Rejects with Ably's error, leaving the status disconnected.
+   */
   async connect() {
     if (this.state.status !== 'disconnected') return;
     await this.ably.connect(this.identity, this.uniqueId);
-    await this.announce();
+    try {
+      await this.announce();
+    } catch (error) {
+      this.state.status = 'disconnected';
+      throw error;
+    }
   }
 
   /**
    * Ask the current host for its snapshot (`connected` to its inbox). Status is awaiting until the answer comes.
-   * Rejects with Ably's error if the request cannot be published.
+   * Rejects with Ably's error if the request cannot be published; the next roster change then asks again.
    */
   async announce() {
     const host = this.state.hostClientId;
@@ -72,7 +80,7 @@ export class P2PClient {
     try {
       await this.ably.sendMessage({ kind: 'connected' }, host);
     } catch (error) {
-      if (this.announcedTo === host) this.state.status = 'disconnected';
+      if (this.announcedTo === host) this.announcedTo = null;
       throw error;
     }
   }

@@ -309,6 +309,26 @@ test('a peer that cannot announce itself rejects start and goes back to disconne
   assert.equal(session.state.status, 'disconnected');
 });
 
+test('a peer whose request to a new host fails reports it, and asks again at the next roster change', async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  const hana = await join('Hana');
+  const jo = await join('Jo');
+  const kim = await join('Kim');
+  kim.realtime.rejectPublishes(new FakeErrorInfo('Rate limit exceeded', 42910, 429));
+
+  hana.close();
+  await network.settle();
+  assert.equal(kim.errors.length, 1);
+  assert.match(kim.errors[0].summary, /Could not announce this peer to the new host/);
+  assert.equal(kim.state.status, 'awaiting-acknowledgement');
+
+  kim.realtime.rejectPublishes(null);
+  await join('Lee');
+
+  assert.deepEqual(view(kim), { players: ['Jo*', 'Kim', 'Lee'], status: 'acknowledged' });
+  assert.deepEqual(jo.errors, []);
+});
+
 test('a host whose snapshot cannot be published reports it as an error event, and the joiner keeps waiting', async () => {
   const { network, join } = fakeSession({ now: steppingClock() });
   const hana = await join('Hana');
