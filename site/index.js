@@ -141,9 +141,14 @@ const App = {
       return !this.sessionProblem;
     },
 
-    /** Join (or, when nobody is there yet, host) the session: Host and Join differ only in the session id. */
-    async start(sessionId) {
+    /**
+     * Join (or, when nobody is there yet, host) the session: Host and Join differ only in the session id.
+     * @param {string} sessionId
+     * @param {{replacing?: P2PSession}} [options] the failed session that Retry replaces (its page stays up meanwhile)
+     */
+    async start(sessionId, { replacing = null } = {}) {
       this.error = null;
+      this.hostNews = '';
       this.starting = true;
       let clientConfig;
       try {
@@ -168,7 +173,7 @@ const App = {
       this.uniqueId = sessionId;
       if (location.pathname !== sessionPath(sessionId)) history.pushState(null, '', sessionPath(sessionId));
       addEventListener('pagehide', () => session.close(), { once: true });
-      nextTick(() => this.$refs.sessionHeading?.focus());
+      if (!replacing) nextTick(() => this.$refs.sessionHeading?.focus());
 
       try {
         await session.start();
@@ -222,16 +227,28 @@ const App = {
         },
       });
       realtime.connection.on((change) => {
+        if (this.realtime !== realtime) return; // a client that Retry replaced
         this.connection = { state: change.current, reason: change.reason ? describeError(change.reason) : null };
       });
       this.connection = { state: realtime.connection.state, reason: null };
       this.realtime = markRaw(realtime);
-      return this.realtime;
+      return realtime;
     },
 
-    /** The Retry button: reconnect now rather than at Ably's next scheduled attempt (or never, once failed). */
+    /**
+     * The Retry button. Suspended: reconnect now rather than at Ably's next attempt; the channels reattach and
+     * presence is re-entered by ably-js. Failed: Ably has failed the channels and dropped this peer's presence
+     * too, so join the session afresh, as a reload would, but without leaving the page.
+     */
     reconnect() {
-      this.realtime?.connection.connect();
+      if (this.starting) return;
+      if (this.connection.state !== 'failed') {
+        this.realtime?.connection.connect();
+        return;
+      }
+      const failed = this.session;
+      failed.close();
+      this.start(this.uniqueId, { replacing: failed });
     },
 
     async copyShareLink() {

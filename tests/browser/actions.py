@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import subprocess
 
 from playwright.sync_api import expect
@@ -35,7 +36,9 @@ def expect_roster(peer: Peer, names: list[str], timeout: float = 15_000) -> None
     """The page lists exactly these players (in any order) and counts them, within `timeout` ms."""
     page = peer.page
     expect(page.get_by_test_id("player-count")).to_have_text(f"Active players: {len(names)}", timeout=timeout)
-    expect(page.get_by_test_id("roster-name")).to_contain_text(names, use_inner_text=True, timeout=timeout)
+    for name in names:
+        exactly = re.compile(f"^{re.escape(name)}$")
+        expect(page.get_by_test_id("roster-name").filter(has_text=exactly)).to_have_count(1, timeout=timeout)
     assert sorted(page.get_by_test_id("roster-name").all_inner_texts()) == sorted(names)
 
 

@@ -4,7 +4,31 @@ import re
 
 from playwright.sync_api import Route, expect
 
-from tests.browser.actions import expect_connection, host, lose_network, restore_network
+from tests.browser.actions import (
+    PHRASE,
+    client_id,
+    expect_connection,
+    expect_roster,
+    host,
+    join,
+    lose_network,
+    restore_network,
+    stream_words,
+)
+
+
+class TokenGate:
+    """Answers the token endpoint with HTTP 403 while shut: ably-js then fails the connection for good."""
+
+    def __init__(self) -> None:
+        self.shut = False
+
+    def __call__(self, route: Route) -> None:
+        if self.shut:
+            route.fulfill(status=403, content_type="application/json",
+                          body='{"error": {"code": "forbidden", "message": "Not allowed right now"}}')
+        else:
+            route.continue_()
 
 
 class FailingEndpoint:
@@ -81,3 +105,41 @@ def test_a_dropped_network_shows_reconnecting_then_connected_again(open_peer):
 
     restore_network(alice)
     expect_connection(alice, "connected")
+
+
+def test_a_failed_connection_says_so_and_retry_now_joins_the_session_again(open_peer, dev_host):
+    alice, bob = open_peer("alice"), open_peer("bob")
+    session = host(alice)
+    join(bob, session)
+    gate = TokenGate()
+    alice.page.route("**/api/createTokenRequest*", gate)
+    alice.expect_console_error("status of 403")
+    gate.shut = True
+    dev_host.control(f"tokens/expire?clientId={client_id(alice)}")  # the renewal gets the 403
+
+    expect_connection(alice, "failed")
+    expect(alice.page.get_by_test_id("connection-sentence")).to_contain_text("will not retry by itself")
+    gate.shut = False
+    alice.page.get_by_role("button", name="Retry now").click()
+
+    expect_connection(alice, "connected")
+    for peer in (alice, bob):
+        expect_roster(peer, ["alice", "bob"])
+        expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+        expect(peer.page.get_by_test_id("host-badge")).to_have_count(1)
+
+
+def test_an_expired_token_is_renewed_under_the_same_identity_without_leaving_the_session(open_peer, dev_host):
+    alice, bob = open_peer("alice"), open_peer("bob")
+    session = host(alice)
+    join(bob, session)
+    bobs_id = client_id(bob)
+
+    dev_host.control(f"tokens/expire?clientId={bobs_id}")
+
+    expect_connection(bob, "connected")
+    stream_words(alice)
+    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    assert client_id(bob) == bobs_id
+    for peer in (alice, bob):
+        expect_roster(peer, ["alice", "bob"])
