@@ -9,7 +9,6 @@ between processes of one machine; ``wall_ms()`` is the same clock on this side.
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import signal
 import time
@@ -199,7 +198,3 @@ class PeerPool:
         for dirty, changed in self._waiters:
             dirty.add(peer.name)
             changed.set()
-
-
-def node_available() -> bool:
-    return shutil.which("node") is not None and os.path.exists(WORKER)
