@@ -62,7 +62,7 @@ async def measure(settings: SessionSettings) -> Results:
             running(["devserver", "--port", "0"], r"Open (http://\S+?)/?\s*$", env=env) as dev_host,
             aiohttp.ClientSession() as http,
         ):
-            counters = EmulatorCounters(http, emulator.url)
+            counters = EmulatorCounters(http, emulator)
             for run in range(settings.runs):
                 for n in settings.sizes:
                     order = PROTOCOLS if run % 2 == 0 else PROTOCOLS[::-1]
@@ -215,6 +215,45 @@ def speed_lines(results: Results, settings: SessionSettings) -> list[str]:
     return lines
 
 
+def cpu_lines(results: Results, settings: SessionSettings) -> list[str]:
+    lines = [
+        "| N | protocol | sequential joins: peers CPU s | emulator CPU s | burst: peers CPU s | emulator CPU s |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for n in settings.sizes:
+        for protocol in PROTOCOLS:
+            runs = _runs(results, protocol, n)
+            bursts = [b for b in results.bursts.get((protocol, n), []) if not b.failures]
+            lines.append(
+                f"| {n} | {protocol} | {_spread(run.join_cpu.peers for run in runs).format('.1f')} "
+                f"| {_spread(run.join_cpu.emulator for run in runs).format('.1f')} "
+                f"| {_spread(b.cpu.peers for b in bursts).format('.1f')} "
+                f"| {_spread(b.cpu.emulator for b in bursts).format('.1f')} |"
+            )
+    return lines
+
+
+def cpu_sentence(results: Results, settings: SessionSettings) -> str:
+    n = max(settings.sizes)
+    site = [b.cpu.peers for b in results.bursts.get((SITE, n), []) if not b.failures]
+    tutorial = [b.cpu.peers for b in results.bursts.get((TUTORIAL, n), []) if not b.failures]
+    text = (
+        "All peers share this machine's cores, so at large N the join, burst and word times measure how fast the "
+        "peers together get CPU rather than the network; in a real session each peer has a device of its own."
+    )
+    if site and tutorial:
+        site_cpu, tutorial_cpu = _spread(site).median, _spread(tutorial).median
+        per_peer = site_cpu / n * 1000
+        text += (
+            f" In the burst of {n}, the site's peers used {site_cpu:.1f} s of CPU together ({per_peer:.0f} ms each), "
+            f"the tutorial's {tutorial_cpu:.1f} s ({ratio(site_cpu, tutorial_cpu)}). On each presence event every "
+            "site peer re-reads and re-sorts the whole presence set to rebuild its roster and elect the host "
+            "(`PubSubClient.refreshPresence` in site/p2p.js, `p2p.roster.js`), work that grows with N and is "
+            "done N times per join; the tutorial's peers only copy the roster a message carries."
+        )
+    return text
+
+
 def migration_lines(results: Results, settings: SessionSettings) -> list[str]:
     lines = [
         "| N | host leaves cleanly: new host everywhere ms | everyone re-acknowledged ms | deliveries "
@@ -361,6 +400,12 @@ def report(results: Results, settings: SessionSettings, images: list[str]) -> st
         "host first, since it has no election), until every roster is complete and (site) all name the same host. "
         "The site's peers fetch a token over HTTP from the dev host on each join; the tutorial's peers sign theirs "
         "in-process (its token function is not part of the protocol), which flatters the baseline's join times.",
+        "",
+        "#### Where the time goes: CPU",
+        "",
+        *cpu_lines(results, settings),
+        "",
+        cpu_sentence(results, settings),
         "",
         "#### Host migration (site only)",
         "",

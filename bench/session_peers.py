@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bench.processes import REPO_ROOT
+from bench.processes import REPO_ROOT, cpu_seconds
 
 WORKER = REPO_ROOT / "bench" / "peers" / "worker.mjs"
 READY_TIMEOUT_SECONDS = 30.0
@@ -109,6 +109,10 @@ class PeerPool:
         with contextlib.suppress(ProcessLookupError):
             worker.process.send_signal(signal.SIGKILL)
         return killed_at
+
+    def cpu_seconds(self) -> float:
+        """CPU time all live workers have used so far: every peer's ably-js and app code together."""
+        return sum(cpu_seconds(worker.process.pid) or 0.0 for worker in self.workers if worker.process.returncode is None)
 
     async def until(self, names: Iterable[str], condition: Callable[[Peer], bool], timeout: float) -> list[str]:
         """Wait until ``condition`` holds for every named peer; return those for which it still does not after

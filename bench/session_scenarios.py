@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bench.processes import ServerProcess
 from bench.session_peers import PeerPool, wall_ms
 
 SITE, TUTORIAL = "site", "tutorial"
@@ -40,12 +41,28 @@ class Cost:
                     self.bytes_out + other.bytes_out, max(self.max_message, other.max_message))
 
 
-class EmulatorCounters:
-    """Reset and read the emulator's counters over its HTTP controls."""
+@dataclass
+class Cpu:
+    """CPU seconds one phase used: all peers together (their Node workers), and the emulator."""
 
-    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
+    peers: float = 0.0
+    emulator: float = 0.0
+
+
+class EmulatorCounters:
+    """Reset and read the emulator's counters over its HTTP controls, and its CPU time."""
+
+    def __init__(self, http: aiohttp.ClientSession, emulator: ServerProcess) -> None:
         self.http = http
-        self.url = url
+        self.url = emulator.url
+        self.emulator = emulator
+
+    def cpu_mark(self, pool: PeerPool) -> tuple[float, float]:
+        return pool.cpu_seconds(), self.emulator.cpu_seconds() or 0.0
+
+    def cpu_since(self, pool: PeerPool, mark: tuple[float, float]) -> Cpu:
+        peers, emulator = self.cpu_mark(pool)
+        return Cpu(peers - mark[0], emulator - mark[1])
 
     async def reset(self) -> None:
         async with self.http.post(f"{self.url}/_emulator/stats/reset") as response:
@@ -86,6 +103,7 @@ class Migration:
 class SequentialResult:
     join_ms: list[float] = field(default_factory=list)  # per join: start() → visible in every roster
     join_cost: Cost = field(default_factory=Cost)
+    join_cpu: Cpu = field(default_factory=Cpu)
     stream_cost: Cost = field(default_factory=Cost)
     words: int = 0  # words the host streamed
     word_latency_ms: list[float] = field(default_factory=list)  # host publishes → visible, every peer, every word
@@ -100,6 +118,7 @@ class BurstResult:
     acknowledged_ms: float | None = None  # ... and holds the host's state
     hosts: int = 0  # distinct hosts named at the end (must be 1)
     cost: Cost = field(default_factory=Cost)
+    cpu: Cpu = field(default_factory=Cpu)
     failures: list[str] = field(default_factory=list)
 
 
@@ -122,6 +141,7 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
     peers = pool.peers
 
     await counters.reset()
+    cpu_mark = counters.cpu_mark(pool)
     for index, name in enumerate(names):
         await pool.join(name, workers[index], protocol, session, role="host" if index == 0 else "guest")
         if await pool.until([name], lambda peer: peer.id is not None, JOIN_TIMEOUT_SECONDS):
@@ -141,6 +161,7 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
         seen += [joiner.first_seen[other_id] for other_id in ids]
         result.join_ms.append(max(seen) - joiner.start_t)
     result.join_cost = await counters.cost(protocol, session)
+    result.join_cpu = counters.cpu_since(pool, cpu_mark)
 
     await counters.reset()
     host = peers[names[0]]
@@ -203,6 +224,7 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
             result.failures.append("the host did not start")
             return result
         joiners = names[1:]
+    cpu_mark = counters.cpu_mark(pool)
     started = wall_ms()
     for index, name in enumerate(joiners):
         await pool.join(name, workers[index % len(workers)], protocol, session)
@@ -224,6 +246,7 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     if protocol == SITE:
         converged += [peers[name].host_since for name in names]
     result.converged_ms = max(converged) - started
+    result.cpu = counters.cpu_since(pool, cpu_mark)
     if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
         result.acknowledged_ms = max(peers[name].status_since for name in names) - started
     result.cost = await counters.cost(protocol, session)
