@@ -138,8 +138,9 @@ def report(results: dict[str, list[Load]], settings: FirstLoadSettings, image: s
         f"({_kib(site.total(2))} KiB gzip), of which JavaScript {_kib(site.total(1, True))} KiB "
         f"({_kib(site.total(2, True))} KiB gzip).",
         "",
-        "Requests to other origins: **" + (f"{len(others)}** — " + ", ".join(others) if others else "0**")
-        + " (required: 0). The page connects to Ably only when the visitor hosts or joins.",
+        (f"Requests to other origins: **{len(others)}** (required: 0): " + ", ".join(others)) if others else
+        "Requests to other origins: **0** (required: 0): no CDN, no font service, and no connection to Ably (or "
+        "the emulator) until the visitor hosts or joins.",
         "",
         "| file | type | bytes | gzip |",
         "|---|---|---:|---:|",

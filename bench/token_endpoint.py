@@ -224,7 +224,8 @@ def report(calls: dict, rates: dict, cpu: dict, failed: int, imports: dict, sett
     lines += [
         "",
         f"Failed requests: {failed}. The dev host is one Python process (aiohttp) that also runs the emulator; "
-        "the load generator shares the machine's other core. CPU is the dev host's share of one core.",
+        "the load generator (the benchmark's own process) runs on the same machine. CPU is the dev host's share of "
+        "one core while the path was loaded.",
         "",
         f"### Cold import in a fresh interpreter ({settings.import_runs} runs each, bytecode caches warm)",
         "",
