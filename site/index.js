@@ -98,7 +98,7 @@ const App = {
     state() {
       return this.session?.state;
     },
-    joined() {
+    joinedOrHosting() {
       return this.session != null;
     },
     iAmHost() {
@@ -107,7 +107,7 @@ const App = {
     players() {
       return this.state?.players ?? [];
     },
-    host() {
+    hostPlayer() {
       return this.players.find((player) => player.isHost) ?? null;
     },
     shareLink() {
@@ -120,14 +120,14 @@ const App = {
 
   methods: {
     /** Host: a typed session name, or a fresh unguessable one. The first peer present hosts (p2p.roster.js). */
-    async hostSession(evt) {
+    async host(evt) {
       evt.preventDefault();
       const typed = this.uniqueId.trim();
       if (typed && !this.acceptSessionId(typed)) return;
       await this.start(typed || randomSessionId());
     },
 
-    async joinSession(evt) {
+    async join(evt) {
       evt.preventDefault();
       const typed = this.uniqueId.trim();
       if (!this.acceptSessionId(typed)) return;
@@ -255,7 +255,7 @@ const App = {
       this.copyResult = await copyOrSelect(this.shareLink, this.$refs.shareLink);
     },
 
-    async streamWords() {
+    async sendWordsAsHost() {
       try {
         await this.session.streamWords();
       } catch (error) {
@@ -270,7 +270,7 @@ const App = {
     announceHost({ hostClientId, previousHostClientId, isHost }) {
       if (!previousHostClientId || !hostClientId) return;
       if (isHost) this.hostNews = 'You are hosting now.';
-      else this.hostNews = `${this.host?.friendlyName ?? 'Another player'} is hosting now.`;
+      else this.hostNews = `${this.hostPlayer?.friendlyName ?? 'Another player'} is hosting now.`;
     },
 
     /** Fill the alert region. */
@@ -283,7 +283,7 @@ const App = {
     return h('main', { class: 'page' }, [
       h('h1', 'Realtime peer-to-peer demo'),
       renderAlert(this),
-      this.joined ? renderSession(this) : renderForm(this),
+      this.joinedOrHosting ? renderSession(this) : renderForm(this),
     ]);
   },
 };
@@ -305,8 +305,8 @@ function renderForm(vm) {
   }, label);
   // Enter submits with the first button: Join when the page was opened from a session link, else Host.
   const invited = vm.linkedSession !== null;
-  const hostButton = button('Host a session', 'host-button', vm.hostSession, !invited);
-  const joinButton = button('Join a session', 'join-button', vm.joinSession, invited);
+  const hostButton = button('Host a session', 'host-button', vm.host, !invited);
+  const joinButton = button('Join a session', 'join-button', vm.join, invited);
 
   return h('form', { class: 'card form', novalidate: true, onSubmit: (evt) => evt.preventDefault() }, [
     h('p', { class: 'intro' }, invited
@@ -344,7 +344,7 @@ function renderSession(vm) {
       renderConnection(vm),
       vm.iAmHost ? h('button', {
         type: 'button', class: 'button', disabled: streaming || vm.state?.status !== 'acknowledged',
-        'data-testid': 'stream-words', onClick: vm.streamWords,
+        'data-testid': 'stream-words', onClick: vm.sendWordsAsHost,
       }, streaming ? 'Streaming words…' : 'Stream words to clients') : null,
     ]),
     renderShare(vm),
@@ -357,7 +357,7 @@ function renderSession(vm) {
 function renderStatus(vm) {
   let hosting = 'Waiting for the other players…';
   if (vm.iAmHost) hosting = 'You are hosting.';
-  else if (vm.host) hosting = `${vm.host.friendlyName} is hosting.`;
+  else if (vm.hostPlayer) hosting = `${vm.hostPlayer.friendlyName} is hosting.`;
   return h('div', [
     h('p', { class: 'hosting', 'data-testid': 'hosting' }, hosting),
     h('p', { class: 'host-news', role: 'status', 'data-testid': 'host-news' }, vm.hostNews),
