@@ -222,6 +222,7 @@ def plot(results: dict[str, list[RunResult]], out_dir) -> str:
     axes.set_yticks(range(len(names)), names)
     axes.set_ylim(-0.6, len(names) - 0.4)
     axes.set_xlim(left=0)
+    plots.thousands(axes)
     axes.set_xlabel("deliveries per second (each dot one run, bar = median)")
     axes.set_title("Fan-out: 1 publisher → N subscribers")
     return plots.save(fig, out_dir, "fanout-throughput.png")

@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot is imported)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 DPI = 110
 
@@ -28,6 +29,11 @@ def panels(count: int, width: float = 11.0, height: float = 3.4) -> tuple[Figure
     return fig, axes
 
 
+def thousands(axes) -> None:
+    """Label the x axis 0, 50k, 100k … instead of crowding it with six-digit numbers."""
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.0f}k" if value else "0"))
+
+
 def save(fig: Figure, out_dir: Path, name: str) -> str:
     """Write ``out_dir/name`` and close the figure; return the file name, for a Markdown image link."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +44,7 @@ def save(fig: Figure, out_dir: Path, name: str) -> str:
 
 
 def spread_bars(axes, labels: list[str], spreads: list, xlabel: str) -> None:
-    """Horizontal bars at the medians, with whiskers from the lowest to the highest run."""
+    """Horizontal bars at the medians, with whiskers from the lowest to the highest run, each labelled."""
     medians = [spread.median for spread in spreads]
     errors = [
         [spread.median - spread.low for spread in spreads],
@@ -49,6 +55,7 @@ def spread_bars(axes, labels: list[str], spreads: list, xlabel: str) -> None:
     axes.set_yticks(list(positions), labels)
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
-    for position, median in zip(positions, medians):
-        label = f" {median:,.0f}" if median >= 100 else f" {median:.3g}"
-        axes.annotate(label, (median, position), va="center", fontsize=8)
+    for position, spread in zip(positions, spreads):
+        label = f"  {spread.median:,.0f}" if spread.median >= 100 else f"  {spread.median:.3g}"
+        axes.annotate(label, (max(spread.high, spread.median), position), va="center", fontsize=8)
+    axes.set_xlim(right=max(max(spread.high, spread.median) for spread in spreads) * 1.25)
