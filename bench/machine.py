@@ -76,10 +76,12 @@ def chromium_version() -> str:
 
 
 def git_commit() -> str:
-    """The checked-out commit, marked when the work tree has changes, since those were measured too."""
+    """The checked-out commit, marked when the work tree has changes (those were measured too); the report's own
+    folder does not count."""
     commit = _first_line(["git", "rev-parse", "--short=12", "HEAD"]) or "unknown"
     status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=REPO_ROOT
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks"],
+        capture_output=True, text=True, cwd=REPO_ROOT,
     )
     return f"{commit} + uncommitted changes" if status.stdout.strip() else commit
 
