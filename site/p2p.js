@@ -82,6 +82,7 @@ export class PubSubClient {
     this.connectionId = null;
     this.early = [];
     this.presenceRefresh = Promise.resolve();
+    this.presenceRefreshQueued = false;
     this.lastPresenceKey = null;
   }
 
@@ -129,10 +130,14 @@ export class PubSubClient {
 
   /**
    * Read the presence set (ably-js keeps it; get() waits for a SYNC in progress) and pass it on when it changed.
-   * Refreshes run one after another, so the callback sees the sets in order.
+   * Refreshes run one after another, so the callback sees the sets in order. Events that arrive while a refresh
+   * is waiting to run share it: a burst of joins costs one read of the set, not one per join.
    */
   refreshPresence() {
+    if (this.presenceRefreshQueued) return this.presenceRefresh;
+    this.presenceRefreshQueued = true;
     this.presenceRefresh = this.presenceRefresh.then(async () => {
+      this.presenceRefreshQueued = false;
       if (!this.connected) return;
       const members = (await this.channel.presence.get()).map(({ clientId, connectionId, timestamp, data }) => ({
         clientId, connectionId, timestamp, data,

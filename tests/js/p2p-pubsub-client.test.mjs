@@ -290,3 +290,22 @@ test('closes its Ably connection on close, leaves presence at once and stops rec
   assert.deepEqual(network.members('p2p:room1').map((member) => member.clientId), [ada.pubSub.metadata.clientId]);
   await assert.rejects(bob.pubSub.sendMessage({ kind: 'hello' }), /Client is not connected/);
 });
+
+test('reads the presence set once for a burst of joins, and still ends with every member', async () => {
+  const network = new FakeAblyNetwork();
+  const ada = appClient(network, 'ada-id');
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  const presence = ada.pubSub.channel.presence;
+  const read = presence.get.bind(presence);
+  let reads = 0;
+  presence.get = () => {
+    reads += 1;
+    return read();
+  };
+  const burst = ['b', 'c', 'd', 'e', 'f', 'g'].map((name) => appClient(network, `${name}-id`));
+  await Promise.all(burst.map((peer, i) => peer.pubSub.connect(new Identity(`Peer ${i}`), 'room1')));
+  await network.settle();
+
+  assert.equal(ada.presenceSets().at(-1).length, 7);
+  assert.ok(reads < burst.length, `${reads} reads of the presence set for ${burst.length} joins`);
+});
