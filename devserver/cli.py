@@ -74,4 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the dev host; return the process exit status."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # The dev host prints the emulator's URL itself; keep the emulator's warnings (bad input), not its chatter.
+    logging.getLogger("emulator").setLevel(logging.WARNING)
     return asyncio.run(serve(args))
