@@ -93,9 +93,7 @@ def intersect(requested: dict, allowed: dict) -> dict:
     for resource, ops in requested.items():
         granted: set[str] = set()
         for allowed_resource, allowed_ops in allowed.items():
-            covers = allowed_resource == "*" or allowed_resource == resource or (
-                allowed_resource.endswith("*") and resource.startswith(allowed_resource[:-1]))
-            if covers:
+            if resource_matches(allowed_resource, resource):
                 granted |= set(ops) if "*" in allowed_ops else set(ops) & set(allowed_ops)
         if granted:
             result[resource] = sorted(granted)
