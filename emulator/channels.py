@@ -9,7 +9,7 @@ from . import errors
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync_frames
-from .protocol import Action, Flag, message_size, require_portable, without_none
+from .protocol import PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
 from .state import Subscriber
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 MAX_CHANNEL_NAME = 2048
 KNOWN_PARAMS = ("rewind", "delta", "occupancy")
-PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
 
 
 def valid_channel_name(name) -> str:

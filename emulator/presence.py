@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 from . import errors
 from .auth import now_ms, permits
-from .protocol import Action, Flag, PresenceAction, require_portable
+from .protocol import PAYLOAD_TYPES, Action, Flag, PresenceAction, require_portable
 
 if TYPE_CHECKING:
     from .state import Channel, Connection, World
 
 SYNC_PAGE_SIZE = 100
 CLIENT_ACTIONS = {PresenceAction.ENTER, PresenceAction.UPDATE, PresenceAction.LEAVE}
-PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
 _synthetic_ids = itertools.count(1)
 _sync_ids = itertools.count(1)
 

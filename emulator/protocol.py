@@ -64,6 +64,8 @@ class PresenceAction(IntEnum):
 JSON = "json"
 MSGPACK = "msgpack"
 FORMATS = (JSON, MSGPACK)
+# What a message's or presence member's `data` may be, in either wire format.
+PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
 
 
 def decode(frame: str | bytes) -> dict:
