@@ -112,9 +112,8 @@ def encode(message: dict, fmt: str) -> str | bytes:
 
 def encode_body(body, fmt: str) -> bytes:
     """Serialise a REST response body."""
-    if fmt == MSGPACK:
-        return msgpack.packb(body, use_bin_type=True)
-    return json.dumps(for_json(body), separators=(",", ":")).encode()
+    encoded = encode(body, fmt)
+    return encoded.encode() if isinstance(encoded, str) else encoded
 
 
 def for_json(value):
