@@ -2,7 +2,7 @@
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 CSP = "Content-Security-Policy"
@@ -69,7 +69,7 @@ class SwaConfig:
         if CSP not in self.global_headers or not sources:
             return self
         headers = {**self.global_headers, CSP: extend_connect_src(self.global_headers[CSP], sources)}
-        return SwaConfig(self.routes, self.fallback_rewrite, self.fallback_excludes, headers, self.mime_types)
+        return replace(self, global_headers=headers)
 
 
 def extend_connect_src(policy: str, sources: tuple[str, ...]) -> str:
