@@ -85,10 +85,13 @@ class Emulator:
         """Listen on `host:port` (port 0 picks a free port) and return once connections are accepted."""
         self._runner = web.AppRunner(create_app(self.world), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except BaseException:
+            await self.stop()
+            raise
         self.host = host
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         log.info("Ably emulator listening on %s", self.url)
         return self
 

@@ -213,6 +213,9 @@ async def handle_websocket(world: World, request: web.Request) -> web.StreamResp
         transport.fail(Action.ERROR, exc)
         await _finish(transport)
         return ws
+    except BaseException:
+        await _finish(transport)
+        raise
     connection.transport = transport
     schedule_token_expiry(world, connection)
     connection.send(connected_message(world, connection, error))

@@ -1,6 +1,7 @@
 """The embeddable API: start on a free port, url/port/keys, controls, stop."""
 
 import aiohttp
+import pytest
 
 from emulator import LOCAL_DEVELOPMENT_KEY, Emulator, EmulatorConfig
 
@@ -40,3 +41,16 @@ async def test_two_emulators_run_side_by_side_with_separate_state():
         assert first.port != second.port
         first.world.stats.add("room", "messages_published", 1)
         assert second.controls.stats()["total"]["messages_published"] == 0
+
+
+async def test_emulator_on_a_busy_port_fails_to_start_and_can_start_again_elsewhere():
+    async with Emulator(EmulatorConfig(keys=[FAKE_KEY])) as first:
+        second = Emulator(EmulatorConfig(keys=[FAKE_KEY]))
+        with pytest.raises(OSError):
+            await second.start("127.0.0.1", port=first.port)
+        assert second.port is None
+        await second.start("127.0.0.1", port=0)
+        try:
+            assert second.port not in (None, first.port)
+        finally:
+            await second.stop()
