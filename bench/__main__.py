@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run, numbers not meaningful")
     parser.add_argument(
-        "--out", type=Path, help=f"folder for the report and plots (default: {DEFAULT_OUT.relative_to(REPO_ROOT)}, "
-        "or a temporary folder with --quick)"
+        "--out",
+        type=Path,
+        help=f"folder for the report and plots (default: {DEFAULT_OUT.relative_to(REPO_ROOT)}, "
+        "or a temporary folder with --quick)",
     )
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]

@@ -51,11 +51,10 @@ class RunResult:
     load_cpu: float
 
 
-
 async def _await_phase(phase: Phase) -> None:
     try:
         await asyncio.wait_for(phase.done.wait(), PHASE_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 
@@ -80,7 +79,7 @@ async def throughput_phase(target: Target, settings: FanoutSettings, phase_id: i
             phase.progress.clear()
             try:
                 await asyncio.wait_for(phase.progress.wait(), PHASE_TIMEOUT_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         await target.publish(phase_id, seq, padding)
     await _await_phase(phase)

@@ -74,7 +74,11 @@ async def _load_once(browser, base_url: str, path: str, ready: str) -> Load:
         for response in responses:
             if response.url.startswith(origin):
                 body = await response.body()
-                load.files[response.url] = (response.request.resource_type, len(body), len(gzip.compress(body, GZIP_LEVEL)))
+                load.files[response.url] = (
+                    response.request.resource_type,
+                    len(body),
+                    len(gzip.compress(body, GZIP_LEVEL)),
+                )
         return load
     finally:
         await context.close()
@@ -138,8 +142,9 @@ def report(results: dict[str, list[Load]], settings: FirstLoadSettings, image: s
         f"({_kib(site.total(2))} KiB gzip), of which JavaScript {_kib(site.total(1, True))} KiB "
         f"({_kib(site.total(2, True))} KiB gzip).",
         "",
-        (f"Requests to other origins: **{len(others)}** (required: 0): " + ", ".join(others)) if others else
-        "Requests to other origins: **0** (required: 0): no CDN, no font service, and no connection to Ably (or "
+        (f"Requests to other origins: **{len(others)}** (required: 0): " + ", ".join(others))
+        if others
+        else "Requests to other origins: **0** (required: 0): no CDN, no font service, and no connection to Ably (or "
         "the emulator) until the visitor hosts or joins.",
         "",
         "| file | type | bytes | gzip |",
@@ -163,9 +168,12 @@ def plot(results: dict[str, list[Load]], out_dir) -> str:
     site = results["site home page"][-1]
     fig, (left, right) = plots.panels(2, 11.0, 3.6)
     names = list(results)
-    plots.spread_bars(left, [name.replace(" (", "\n(") for name in names],
-                      [Spread.of(load.interactive_ms for load in results[name]) for name in names],
-                      "time to interactive (ms)")
+    plots.spread_bars(
+        left,
+        [name.replace(" (", "\n(") for name in names],
+        [Spread.of(load.interactive_ms for load in results[name]) for name in names],
+        "time to interactive (ms)",
+    )
     files = sorted(site.files.items(), key=lambda item: -item[1][1])
     labels = [urlsplit(url).path for url, _ in files]
     positions = range(len(files))

@@ -35,7 +35,7 @@ def _memory() -> str:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 ** 2:.1f} GiB"
+                return f"{int(line.split()[1]) / 1024**2:.1f} GiB"
     except OSError:
         pass
     return "unknown"
@@ -81,7 +81,9 @@ def git_commit() -> str:
     commit = _first_line(["git", "rev-parse", "--short=12", "HEAD"]) or "unknown"
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks"],
-        capture_output=True, text=True, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
     )
     return f"{commit} + uncommitted changes" if status.stdout.strip() else commit
 
@@ -92,7 +94,7 @@ def load_average() -> str:
 
 
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def describe() -> list[tuple[str, str]]:

@@ -9,9 +9,9 @@ import contextlib
 import os
 import re
 import sys
-from pathlib import Path
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_SECONDS = 20.0
@@ -98,6 +98,6 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     process.terminate()
     try:
         await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         await process.wait()

@@ -38,8 +38,16 @@ def render_section(name: str, section: Section, load_before: str, load_after: st
         f"load average (1/5/15 min) {load_before} before, {load_after} after._"
     )
     return "\n".join(
-        [f"<!-- bench:{name} start -->", f"## {section.title}", "", provenance, "", section.body.strip(), "",
-         f"<!-- bench:{name} end -->"]
+        [
+            f"<!-- bench:{name} start -->",
+            f"## {section.title}",
+            "",
+            provenance,
+            "",
+            section.body.strip(),
+            "",
+            f"<!-- bench:{name} end -->",
+        ]
     )
 
 

@@ -53,8 +53,17 @@ async def _scenario(dev_host_url: str, settings: SessionSettings, results: Resul
 
 async def measure(settings: SessionSettings) -> Results:
     results = Results()
-    emulator_cmd = ["emulator", "--host", "127.0.0.1", "--port", "0", "--key", BENCH_KEY,
-                    "--presence-leave-timeout", str(settings.presence_leave_timeout)]
+    emulator_cmd = [
+        "emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--key",
+        BENCH_KEY,
+        "--presence-leave-timeout",
+        str(settings.presence_leave_timeout),
+    ]
     async with running(emulator_cmd, r"Ably emulator listening on (http://\S+)") as emulator:
         env = {name: value for name, value in os.environ.items() if not name.startswith("ABLY_")}
         env.update(ABLY_API_KEY=BENCH_KEY, ABLY_ENDPOINT_URL=emulator.url)
@@ -67,12 +76,24 @@ async def measure(settings: SessionSettings) -> Results:
                 for n in settings.sizes:
                     order = PROTOCOLS if run % 2 == 0 else PROTOCOLS[::-1]
                     for protocol in order:
-                        await _scenario(dev_host.url, settings, results,
-                                        lambda pool, p, size: sequential(pool, counters, p, size),
-                                        results.sequential, protocol, n)
-                        await _scenario(dev_host.url, settings, results,
-                                        lambda pool, p, size: burst(pool, counters, p, size),
-                                        results.bursts, protocol, n)
+                        await _scenario(
+                            dev_host.url,
+                            settings,
+                            results,
+                            lambda pool, p, size: sequential(pool, counters, p, size),
+                            results.sequential,
+                            protocol,
+                            n,
+                        )
+                        await _scenario(
+                            dev_host.url,
+                            settings,
+                            results,
+                            lambda pool, p, size: burst(pool, counters, p, size),
+                            results.bursts,
+                            protocol,
+                            n,
+                        )
     return results
 
 
@@ -178,11 +199,15 @@ def breakdown_sentence(results: Results, settings: SessionSettings) -> str:
 
 
 def largest_message_lines(results: Results, settings: SessionSettings) -> tuple[list[str], dict]:
-    lines = ["| protocol | bytes per extra peer | at N = 1,000 (extrapolated) | passes 64 KiB at N ≈ |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "| protocol | bytes per extra peer | at N = 1,000 (extrapolated) | passes 64 KiB at N ≈ |",
+        "|---|---:|---:|---:|",
+    ]
     fits = {}
     for protocol in PROTOCOLS:
-        points = [(n, float(_session_cost(run).max_message)) for n in settings.sizes for run in _runs(results, protocol, n)]
+        points = [
+            (n, float(_session_cost(run).max_message)) for n in settings.sizes for run in _runs(results, protocol, n)
+        ]
         if not points:
             continue
         intercept, slope = fits[protocol] = _fit(points)
@@ -257,7 +282,7 @@ def cpu_sentence(results: Results, settings: SessionSettings) -> str:
 def migration_lines(results: Results, settings: SessionSettings) -> list[str]:
     lines = [
         "| N | host leaves cleanly: new host everywhere ms | everyone re-acknowledged ms | deliveries "
-        f"| host crashes: new host everywhere ms | everyone re-acknowledged ms | deliveries |",
+        "| host crashes: new host everywhere ms | everyone re-acknowledged ms | deliveries |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in settings.sizes:
@@ -293,10 +318,20 @@ def plot(results: Results, settings: SessionSettings, fits: dict, out_dir) -> li
     fig, (deliveries, volume) = plots.panels(2, 11.0, 3.8)
     for protocol in PROTOCOLS:
         sizes = [n for n in settings.sizes if _runs(results, protocol, n)]
-        deliveries.plot(sizes, [_spread(_session_cost(r).deliveries for r in _runs(results, protocol, n)).median
-                                for n in sizes], "o-", color=colors[protocol], label=protocol)
-        volume.plot(sizes, [_spread(_session_cost(r).bytes_out / 1e6 for r in _runs(results, protocol, n)).median
-                            for n in sizes], "o-", color=colors[protocol], label=protocol)
+        deliveries.plot(
+            sizes,
+            [_spread(_session_cost(r).deliveries for r in _runs(results, protocol, n)).median for n in sizes],
+            "o-",
+            color=colors[protocol],
+            label=protocol,
+        )
+        volume.plot(
+            sizes,
+            [_spread(_session_cost(r).bytes_out / 1e6 for r in _runs(results, protocol, n)).median for n in sizes],
+            "o-",
+            color=colors[protocol],
+            label=protocol,
+        )
     for axes, label in ((deliveries, "deliveries per session"), (volume, "MB delivered per session")):
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -309,10 +344,20 @@ def plot(results: Results, settings: SessionSettings, fits: dict, out_dir) -> li
     fig, axes = plots.figure(7.0, 4.0)
     for protocol, (intercept, slope) in fits.items():
         points = [(n, _session_cost(run).max_message) for n in settings.sizes for run in _runs(results, protocol, n)]
-        axes.scatter([x for x, _ in points], [y / 1024 for _, y in points], color=colors[protocol], label=f"{protocol} (measured)")
+        axes.scatter(
+            [x for x, _ in points],
+            [y / 1024 for _, y in points],
+            color=colors[protocol],
+            label=f"{protocol} (measured)",
+        )
         xs = [0, EXTRAPOLATE_TO]
-        axes.plot(xs, [(intercept + slope * x) / 1024 for x in xs], "--", color=colors[protocol],
-                  label=f"{protocol} (fit, extrapolated)")
+        axes.plot(
+            xs,
+            [(intercept + slope * x) / 1024 for x in xs],
+            "--",
+            color=colors[protocol],
+            label=f"{protocol} (fit, extrapolated)",
+        )
     axes.axhline(MAX_MESSAGE_BYTES / 1024, color="red", linewidth=1, label="Ably's 64 KiB message limit")
     axes.set_xlabel("peers N")
     axes.set_ylabel("largest message (KiB)")
@@ -324,15 +369,39 @@ def plot(results: Results, settings: SessionSettings, fits: dict, out_dir) -> li
     for protocol in PROTOCOLS:
         sizes = [n for n in settings.sizes if _runs(results, protocol, n)]
         for pct, style in ((50, "o-"), (99, "s--")):
-            join.plot(sizes, [_spread(percentile(r.join_ms, pct) for r in _runs(results, protocol, n)).median
-                              for n in sizes], style, color=colors[protocol], label=f"{protocol} p{pct}")
-            words.plot(sizes, [_spread(percentile(r.word_latency_ms, pct) for r in _runs(results, protocol, n)).median
-                               for n in sizes], style, color=colors[protocol], label=f"{protocol} p{pct}")
+            join.plot(
+                sizes,
+                [_spread(percentile(r.join_ms, pct) for r in _runs(results, protocol, n)).median for n in sizes],
+                style,
+                color=colors[protocol],
+                label=f"{protocol} p{pct}",
+            )
+            words.plot(
+                sizes,
+                [
+                    _spread(percentile(r.word_latency_ms, pct) for r in _runs(results, protocol, n)).median
+                    for n in sizes
+                ],
+                style,
+                color=colors[protocol],
+                label=f"{protocol} p{pct}",
+            )
         burst_sizes = [n for n in settings.sizes if any(b.converged_ms for b in results.bursts.get((protocol, n), []))]
-        bursts.plot(burst_sizes, [_spread(b.converged_ms for b in results.bursts[(protocol, n)] if b.converged_ms).median
-                                  for n in burst_sizes], "o-", color=colors[protocol], label=protocol)
-    for axes, label in ((join, "join → in every roster (ms)"), (words, "word: host → every peer (ms)"),
-                        (bursts, "burst of N joins converged (ms)")):
+        bursts.plot(
+            burst_sizes,
+            [
+                _spread(b.converged_ms for b in results.bursts[(protocol, n)] if b.converged_ms).median
+                for n in burst_sizes
+            ],
+            "o-",
+            color=colors[protocol],
+            label=protocol,
+        )
+    for axes, label in (
+        (join, "join → in every roster (ms)"),
+        (words, "word: host → every peer (ms)"),
+        (bursts, "burst of N joins converged (ms)"),
+    ):
         axes.set_xscale("log")
         axes.set_xlabel("peers N")
         axes.set_ylabel(label)
@@ -432,5 +501,8 @@ def run(options: RunOptions) -> Section:
     results = asyncio.run(measure(settings))
     _, fits = largest_message_lines(results, settings)
     images = plot(results, settings, fits, options.out_dir)
-    return Section(title="Session cost and speed: the site's protocol vs the tutorial's", body=report(results, settings, images),
-                   plots=images)
+    return Section(
+        title="Session cost and speed: the site's protocol vs the tutorial's",
+        body=report(results, settings, images),
+        plots=images,
+    )

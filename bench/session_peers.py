@@ -72,9 +72,14 @@ class PeerPool:
 
     async def start_worker(self, name: str) -> Worker:
         process = await asyncio.create_subprocess_exec(
-            self.node, str(WORKER), self.config,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            cwd=REPO_ROOT, limit=1 << 20,
+            self.node,
+            str(WORKER),
+            self.config,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=REPO_ROOT,
+            limit=1 << 20,
         )
         worker = Worker(name, process)
         self.workers.append(worker)
@@ -85,7 +90,7 @@ class PeerPool:
         ]
         try:
             await asyncio.wait_for(self._ready[name].wait(), READY_TIMEOUT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RuntimeError(f"peer worker {name} did not start:\n{worker.stderr_tail}") from None
         return worker
 
@@ -112,7 +117,9 @@ class PeerPool:
 
     def cpu_seconds(self) -> float:
         """CPU time all live workers have used so far: every peer's ably-js and app code together."""
-        return sum(cpu_seconds(worker.process.pid) or 0.0 for worker in self.workers if worker.process.returncode is None)
+        return sum(
+            cpu_seconds(worker.process.pid) or 0.0 for worker in self.workers if worker.process.returncode is None
+        )
 
     async def until(self, names: Iterable[str], condition: Callable[[Peer], bool], timeout: float) -> list[str]:
         """Wait until ``condition`` holds for every named peer; return those for which it still does not after
@@ -147,7 +154,7 @@ class PeerPool:
         for worker in self.workers:
             try:
                 await asyncio.wait_for(worker.process.wait(), EXIT_TIMEOUT_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     worker.process.kill()
                 await worker.process.wait()

@@ -37,8 +37,12 @@ class Cost:
     max_message: int = 0
 
     def __add__(self, other: "Cost") -> "Cost":
-        return Cost(self.deliveries + other.deliveries, self.publishes + other.publishes,
-                    self.bytes_out + other.bytes_out, max(self.max_message, other.max_message))
+        return Cost(
+            self.deliveries + other.deliveries,
+            self.publishes + other.publishes,
+            self.bytes_out + other.bytes_out,
+            max(self.max_message, other.max_message),
+        )
 
 
 @dataclass
@@ -154,7 +158,9 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
             JOIN_TIMEOUT_SECONDS,
         )
         if late:
-            result.failures.append(f"join {index}: {len(late)} peers did not see it within {JOIN_TIMEOUT_SECONDS:.0f} s")
+            result.failures.append(
+                f"join {index}: {len(late)} peers did not see it within {JOIN_TIMEOUT_SECONDS:.0f} s"
+            )
             return result
         joiner = peers[name]
         seen = [peers[other].first_seen[joiner.id] for other in names[: index + 1]]
@@ -174,7 +180,9 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
     if late:
         result.failures.append(f"{len(late)} peers missed words")
     result.word_latency_ms = [
-        peer.words[index] - host.sent[index] for peer in (peers[name] for name in names) for index in range(words)
+        peer.words[index] - host.sent[index]
+        for peer in (peers[name] for name in names)
+        for index in range(words)
         if index in peer.words
     ]
     result.stream_cost = await counters.cost(protocol, session)
@@ -185,7 +193,9 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
     return result
 
 
-async def _migrate(pool: PeerPool, counters: EmulatorCounters, session: str, names: list[str], crash: bool) -> Migration:
+async def _migrate(
+    pool: PeerPool, counters: EmulatorCounters, session: str, names: list[str], crash: bool
+) -> Migration:
     """The host (names[0]) leaves cleanly or its process is killed; names[1] (the next joiner) must take over."""
     peers = pool.peers
     leaving, heir, remaining = peers[names[0]], peers[names[1]], names[1:]

@@ -16,7 +16,9 @@ from devserver.server import DevServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = "bench-blank.html"
-BLANK_HTML = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n'
+BLANK_HTML = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n'
+)
 
 
 async def serve() -> None:

@@ -176,12 +176,13 @@ def cold_imports(settings: TokenSettings) -> dict[str, list[float]]:
 
 def _plot(calls: dict, rates: dict, imports: dict, out_dir) -> str:
     fig, (left, middle, right) = plots.panels(3, 13.0, 3.4)
-    plots.spread_bars(left, _short(calls), [Spread.of(p50 for p50, _ in runs) for runs in calls.values()],
-                      "in-process call p50 (µs)")
-    plots.spread_bars(middle, _short(rates), [Spread.of(runs) for runs in rates.values()],
-                      "requests/s through the dev host")
-    plots.spread_bars(right, _short(imports), [Spread.of(runs) for runs in imports.values()],
-                      "cold import (ms)")
+    plots.spread_bars(
+        left, _short(calls), [Spread.of(p50 for p50, _ in runs) for runs in calls.values()], "in-process call p50 (µs)"
+    )
+    plots.spread_bars(
+        middle, _short(rates), [Spread.of(runs) for runs in rates.values()], "requests/s through the dev host"
+    )
+    plots.spread_bars(right, _short(imports), [Spread.of(runs) for runs in imports.values()], "cold import (ms)")
     fig.suptitle("Token endpoint: median of runs, whiskers = lowest–highest run", fontsize=10)
     return plots.save(fig, out_dir, "token-endpoint.png")
 
@@ -235,8 +236,10 @@ def report(calls: dict, rates: dict, cpu: dict, failed: int, imports: dict, sett
     bare = Spread.of(imports["import azure.functions (baseline)"]).median
     for name, runs in imports.items():
         spread = Spread.of(runs)
-        lines.append(f"| `{name.removesuffix(' (baseline)')}`{' (baseline)' if 'baseline' in name else ''} "
-                     f"| {spread.format('.0f')} | {ratio(spread.median, bare)} |")
+        lines.append(
+            f"| `{name.removesuffix(' (baseline)')}`{' (baseline)' if 'baseline' in name else ''} "
+            f"| {spread.format('.0f')} | {ratio(spread.median, bare)} |"
+        )
     app = Spread.of(imports["import function_app"]).median
     lines += [
         "",

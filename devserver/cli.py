@@ -17,21 +17,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "unless ABLY_API_KEY is set (environment or local.settings.json), start the Ably emulator.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)")
-    parser.add_argument("--emulator-port", type=int, default=0, help="port for the emulator (default 0 = any free port)")
+    parser.add_argument(
+        "--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)"
+    )
+    parser.add_argument(
+        "--emulator-port", type=int, default=0, help="port for the emulator (default 0 = any free port)"
+    )
     parser.add_argument(
         "--emulator",
         action="store_true",
         help="use the emulator even if ABLY_API_KEY is set in the environment or local.settings.json",
     )
     timings = parser.add_argument_group(
-        "emulator timings", "shorter than Ably's, so tests can watch a peer time out or a connection expire quickly")
-    timings.add_argument("--emulator-presence-leave-timeout", type=float, metavar="SECONDS",
-                         help="presence members of a dropped connection leave after this long (Ably: 15)")
-    timings.add_argument("--emulator-connection-state-ttl", type=float, metavar="SECONDS",
-                         help="how long a dropped connection may resume (Ably: 120)")
-    timings.add_argument("--emulator-history-ttl", type=float, metavar="SECONDS",
-                         help="how long messages are kept for history, rewind and resume (default: 120)")
+        "emulator timings", "shorter than Ably's, so tests can watch a peer time out or a connection expire quickly"
+    )
+    timings.add_argument(
+        "--emulator-presence-leave-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="presence members of a dropped connection leave after this long (Ably: 15)",
+    )
+    timings.add_argument(
+        "--emulator-connection-state-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="how long a dropped connection may resume (Ably: 120)",
+    )
+    timings.add_argument(
+        "--emulator-history-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="how long messages are kept for history, rewind and resume (default: 120)",
+    )
     return parser.parse_args(argv)
 
 
@@ -47,8 +64,13 @@ def emulator_settings(args: argparse.Namespace) -> dict[str, float]:
 
 async def serve(args: argparse.Namespace) -> int:
     """Start the dev host, print its addresses (the Open line last), and wait for a stop signal."""
-    server = DevServer(host=args.host, port=args.port, emulator_port=args.emulator_port, force_emulator=args.emulator,
-                       emulator_settings=emulator_settings(args))
+    server = DevServer(
+        host=args.host,
+        port=args.port,
+        emulator_port=args.emulator_port,
+        force_emulator=args.emulator,
+        emulator_settings=emulator_settings(args),
+    )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -7,9 +7,10 @@ import itertools
 import logging
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import azure.functions as func
 from aiohttp import web
@@ -64,7 +65,9 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
     """
     if str(app_root) not in sys.path:
         sys.path.insert(0, str(app_root))
-    spec = importlib.util.spec_from_file_location(f"_devserver_function_app_{next(_load_count)}", app_root / _SCRIPT_FILE)
+    spec = importlib.util.spec_from_file_location(
+        f"_devserver_function_app_{next(_load_count)}", app_root / _SCRIPT_FILE
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     apps = [value for value in vars(module).values() if isinstance(value, func.FunctionRegister)]
@@ -77,14 +80,16 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
             _log.warning("not hosting %s: only HTTP triggers run in the dev host", function.get_function_name())
             continue
         methods = frozenset(str(getattr(m, "value", m)).upper() for m in trigger.methods) if trigger.methods else None
-        functions.append(HttpFunction(
-            name=function.get_function_name(),
-            route=trigger.route,
-            pattern=route_to_regex(trigger.route),
-            methods=methods,
-            trigger_param=trigger.name,
-            handler=function.get_user_function(),
-        ))
+        functions.append(
+            HttpFunction(
+                name=function.get_function_name(),
+                route=trigger.route,
+                pattern=route_to_regex(trigger.route),
+                methods=methods,
+                trigger_param=trigger.name,
+                handler=function.get_user_function(),
+            )
+        )
     return functions
 
 
@@ -96,7 +101,7 @@ class FunctionsHost:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Dispatch a request under /api/ to the function whose route and methods match, else 404."""
-        path = request.path[len(ROUTE_PREFIX):]
+        path = request.path[len(ROUTE_PREFIX) :]
         for function in self.functions:
             route_params = function.match(request.method, path)
             if route_params is not None:

@@ -3,4 +3,4 @@
 from .app import Emulator, create_app
 from .config import LOCAL_DEVELOPMENT_KEY, EmulatorConfig
 
-__all__ = ["Emulator", "EmulatorConfig", "LOCAL_DEVELOPMENT_KEY", "create_app"]
+__all__ = ["LOCAL_DEVELOPMENT_KEY", "Emulator", "EmulatorConfig", "create_app"]

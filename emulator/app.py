@@ -7,8 +7,8 @@ from aiohttp import web
 
 from .config import EmulatorConfig
 from .connection import handle_websocket
-from .lifecycle import discard
 from .controls import ControlRoutes, Controls
+from .lifecycle import discard
 from .rest import RestApi, ably_errors, add_cors_headers
 from .state import World
 

@@ -11,8 +11,19 @@ from dataclasses import dataclass, field
 from . import errors
 
 OPERATIONS = {
-    "*", "publish", "subscribe", "presence", "history", "channel-metadata", "push-subscribe", "push-admin",
-    "statistics", "privileged-headers", "object-subscribe", "object-publish", "annotation-publish",
+    "*",
+    "publish",
+    "subscribe",
+    "presence",
+    "history",
+    "channel-metadata",
+    "push-subscribe",
+    "push-admin",
+    "statistics",
+    "privileged-headers",
+    "object-subscribe",
+    "object-publish",
+    "annotation-publish",
     "annotation-subscribe",
 }
 FULL_CAPABILITY = {"*": ["*"]}
@@ -82,8 +93,7 @@ def resource_matches(resource: str, channel: str) -> bool:
 def permits(capability: dict, channel: str, operation: str) -> bool:
     """Whether `capability` allows `operation` on `channel`."""
     return any(
-        resource_matches(resource, channel) and ("*" in ops or operation in ops)
-        for resource, ops in capability.items()
+        resource_matches(resource, channel) and ("*" in ops or operation in ops) for resource, ops in capability.items()
     )
 
 
@@ -159,7 +169,9 @@ class Authority:
         self.config = config
         parsed = [ApiKey.parse(text) for text in keys]
         self.keys = {
-            key.name: ApiKey(key.name, key.secret, parse_capability(config.key_capabilities.get(key.name, FULL_CAPABILITY)))
+            key.name: ApiKey(
+                key.name, key.secret, parse_capability(config.key_capabilities.get(key.name, FULL_CAPABILITY))
+            )
             for key in parsed
         }
         self.tokens: dict[str, Token] = {}
@@ -185,7 +197,9 @@ class Authority:
         ttl = body.get("ttl")
         ttl_ms = self.config.token_ttl_default * 1000 if ttl in (None, "") else _number(ttl, "ttl")
         if ttl_ms <= 0 or ttl_ms > self.config.token_ttl_max * 1000:
-            raise errors.INVALID_PARAMETER(f"Invalid ttl {ttl!r}: must be between 1 and {int(self.config.token_ttl_max * 1000)} ms")
+            raise errors.INVALID_PARAMETER(
+                f"Invalid ttl {ttl!r}: must be between 1 and {int(self.config.token_ttl_max * 1000)} ms"
+            )
         requested = body.get("capability")
         capability = key.capability if requested in (None, "") else parse_capability(requested)
         granted = intersect(capability, key.capability)

@@ -25,7 +25,9 @@ def valid_channel_name(name) -> str:
     :raises AblyError: 40010.
     """
     if not isinstance(name, str) or not name or len(name) > MAX_CHANNEL_NAME:
-        raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: must be a string of 1 to {MAX_CHANNEL_NAME} characters")
+        raise errors.INVALID_CHANNEL_NAME(
+            f"Invalid channel name {name!r}: must be a string of 1 to {MAX_CHANNEL_NAME} characters"
+        )
     if name.startswith("[") or "\x00" in name:
         raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: qualifiers and NUL are not supported")
     return name
@@ -74,7 +76,8 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         found = channel.log.after(serial) if serial is not None else None
         if found is None:
             error = errors.CHANNEL_MESSAGES_EXPIRED(
-                f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; attached at the live head")
+                f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; attached at the live head"
+            )
         else:
             replay, resumed, position = found, True, attach_serial
     elif "rewind" in params:
@@ -87,18 +90,28 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         replay = [m for m in replay if m.get("connectionId") != connection.id]
     has_presence = bool(modes & Flag.PRESENCE_SUBSCRIBE and channel.presence.members)
     attached = {
-        "action": Action.ATTACHED, "channel": name, "channelSerial": position,
-        "flags": modes | (Flag.HAS_PRESENCE if has_presence else 0) | (Flag.RESUMED if resumed else 0)
+        "action": Action.ATTACHED,
+        "channel": name,
+        "channelSerial": position,
+        "flags": modes
+        | (Flag.HAS_PRESENCE if has_presence else 0)
+        | (Flag.RESUMED if resumed else 0)
         | (Flag.HAS_BACKLOG if replay else 0),
         "params": {key: value for key, value in params.items() if key in KNOWN_PARAMS} or None,
         "error": error.to_dict() if error else None,
     }
     connection.send(without_none(attached))
     for stored in replay:
-        connection.send({
-            "action": Action.MESSAGE, "channel": name, "connectionId": stored.get("connectionId"),
-            "timestamp": stored["timestamp"], "channelSerial": stored["serial"], "messages": [stored],
-        })
+        connection.send(
+            {
+                "action": Action.MESSAGE,
+                "channel": name,
+                "connectionId": stored.get("connectionId"),
+                "timestamp": stored["timestamp"],
+                "channelSerial": stored["serial"],
+                "messages": [stored],
+            }
+        )
     if replay:
         world.stats.add(name, "messages_delivered", len(replay))
     if has_presence:
@@ -130,12 +143,19 @@ def on_message(world: World, connection: Connection, message: dict, name: str, f
     if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
         raise errors.BAD_REQUEST("MESSAGE needs a non-empty `messages` array of objects")
     if frame_size > world.config.max_frame_size:
-        raise errors.MESSAGE_TOO_LARGE(f"Frame of {frame_size} bytes exceeds maxFrameSize {world.config.max_frame_size}")
+        raise errors.MESSAGE_TOO_LARGE(
+            f"Frame of {frame_size} bytes exceeds maxFrameSize {world.config.max_frame_size}"
+        )
     prefix = f"{connection.id}:{message['msgSerial']}"
     timestamp = now_ms()
     stamped = [
-        stamp(item, f"{prefix}:{index}", client_id_for(connection.client_id, connection.credentials.is_wildcard, item),
-              connection.id, timestamp)
+        stamp(
+            item,
+            f"{prefix}:{index}",
+            client_id_for(connection.client_id, connection.credentials.is_wildcard, item),
+            connection.id,
+            timestamp,
+        )
         for index, item in enumerate(items)
     ]
     return publish(world, name, stamped, prefix, connection, connection.id)
@@ -168,15 +188,29 @@ def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str
     supplied_id = item.get("id")
     if supplied_id is not None and (not isinstance(supplied_id, str) or not supplied_id):
         raise errors.BAD_REQUEST("Message id must be a non-empty string")
-    return without_none({
-        "id": supplied_id or message_id, "action": 0, "clientId": client_id, "connectionId": connection_id,
-        "timestamp": timestamp, "name": item.get("name"), "data": item.get("data"),
-        "encoding": item.get("encoding"), "extras": item.get("extras"),
-    })
+    return without_none(
+        {
+            "id": supplied_id or message_id,
+            "action": 0,
+            "clientId": client_id,
+            "connectionId": connection_id,
+            "timestamp": timestamp,
+            "name": item.get("name"),
+            "data": item.get("data"),
+            "encoding": item.get("encoding"),
+            "extras": item.get("extras"),
+        }
+    )
 
 
-def publish(world: World, name: str, messages: list[dict], message_id: str | None,
-            origin: Connection | None, connection_id: str | None) -> dict:
+def publish(
+    world: World,
+    name: str,
+    messages: list[dict],
+    message_id: str | None,
+    origin: Connection | None,
+    connection_id: str | None,
+) -> dict:
     """Store `messages` on channel `name` and fan them out in one MESSAGE; returns `{"serials": [...]}`.
 
     :raises AblyError: 40009 when their total size exceeds maxMessageSize (checked before anything is stored).
@@ -184,17 +218,31 @@ def publish(world: World, name: str, messages: list[dict], message_id: str | Non
     sizes = [message_size(message) for message in messages]
     if sum(sizes) > world.config.max_message_size:
         raise errors.MESSAGE_TOO_LARGE(
-            f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}")
+            f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}"
+        )
     channel = world.channel(name)
     for message, size in zip(messages, sizes):
         channel.log.append(message)
         world.stats.record_message_size(name, size)
     world.stats.add(name, "messages_published", len(messages))
-    world.broadcast(channel, without_none({
-        "action": Action.MESSAGE, "channel": name, "id": message_id, "connectionId": connection_id,
-        "timestamp": messages[0]["timestamp"], "channelSerial": messages[-1]["serial"], "messages": messages,
-    }), Flag.SUBSCRIBE, "messages_delivered", len(messages),
-        skip=origin if origin is not None and not origin.echo else None)
+    world.broadcast(
+        channel,
+        without_none(
+            {
+                "action": Action.MESSAGE,
+                "channel": name,
+                "id": message_id,
+                "connectionId": connection_id,
+                "timestamp": messages[0]["timestamp"],
+                "channelSerial": messages[-1]["serial"],
+                "messages": messages,
+            }
+        ),
+        Flag.SUBSCRIBE,
+        "messages_delivered",
+        len(messages),
+        skip=origin if origin is not None and not origin.echo else None,
+    )
     return {"serials": [message["serial"] for message in messages]}
 
 

@@ -26,38 +26,91 @@ def build_parser() -> argparse.ArgumentParser:
         description="A local Ably-protocol emulator (REST and WebSocket on one port) for the official SDKs.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8081, help="port to listen on; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--key", action="append", type=_key, default=[], metavar="APPID.KEYID:SECRET",
-                        help="an API key to accept (repeatable); without one a fixed local development key is used and printed")
-    parser.add_argument("--max-message-size", type=int, default=DEFAULTS.max_message_size,
-                        help="bytes per publish (default: %(default)s)")
-    parser.add_argument("--max-frame-size", type=int, default=DEFAULTS.max_frame_size,
-                        help="bytes per WebSocket frame (default: %(default)s)")
-    parser.add_argument("--connection-state-ttl", type=float, default=DEFAULTS.connection_state_ttl,
-                        help="seconds a dropped connection may resume (default: %(default)s)")
-    parser.add_argument("--max-idle-interval", type=float, default=DEFAULTS.max_idle_interval,
-                        help="seconds between heartbeats at most (default: %(default)s)")
-    parser.add_argument("--presence-leave-timeout", type=float, default=DEFAULTS.presence_leave_timeout,
-                        help="seconds before a dropped connection's presence members leave (default: %(default)s)")
-    parser.add_argument("--history-ttl", type=float, default=DEFAULTS.history_ttl,
-                        help="seconds messages are kept for history, rewind and resume (default: %(default)s)")
-    parser.add_argument("--rewind-max", type=int, default=DEFAULTS.rewind_max,
-                        help="most messages a rewind returns (default: %(default)s)")
-    parser.add_argument("--token-ttl-default", type=float, default=DEFAULTS.token_ttl_default,
-                        help="seconds a token lives when its request names no ttl (default: %(default)s)")
-    parser.add_argument("--reauth-before-expiry", type=float, default=DEFAULTS.reauth_before_expiry,
-                        help="send in-band AUTH this many seconds before a token expires; 0 = never (default: %(default)s)")
-    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                        help="logging verbosity (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=8081, help="port to listen on; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--key",
+        action="append",
+        type=_key,
+        default=[],
+        metavar="APPID.KEYID:SECRET",
+        help="an API key to accept (repeatable); without one a fixed local development key is used and printed",
+    )
+    parser.add_argument(
+        "--max-message-size",
+        type=int,
+        default=DEFAULTS.max_message_size,
+        help="bytes per publish (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-frame-size",
+        type=int,
+        default=DEFAULTS.max_frame_size,
+        help="bytes per WebSocket frame (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--connection-state-ttl",
+        type=float,
+        default=DEFAULTS.connection_state_ttl,
+        help="seconds a dropped connection may resume (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-idle-interval",
+        type=float,
+        default=DEFAULTS.max_idle_interval,
+        help="seconds between heartbeats at most (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--presence-leave-timeout",
+        type=float,
+        default=DEFAULTS.presence_leave_timeout,
+        help="seconds before a dropped connection's presence members leave (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--history-ttl",
+        type=float,
+        default=DEFAULTS.history_ttl,
+        help="seconds messages are kept for history, rewind and resume (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rewind-max",
+        type=int,
+        default=DEFAULTS.rewind_max,
+        help="most messages a rewind returns (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-ttl-default",
+        type=float,
+        default=DEFAULTS.token_ttl_default,
+        help="seconds a token lives when its request names no ttl (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reauth-before-expiry",
+        type=float,
+        default=DEFAULTS.reauth_before_expiry,
+        help="send in-band AUTH this many seconds before a token expires; 0 = never (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging verbosity (default: %(default)s)",
+    )
     return parser
 
 
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
-        keys=args.key, max_message_size=args.max_message_size, max_frame_size=args.max_frame_size,
-        connection_state_ttl=args.connection_state_ttl, max_idle_interval=args.max_idle_interval,
-        presence_leave_timeout=args.presence_leave_timeout, history_ttl=args.history_ttl,
-        rewind_max=args.rewind_max, token_ttl_default=args.token_ttl_default,
+        keys=args.key,
+        max_message_size=args.max_message_size,
+        max_frame_size=args.max_frame_size,
+        connection_state_ttl=args.connection_state_ttl,
+        max_idle_interval=args.max_idle_interval,
+        presence_leave_timeout=args.presence_leave_timeout,
+        history_ttl=args.history_ttl,
+        rewind_max=args.rewind_max,
+        token_ttl_default=args.token_ttl_default,
         reauth_before_expiry=args.reauth_before_expiry,
     )
 

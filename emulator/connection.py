@@ -99,6 +99,7 @@ class RealtimeSession:
     def on_unsupported_publish(self, message: dict) -> None:
         def refuse(name):
             raise errors.BAD_REQUEST(f"Action {message['action']} (LiveObjects/annotations) is not emulated")
+
         self.acknowledge(message, refuse)
 
     def acknowledge(self, message: dict, handle) -> None:
@@ -137,7 +138,8 @@ class RealtimeSession:
             return
         if credentials.client_id not in (self.connection.client_id, "*") and self.connection.client_id is not None:
             raise errors.INCOMPATIBLE_CREDENTIALS(
-                f"New token clientId {credentials.client_id!r} differs from the connection's {self.connection.client_id!r}")
+                f"New token clientId {credentials.client_id!r} differs from the connection's {self.connection.client_id!r}"
+            )
         self.connection.credentials = credentials
         schedule_token_expiry(self.world, self.connection)
         self.reply(connected_message(self.world, self.connection))
@@ -199,13 +201,13 @@ def connected_message(world: World, connection: Connection, error: AblyError | N
 async def handle_websocket(world: World, request: web.Request) -> web.StreamResponse:
     """GET / with an upgrade: authenticate, connect or resume, then serve frames until the socket ends."""
     hard_limit = max(HARD_LIMIT_FLOOR, HARD_LIMIT_FACTOR * world.config.max_frame_size)
-    ws = web.WebSocketResponse(max_msg_size=hard_limit, autoping=True,
-                               compress=False, timeout=CLOSE_TIMEOUT)
+    ws = web.WebSocketResponse(max_msg_size=hard_limit, autoping=True, compress=False, timeout=CLOSE_TIMEOUT)
     await ws.prepare(request)
     query = request.query
     fmt = query.get("format", JSON)
-    transport = WebSocketTransport(ws, request, fmt if fmt in FORMATS else JSON, world.stats,
-                                   world.config.max_idle_interval / 2)
+    transport = WebSocketTransport(
+        ws, request, fmt if fmt in FORMATS else JSON, world.stats, world.config.max_idle_interval / 2
+    )
     try:
         connection, error = open_connection(world, query, fmt)
     except AblyError as exc:
@@ -234,7 +236,7 @@ async def _finish(transport: WebSocketTransport) -> None:
     if transport.closing and not transport.dropped:
         try:
             await asyncio.wait_for(asyncio.shield(transport.tasks[0]), CLOSE_TIMEOUT)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             pass
     await transport.stop()
     if not transport.ws.closed:
@@ -289,5 +291,6 @@ def resolve_client_id(credentials: Credentials, requested: str | None) -> str | 
         return requested or credentials.client_id
     if requested is not None and requested != credentials.client_id:
         raise errors.INCOMPATIBLE_CREDENTIALS(
-            f"clientId {requested!r} does not match the token's clientId {credentials.client_id!r}")
+            f"clientId {requested!r} does not match the token's clientId {credentials.client_id!r}"
+        )
     return credentials.client_id

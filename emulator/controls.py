@@ -36,8 +36,11 @@ class Controls:
 
     def drop_all(self, client_id: str | None = None) -> int:
         """Cut every live transport (or those of `client_id`); returns how many were cut."""
-        live = [c for c in self.world.connections.values()
-                if c.transport is not None and (client_id is None or c.client_id == client_id)]
+        live = [
+            c
+            for c in self.world.connections.values()
+            if c.transport is not None and (client_id is None or c.client_id == client_id)
+        ]
         for connection in live:
             connection.transport.drop()
         return len(live)

@@ -80,20 +80,25 @@ class MessageLog:
             return [entry.message for entry in list(self.entries)[-count:]] if count else []
         match = REWIND_DURATION.match(value) if isinstance(value, str) else None
         if not match:
-            raise errors.INVALID_PARAMETER(f"Invalid rewind value {value!r}: use a count or a duration like 30s, 2m, 1h")
+            raise errors.INVALID_PARAMETER(
+                f"Invalid rewind value {value!r}: use a count or a duration like 30s, 2m, 1h"
+            )
         since_ms = time.time() * 1000 - int(match[1]) * UNIT_SECONDS[match[2]] * 1000
         return [entry.message for entry in self.entries if entry.timestamp >= since_ms][-limit:]
 
-    def query(self, start: int | None, end: int | None, forwards: bool, limit: int,
-              cursor: int | None) -> tuple[list[dict], int | None]:
+    def query(
+        self, start: int | None, end: int | None, forwards: bool, limit: int, cursor: int | None
+    ) -> tuple[list[dict], int | None]:
         """One page of history and the cursor of the next page (None on the last page).
 
         `start`/`end` are inclusive millisecond bounds; `cursor` is the serial the next page starts beyond.
         """
         self.prune()
         selected = [
-            entry for entry in (self.entries if forwards else reversed(self.entries))
-            if (start is None or entry.timestamp >= start) and (end is None or entry.timestamp <= end)
+            entry
+            for entry in (self.entries if forwards else reversed(self.entries))
+            if (start is None or entry.timestamp >= start)
+            and (end is None or entry.timestamp <= end)
             and (cursor is None or (entry.serial > cursor if forwards else entry.serial < cursor))
         ]
         page = selected[:limit]

@@ -35,8 +35,9 @@ def transport_lost(world: World, connection: Connection) -> None:
             channel.subscribers.pop(connection.id, None)
     connection.cancel_timers()
     loop = asyncio.get_running_loop()
-    connection.timers["presence"] = loop.call_later(world.config.presence_leave_timeout, leave_everywhere,
-                                                    world, connection)
+    connection.timers["presence"] = loop.call_later(
+        world.config.presence_leave_timeout, leave_everywhere, world, connection
+    )
     connection.timers["ttl"] = loop.call_later(world.config.connection_state_ttl, discard, world, connection)
 
 
@@ -82,7 +83,8 @@ def expire_connection(connection: Connection) -> None:
 
 def describe(connection: Connection) -> dict:
     return {
-        "connectionId": connection.id, "clientId": connection.client_id, "state": connection.state.value,
+        "connectionId": connection.id,
+        "clientId": connection.client_id,
+        "state": connection.state.value,
         "channels": sorted(connection.channels),
     }
-

@@ -52,7 +52,8 @@ class PresenceSet:
 
     def query(self, client_id: str | None, connection_id: str | None, limit: int) -> list[dict]:
         return [
-            member for member in self.members.values()
+            member
+            for member in self.members.values()
             if (client_id is None or member["clientId"] == client_id)
             and (connection_id is None or member["connectionId"] == connection_id)
         ][:limit]
@@ -67,8 +68,10 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
         raise errors.BAD_REQUEST("PRESENCE needs a non-empty `presence` array of objects")
     timestamp = now_ms()
     prefix = f"{connection.id}:{message['msgSerial']}"
-    records = [(_validated(connection, item, f"{prefix}:{index}", timestamp), item.get("id"))
-               for index, item in enumerate(items)]
+    records = [
+        (_validated(connection, item, f"{prefix}:{index}", timestamp), item.get("id"))
+        for index, item in enumerate(items)
+    ]
     channel = world.channel(channel_name)
     world.stats.add(channel_name, "presence_published", len(records))
     broadcast = []
@@ -78,10 +81,20 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
             broadcast.append({**record, "action": action})
     if broadcast:
         record_events(channel, broadcast)
-        world.broadcast(channel, {
-            "action": Action.PRESENCE, "channel": channel_name, "id": prefix, "connectionId": connection.id,
-            "timestamp": timestamp, "presence": broadcast,
-        }, Flag.PRESENCE_SUBSCRIBE, "presence_delivered", len(broadcast))
+        world.broadcast(
+            channel,
+            {
+                "action": Action.PRESENCE,
+                "channel": channel_name,
+                "id": prefix,
+                "connectionId": connection.id,
+                "timestamp": timestamp,
+                "presence": broadcast,
+            },
+            Flag.PRESENCE_SUBSCRIBE,
+            "presence_delivered",
+            len(broadcast),
+        )
 
 
 def _validated(connection: Connection, item: dict, message_id: str, timestamp: int) -> dict:
@@ -102,7 +115,10 @@ def _validated(connection: Connection, item: dict, message_id: str, timestamp: i
     require_portable(item.get("data"), "Presence data")
     require_portable(item.get("extras"), "Presence extras")
     record = {
-        "id": message_id, "action": int(action), "clientId": client_id, "connectionId": connection.id,
+        "id": message_id,
+        "action": int(action),
+        "clientId": client_id,
+        "connectionId": connection.id,
         "timestamp": timestamp,
     }
     for optional in ("data", "encoding", "extras"):
@@ -128,10 +144,19 @@ def leave_connection(world: World, channel: Channel, connection_id: str) -> None
         leaves.append(leave)
     world.stats.add(channel.name, "presence_published", len(leaves))
     record_events(channel, leaves)
-    world.broadcast(channel, {
-        "action": Action.PRESENCE, "channel": channel.name, "id": message_id, "timestamp": timestamp,
-        "presence": leaves,
-    }, Flag.PRESENCE_SUBSCRIBE, "presence_delivered", len(leaves))
+    world.broadcast(
+        channel,
+        {
+            "action": Action.PRESENCE,
+            "channel": channel.name,
+            "id": message_id,
+            "timestamp": timestamp,
+            "presence": leaves,
+        },
+        Flag.PRESENCE_SUBSCRIBE,
+        "presence_delivered",
+        len(leaves),
+    )
 
 
 def record_events(channel: Channel, events: list[dict]) -> None:
@@ -144,9 +169,13 @@ def sync_frames(channel: Channel) -> list[dict]:
     """The SYNC pages describing every member: `channelSerial` is `<syncId>:<cursor>`, empty cursor on the last."""
     members = list(channel.presence.members.values())
     sync_id = f"sync{next(_sync_ids)}"
-    pages = [members[start:start + SYNC_PAGE_SIZE] for start in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
+    pages = [members[start : start + SYNC_PAGE_SIZE] for start in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
     return [
-        {"action": Action.SYNC, "channel": channel.name, "presence": page,
-         "channelSerial": f"{sync_id}:{number + 1 if number + 1 < len(pages) else ''}"}
+        {
+            "action": Action.SYNC,
+            "channel": channel.name,
+            "presence": page,
+            "channelSerial": f"{sync_id}:{number + 1 if number + 1 < len(pages) else ''}",
+        }
         for number, page in enumerate(pages)
     ]

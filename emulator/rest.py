@@ -41,7 +41,10 @@ def reply(request: web.Request, body, status: int = 200, headers: dict | None = 
 
 
 def error_reply(request: web.Request, exc: AblyError) -> web.Response:
-    headers = {"X-Ably-Errorcode": str(exc.code), "X-Ably-Errormessage": exc.message.encode("ascii", "replace").decode()}
+    headers = {
+        "X-Ably-Errorcode": str(exc.code),
+        "X-Ably-Errormessage": exc.message.encode("ascii", "replace").decode(),
+    }
     return reply(request, {"error": exc.to_dict()}, exc.status, headers)
 
 
@@ -100,8 +103,9 @@ def channel_for(world: World, request: web.Request, operation: str) -> tuple[Cre
     return credentials, name
 
 
-def int_param(request: web.Request, name: str, default: int | None = None, low: int | None = None,
-              high: int | None = None) -> int | None:
+def int_param(
+    request: web.Request, name: str, default: int | None = None, low: int | None = None, high: int | None = None
+) -> int | None:
     value = request.query.get(name)
     if value in (None, ""):
         return default
@@ -196,8 +200,13 @@ class RestApi:
         base = rest_message_id()
         timestamp = now_ms()
         messages = [
-            stamp(item, f"{base}:{index}", client_id_for(credentials.client_id, credentials.is_wildcard, item),
-                  None, timestamp)
+            stamp(
+                item,
+                f"{base}:{index}",
+                client_id_for(credentials.client_id, credentials.is_wildcard, item),
+                None,
+                timestamp,
+            )
             for index, item in enumerate(items)
         ]
         self.world.stats.add(name, "bytes_in", request.content_length or 0)
@@ -209,8 +218,11 @@ class RestApi:
         _, name = channel_for(self.world, request, ("subscribe", "presence"))
         limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
         channel = self.world.channels.get(name)
-        members = channel.presence.query(request.query.get("clientId"), request.query.get("connectionId"), limit) \
-            if channel is not None else []
+        members = (
+            channel.presence.query(request.query.get("clientId"), request.query.get("connectionId"), limit)
+            if channel is not None
+            else []
+        )
         return reply(request, [{**member, "action": PresenceAction.PRESENT} for member in members])
 
 
@@ -232,11 +244,14 @@ async def add_cors_headers(request: web.Request, response: web.StreamResponse) -
 async def ably_errors(request: web.Request, handler):
     """Answer preflights; turn every failure into an Ably error body with `X-Ably-Errorcode`."""
     if request.method == "OPTIONS":
-        return web.Response(status=204, headers={
-            "Access-Control-Allow-Methods": CORS_METHODS,
-            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
-            "Access-Control-Max-Age": "600",
-        })
+        return web.Response(
+            status=204,
+            headers={
+                "Access-Control-Allow-Methods": CORS_METHODS,
+                "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
+                "Access-Control-Max-Age": "600",
+            },
+        )
     try:
         return await handler(request)
     except AblyError as exc:

@@ -140,8 +140,9 @@ class World:
             return None
         return connection if connection_key in connection.issued_keys else None
 
-    def broadcast(self, channel: Channel, message: dict, mode: int, counter: str, per_frame: int,
-                  skip: Connection | None = None) -> None:
+    def broadcast(
+        self, channel: Channel, message: dict, mode: int, counter: str, per_frame: int, skip: Connection | None = None
+    ) -> None:
         """Queue `message` to every subscriber holding `mode`, encoding it once per wire format.
 
         :param counter: the stats counter charged `per_frame` for each subscriber reached.

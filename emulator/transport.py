@@ -17,8 +17,9 @@ _CLOSE = object()
 class WebSocketTransport:
     """Frames are queued synchronously (so fan-out order is channel order) and written by one task."""
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, fmt: str, stats: Stats,
-                 heartbeat_interval: float):
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, fmt: str, stats: Stats, heartbeat_interval: float
+    ):
         self.ws = ws
         self.request = request
         self.fmt = fmt

@@ -74,8 +74,13 @@ async function vendor() {
 /** The licence notice a build carries in its leading comment block, for packages that ship no LICENSE file. */
 function headerLicence(build, bytes) {
   const header = /^(?:\/\/.*\n)+/.exec(bytes.toString('utf8'));
-  if (!header || !/MIT license/i.test(header[0])) throw new Error(`${build.name}: no MIT notice at the top of ${build.file}`);
-  const notice = header[0].split('\n').map((line) => line.replace(/^\/\/-*\s?/, '')).join('\n').trim();
+  if (!header || !/MIT license/i.test(header[0]))
+    throw new Error(`${build.name}: no MIT notice at the top of ${build.file}`);
+  const notice = header[0]
+    .split('\n')
+    .map((line) => line.replace(/^\/\/-*\s?/, ''))
+    .join('\n')
+    .trim();
   return `${build.name}: MIT License, as its package.json states and the header of ${build.file} reads:\n\n${notice}\n`;
 }
 

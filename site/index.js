@@ -155,16 +155,21 @@ const App = {
         clientConfig = await this.fetchClientConfig();
       } catch (error) {
         this.starting = false;
-        this.showError('Could not load the connection settings. Check that the API is deployed, then try again.', error);
+        this.showError(
+          'Could not load the connection settings. Check that the API is deployed, then try again.',
+          error,
+        );
         return;
       }
 
-      const session = markRaw(new P2PSession({
-        sessionId,
-        friendlyName: this.friendlyName,
-        createRealtime: (id, auth) => this.createRealtime(clientConfig, id, auth),
-        reactive,
-      }));
+      const session = markRaw(
+        new P2PSession({
+          sessionId,
+          friendlyName: this.friendlyName,
+          createRealtime: (id, auth) => this.createRealtime(clientConfig, id, auth),
+          reactive,
+        }),
+      );
       session.on('error', ({ summary, error }) => this.showError(summary, error));
       session.on('host-changed', (change) => this.announceHost(change));
       this.session = session;
@@ -190,10 +195,8 @@ const App = {
      */
     async fetchClientConfig() {
       const clientConfig = await fetchJsonWithRetry('/api/clientConfig', {
-        onRetry: (retry) => this.showError(
-          `Could not load the connection settings. ${retrySentence(retry)}`,
-          retry.error,
-        ),
+        onRetry: (retry) =>
+          this.showError(`Could not load the connection settings. ${retrySentence(retry)}`, retry.error),
       });
       this.error = null;
       return clientConfig;
@@ -290,45 +293,84 @@ const App = {
 
 /** The alert region exists from the start, so screen readers announce an error when it appears. */
 function renderAlert(vm) {
-  return h('div', { class: 'alert-region', role: 'alert', 'data-testid': 'error' }, vm.error ? [
-    h('div', { class: 'alert' }, [
-      h('p', { class: 'alert__summary' }, vm.error.summary),
-      vm.error.detail ? h('p', { class: 'alert__detail' }, vm.error.detail) : null,
-    ]),
-  ] : []);
+  return h(
+    'div',
+    { class: 'alert-region', role: 'alert', 'data-testid': 'error' },
+    vm.error
+      ? [
+          h('div', { class: 'alert' }, [
+            h('p', { class: 'alert__summary' }, vm.error.summary),
+            vm.error.detail ? h('p', { class: 'alert__detail' }, vm.error.detail) : null,
+          ]),
+        ]
+      : [],
+  );
 }
 
 function renderForm(vm) {
-  const button = (label, testId, onClick, primary) => h('button', {
-    type: 'submit', class: primary ? 'button' : 'button button--secondary', disabled: vm.starting,
-    'data-testid': testId, onClick,
-  }, label);
+  const button = (label, testId, onClick, primary) =>
+    h(
+      'button',
+      {
+        type: 'submit',
+        class: primary ? 'button' : 'button button--secondary',
+        disabled: vm.starting,
+        'data-testid': testId,
+        onClick,
+      },
+      label,
+    );
   // Enter submits with the first button: Join when the page was opened from a session link, else Host.
   const invited = vm.linkedSession !== null;
   const hostButton = button('Host a session', 'host-button', vm.host, !invited);
   const joinButton = button('Join a session', 'join-button', vm.join, invited);
 
   return h('form', { class: 'card form', novalidate: true, onSubmit: (evt) => evt.preventDefault() }, [
-    h('p', { class: 'intro' }, invited
-      ? 'You were invited to a session. Choose a name and join.'
-      : 'Host a new session and share its link, or join a session someone shared with you.'),
+    h(
+      'p',
+      { class: 'intro' },
+      invited
+        ? 'You were invited to a session. Choose a name and join.'
+        : 'Host a new session and share its link, or join a session someone shared with you.',
+    ),
     h('label', { for: 'session-name' }, 'Session name'),
     h('input', {
-      id: 'session-name', ref: 'sessionInput', name: 'session-name', type: 'text',
-      autocomplete: 'off', autocapitalize: 'off', spellcheck: false,
-      value: vm.uniqueId, onInput: (evt) => { vm.uniqueId = evt.target.value; },
+      id: 'session-name',
+      ref: 'sessionInput',
+      name: 'session-name',
+      type: 'text',
+      autocomplete: 'off',
+      autocapitalize: 'off',
+      spellcheck: false,
+      value: vm.uniqueId,
+      onInput: (evt) => {
+        vm.uniqueId = evt.target.value;
+      },
       'aria-invalid': vm.sessionProblem ? 'true' : 'false',
       'aria-describedby': vm.sessionProblem ? 'session-hint session-problem' : 'session-hint',
     }),
     h('p', { id: 'session-hint', class: 'hint' }, 'Leave it empty to host a new private session with a random name.'),
-    vm.sessionProblem ? h('p', { id: 'session-problem', class: 'problem', 'data-testid': 'session-problem' }, vm.sessionProblem) : null,
+    vm.sessionProblem
+      ? h('p', { id: 'session-problem', class: 'problem', 'data-testid': 'session-problem' }, vm.sessionProblem)
+      : null,
     h('label', { for: 'friendly-name' }, 'Your name'),
     h('input', {
-      id: 'friendly-name', name: 'name', type: 'text', autocomplete: 'nickname', maxlength: MAX_FRIENDLY_NAME_LENGTH,
-      value: vm.friendlyName, onInput: (evt) => { vm.friendlyName = evt.target.value; },
+      id: 'friendly-name',
+      name: 'name',
+      type: 'text',
+      autocomplete: 'nickname',
+      maxlength: MAX_FRIENDLY_NAME_LENGTH,
+      value: vm.friendlyName,
+      onInput: (evt) => {
+        vm.friendlyName = evt.target.value;
+      },
       'aria-describedby': 'name-hint',
     }),
-    h('p', { id: 'name-hint', class: 'hint' }, `What the other players see, up to ${MAX_FRIENDLY_NAME_LENGTH} characters.`),
+    h(
+      'p',
+      { id: 'name-hint', class: 'hint' },
+      `What the other players see, up to ${MAX_FRIENDLY_NAME_LENGTH} characters.`,
+    ),
     h('div', { class: 'form__buttons' }, invited ? [joinButton, hostButton] : [hostButton, joinButton]),
   ]);
 }
@@ -338,14 +380,24 @@ function renderSession(vm) {
   return h('section', { class: 'session', 'aria-labelledby': 'session-heading' }, [
     h('div', { class: 'card' }, [
       h('h2', { id: 'session-heading', ref: 'sessionHeading', tabindex: '-1' }, [
-        'Session ', h('code', { 'data-testid': 'session-id' }, vm.uniqueId),
+        'Session ',
+        h('code', { 'data-testid': 'session-id' }, vm.uniqueId),
       ]),
       renderStatus(vm),
       renderConnection(vm),
-      vm.iAmHost ? h('button', {
-        type: 'button', class: 'button', disabled: streaming || vm.state?.status !== 'acknowledged',
-        'data-testid': 'stream-words', onClick: vm.sendWordsAsHost,
-      }, streaming ? 'Streaming words…' : 'Stream words to clients') : null,
+      vm.iAmHost
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'button',
+              disabled: streaming || vm.state?.status !== 'acknowledged',
+              'data-testid': 'stream-words',
+              onClick: vm.sendWordsAsHost,
+            },
+            streaming ? 'Streaming words…' : 'Stream words to clients',
+          )
+        : null,
     ]),
     renderShare(vm),
     renderRoster(vm),
@@ -365,7 +417,13 @@ function renderStatus(vm) {
       h('dt', 'Your name'),
       h('dd', { 'data-testid': 'my-name' }, vm.friendlyName),
       h('dt', 'Client status'),
-      h('dd', [h('span', { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' }, vm.state?.status ?? 'disconnected')]),
+      h('dd', [
+        h(
+          'span',
+          { class: `badge badge--${vm.state?.status}`, 'data-testid': 'client-status' },
+          vm.state?.status ?? 'disconnected',
+        ),
+      ]),
     ]),
   ]);
 }
@@ -385,9 +443,18 @@ function renderConnection(vm) {
       vm.tokenProblem ? h('p', { class: 'connection__detail', 'data-testid': 'token-problem' }, vm.tokenProblem) : null,
       reason && problem ? h('p', { class: 'connection__detail' }, `Reason: ${reason}`) : null,
     ]),
-    retry ? h('button', {
-      type: 'button', class: 'button', 'data-testid': 'reconnect', onClick: vm.reconnect,
-    }, 'Retry now') : null,
+    retry
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            'data-testid': 'reconnect',
+            onClick: vm.reconnect,
+          },
+          'Retry now',
+        )
+      : null,
   ]);
 }
 
@@ -404,18 +471,33 @@ function renderShare(vm) {
       h('p', { class: 'share__link' }, [
         h('a', { href: vm.shareLink, ref: 'shareLink', 'data-testid': 'share-link' }, vm.shareLink),
       ]),
-      h('button', {
-        type: 'button', class: 'button button--secondary', 'data-testid': 'copy-link', onClick: vm.copyShareLink,
-      }, vm.copyResult === 'copied' ? 'Copied ✓' : 'Copy link'),
-      h('p', { class: 'share__result', role: 'status', 'data-testid': 'copy-result' }, copyMessages[vm.copyResult] ?? ''),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button button--secondary',
+          'data-testid': 'copy-link',
+          onClick: vm.copyShareLink,
+        },
+        vm.copyResult === 'copied' ? 'Copied ✓' : 'Copy link',
+      ),
+      h(
+        'p',
+        { class: 'share__result', role: 'status', 'data-testid': 'copy-result' },
+        copyMessages[vm.copyResult] ?? '',
+      ),
     ]),
-    h('svg', {
-      class: 'qr', viewBox: `0 0 ${size} ${size}`, role: 'img', 'data-testid': 'share-qr',
-      'aria-label': 'QR code of the link above: scan it with a phone camera to join',
-    }, [
-      h('rect', { class: 'qr__light', width: size, height: size }),
-      h('path', { class: 'qr__dark', d: path }),
-    ]),
+    h(
+      'svg',
+      {
+        class: 'qr',
+        viewBox: `0 0 ${size} ${size}`,
+        role: 'img',
+        'data-testid': 'share-qr',
+        'aria-label': 'QR code of the link above: scan it with a phone camera to join',
+      },
+      [h('rect', { class: 'qr__light', width: size, height: size }), h('path', { class: 'qr__dark', d: path })],
+    ),
   ]);
 }
 
@@ -423,14 +505,29 @@ function renderShare(vm) {
 function renderRoster(vm) {
   return h('div', { class: 'card' }, [
     h('h3', { 'aria-live': 'polite', 'data-testid': 'player-count' }, `Active players: ${vm.players.length}`),
-    h('ul', { class: 'players' }, vm.players.map((player) => h('li', {
-      // The clientId is no secret (every peer sees it in presence); tests use it to find this peer's connection.
-      key: player.clientId, class: 'player', 'data-testid': 'roster-item', 'data-client-id': player.clientId,
-    }, [
-      h('span', { 'data-testid': 'roster-name' }, player.friendlyName),
-      player.isMe ? h('span', { class: 'player__you', 'data-testid': 'me-marker' }, ' (you)') : null,
-      player.isHost ? h('span', { class: 'badge badge--host player__host', 'data-testid': 'host-badge' }, 'host') : null,
-    ]))),
+    h(
+      'ul',
+      { class: 'players' },
+      vm.players.map((player) =>
+        h(
+          'li',
+          {
+            // The clientId is no secret (every peer sees it in presence); tests use it to find this peer's connection.
+            key: player.clientId,
+            class: 'player',
+            'data-testid': 'roster-item',
+            'data-client-id': player.clientId,
+          },
+          [
+            h('span', { 'data-testid': 'roster-name' }, player.friendlyName),
+            player.isMe ? h('span', { class: 'player__you', 'data-testid': 'me-marker' }, ' (you)') : null,
+            player.isHost
+              ? h('span', { class: 'badge badge--host player__host', 'data-testid': 'host-badge' }, 'host')
+              : null,
+          ],
+        ),
+      ),
+    ),
   ]);
 }
 
@@ -444,7 +541,8 @@ function renderWords(vm) {
 }
 
 if (!globalThis.Ably) {
-  document.querySelector('.loading').textContent = 'The Ably library did not load (/vendor/ably.min.js). Reload the page to try again.';
+  document.querySelector('.loading').textContent =
+    'The Ably library did not load (/vendor/ably.min.js). Reload the page to try again.';
 } else {
   // Back/forward between "/" and "/s/<id>" changes what the page should show; a reload rebuilds it from the URL.
   addEventListener('popstate', () => location.reload());

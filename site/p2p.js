@@ -136,19 +136,26 @@ export class PubSubClient {
   refreshPresence() {
     if (this.presenceRefreshQueued) return this.presenceRefresh;
     this.presenceRefreshQueued = true;
-    this.presenceRefresh = this.presenceRefresh.then(async () => {
-      this.presenceRefreshQueued = false;
-      if (!this.connected) return;
-      const members = (await this.channel.presence.get()).map(({ clientId, connectionId, timestamp, data }) => ({
-        clientId, connectionId, timestamp, data,
-      }));
-      const key = JSON.stringify(members.map(({ clientId, connectionId, timestamp }) => [clientId, connectionId, timestamp]).sort());
-      if (key === this.lastPresenceKey || !this.connected) return;
-      this.lastPresenceKey = key;
-      this.onMessageReceivedCallback({ kind: 'presence', members, from: null, via: 'presence' }, this.metadata, null);
-    }).catch(() => {
-      // A channel that is suspended or closing has no presence set to read; the next event refreshes again.
-    });
+    this.presenceRefresh = this.presenceRefresh
+      .then(async () => {
+        this.presenceRefreshQueued = false;
+        if (!this.connected) return;
+        const members = (await this.channel.presence.get()).map(({ clientId, connectionId, timestamp, data }) => ({
+          clientId,
+          connectionId,
+          timestamp,
+          data,
+        }));
+        const key = JSON.stringify(
+          members.map(({ clientId, connectionId, timestamp }) => [clientId, connectionId, timestamp]).sort(),
+        );
+        if (key === this.lastPresenceKey || !this.connected) return;
+        this.lastPresenceKey = key;
+        this.onMessageReceivedCallback({ kind: 'presence', members, from: null, via: 'presence' }, this.metadata, null);
+      })
+      .catch(() => {
+        // A channel that is suspended or closing has no presence set to read; the next event refreshes again.
+      });
     return this.presenceRefresh;
   }
 

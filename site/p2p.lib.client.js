@@ -133,7 +133,11 @@ P2PClient.handlers = {
   /** The host's snapshot, on our inbox: everything streamed so far. */
   'connection-acknowledged'(message) {
     if (message.via !== 'inbox' || !Array.isArray(message.words)) return;
-    const words = mergeWords(this.state.words, this.pendingWords, message.words.map((word, index) => [index, word]));
+    const words = mergeWords(
+      this.state.words,
+      this.pendingWords,
+      message.words.map((word, index) => [index, word]),
+    );
     if (words) this.setWords(words);
     this.state.status = 'acknowledged';
   },

@@ -22,7 +22,14 @@ export class P2PSession {
    * @param {number} [options.wordIntervalMs] pause between streamed words
    * @param {(ms: number) => Promise<void>} [options.sleep] how the stream pauses (tests pass a fake clock)
    */
-  constructor({ sessionId, friendlyName, createRealtime, reactive = (state) => state, wordIntervalMs = WORD_INTERVAL_MS, sleep }) {
+  constructor({
+    sessionId,
+    friendlyName,
+    createRealtime,
+    reactive = (state) => state,
+    wordIntervalMs = WORD_INTERVAL_MS,
+    sleep,
+  }) {
     this.identity = new Identity(friendlyName);
     this.sessionId = sessionId;
     this.serverOptions = { wordIntervalMs, ...(sleep ? { sleep } : {}) };
@@ -98,13 +105,20 @@ export class P2PSession {
     if (message.via === 'presence') {
       const previousHostClientId = this.state.hostClientId;
       if (this.client.applyPresence(message.members)) this.onHostChanged(previousHostClientId);
-      this.background('Could not announce this peer to the new host.', this.client.needsAnnouncing() && this.client.announce());
+      this.background(
+        'Could not announce this peer to the new host.',
+        this.client.needsAnnouncing() && this.client.announce(),
+      );
       return;
     }
     if (message.via === 'connection') {
-      this.background('Could not ask the host for the session state again.', this.client.needsAnnouncing(true) && this.client.announce().then(() => {
-        this.emit('resynced', { reason: message.reason });
-      }));
+      this.background(
+        'Could not ask the host for the session state again.',
+        this.client.needsAnnouncing(true) &&
+          this.client.announce().then(() => {
+            this.emit('resynced', { reason: message.reason });
+          }),
+      );
       return;
     }
     this.background('Could not answer another peer.', this.server?.onReceiveMessage(message));
@@ -117,7 +131,8 @@ export class P2PSession {
     const isHost = hostClientId !== null && hostClientId === myClientId;
     if (isHost && !this.server) {
       this.server = new P2PServer(this.ably, { ...this.serverOptions, words: this.state.words });
-      if (this.server.streamUnfinished) this.background('Could not finish the word stream.', this.runStream(this.server));
+      if (this.server.streamUnfinished)
+        this.background('Could not finish the word stream.', this.runStream(this.server));
     } else if (!isHost && this.server) {
       this.server.stop();
       this.server = null;

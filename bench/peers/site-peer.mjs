@@ -19,14 +19,20 @@ export class SitePeer {
       wordIntervalMs,
       reactive: (state) => this.observed(state),
       // As index.js does: the session, and the page's peer secret when P2PSession passes one (renewals keep the clientId).
-      createRealtime: (id, { peer } = {}) => new Ably.Realtime({
-        ...clientConfig,
-        authCallback: (_params, callback) => {
-          fetchTokenRequest(devHostUrl, id, peer).then((tokenRequest) => callback(null, tokenRequest), (error) => callback(error, null));
-        },
-      }),
+      createRealtime: (id, { peer } = {}) =>
+        new Ably.Realtime({
+          ...clientConfig,
+          authCallback: (_params, callback) => {
+            fetchTokenRequest(devHostUrl, id, peer).then(
+              (tokenRequest) => callback(null, tokenRequest),
+              (error) => callback(error, null),
+            );
+          },
+        }),
     });
-    this.session.on('error', ({ summary, error }) => emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }));
+    this.session.on('error', ({ summary, error }) =>
+      emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),
+    );
   }
 
   observed(state) {
@@ -45,7 +51,8 @@ export class SitePeer {
     else if (key === 'status') this.watch.statusIs(value);
     else if (key === 'words') {
       const t = now();
-      for (; this.wordsSeen < value.length; this.wordsSeen += 1) emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
+      for (; this.wordsSeen < value.length; this.wordsSeen += 1)
+        emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
     }
   }
 

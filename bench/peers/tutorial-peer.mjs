@@ -23,15 +23,16 @@ export class TutorialPeer {
       uniqueId: sessionId,
       friendlyName: name,
       serverOptions: { wordIntervalMs, phrase },
-      createRealtime: () => new Ably.Realtime({
-        ...clientConfig,
-        authCallback: (_params, callback) => {
-          signer.auth.createTokenRequest({ clientId: TUTORIAL_CLIENT_ID }).then(
-            (tokenRequest) => callback(null, tokenRequest),
-            (error) => callback(error, null),
-          );
-        },
-      }),
+      createRealtime: () =>
+        new Ably.Realtime({
+          ...clientConfig,
+          authCallback: (_params, callback) => {
+            signer.auth.createTokenRequest({ clientId: TUTORIAL_CLIENT_ID }).then(
+              (tokenRequest) => callback(null, tokenRequest),
+              (error) => callback(error, null),
+            );
+          },
+        }),
     });
     const pubSub = this.peer.pubSubClient;
     const received = pubSub.onMessageReceivedCallback;

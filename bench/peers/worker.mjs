@@ -20,7 +20,9 @@ const config = JSON.parse(process.argv[2]);
 const clientConfig = await (await fetch(`${config.devHostUrl}/api/clientConfig`)).json();
 const peers = new Map();
 
-process.on('unhandledRejection', (error) => emit({ e: 'error', p: null, message: `unhandled: ${error?.message ?? error}` }));
+process.on('unhandledRejection', (error) =>
+  emit({ e: 'error', p: null, message: `unhandled: ${error?.message ?? error}` }),
+);
 
 function peerFor(name) {
   const peer = peers.get(name);

@@ -21,15 +21,23 @@ export function handleMessageFromAbly(message, metadata, p2pClient, p2pServer) {
  * @param {{uniqueId: string, friendlyName?: string, createRealtime: () => object, serverOptions?: object}} options
  */
 export class TutorialPeer {
-  constructor({ uniqueId, friendlyName = `Player-${crypto.getRandomValues(new Uint32Array(1))[0]}`, createRealtime, serverOptions = {} }) {
+  constructor({
+    uniqueId,
+    friendlyName = `Player-${crypto.getRandomValues(new Uint32Array(1))[0]}`,
+    createRealtime,
+    serverOptions = {},
+  }) {
     this.uniqueId = uniqueId;
     this.friendlyName = friendlyName;
     this.serverOptions = serverOptions;
     this.p2pClient = null;
     this.p2pServer = null;
-    this.pubSubClient = new PubSubClient((message, metadata) => {
-      handleMessageFromAbly(message, metadata, this.p2pClient, this.p2pServer);
-    }, { createRealtime });
+    this.pubSubClient = new PubSubClient(
+      (message, metadata) => {
+        handleMessageFromAbly(message, metadata, this.p2pClient, this.p2pServer);
+      },
+      { createRealtime },
+    );
   }
 
   async host() {

@@ -25,8 +25,15 @@ def test_api_key_missing_is_a_500_naming_the_setting(environ):
 
 @pytest.mark.parametrize(
     "value",
-    ["fake-secret-no-name", "fakeapp:fake-secret", "fakeapp.fakekey", "fakeapp.fakekey:", ".fakekey:fake-secret",
-     "fakeapp.fake.key:fake-secret", "fake app.fakekey:fake-secret"],
+    [
+        "fake-secret-no-name",
+        "fakeapp:fake-secret",
+        "fakeapp.fakekey",
+        "fakeapp.fakekey:",
+        ".fakekey:fake-secret",
+        "fakeapp.fake.key:fake-secret",
+        "fake app.fakekey:fake-secret",
+    ],
 )
 def test_api_key_malformed_is_a_500_naming_the_setting_without_the_value(value):
     error = error_of(settings.api_key, {"ABLY_API_KEY": value})
@@ -70,8 +77,15 @@ def test_endpoint_parses_an_origin(value, expected):
 
 @pytest.mark.parametrize(
     "value",
-    ["127.0.0.1:8081", "ws://127.0.0.1:8081", "http://127.0.0.1:8081/path", "http://127.0.0.1:99999",
-     "http://127.0.0.1:8081?x=1", "http://user:pw@127.0.0.1:8081", "http://"],
+    [
+        "127.0.0.1:8081",
+        "ws://127.0.0.1:8081",
+        "http://127.0.0.1:8081/path",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:8081?x=1",
+        "http://user:pw@127.0.0.1:8081",
+        "http://",
+    ],
 )
 def test_endpoint_not_an_http_origin_is_a_500_naming_the_setting(value):
     error = error_of(settings.endpoint, {"ABLY_ENDPOINT_URL": value})

@@ -18,7 +18,10 @@ def quick_report(tmp_path_factory) -> tuple[str, Path]:
     out = tmp_path_factory.mktemp("bench-report")
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "token", "first-load", "session", "--quick", "--out", str(out)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     report = (out / "README.md").read_text()
@@ -59,7 +62,8 @@ def test_quick_report_measures_first_load_with_no_request_to_another_origin(quic
     text = section(quick_report[0], "first-load")
     row = re.search(
         rf"^\| site home page \| ({NUMBER}) \| {NUMBER} \| (\d+) \| ({NUMBER}) \(({NUMBER})\) \| {NUMBER} \({NUMBER}\) \| (\d+) \|$",
-        text, re.M,
+        text,
+        re.M,
     )
     assert row, text
     assert number(row.group(1)) > 0 and int(row.group(2)) > 1
@@ -73,11 +77,16 @@ def test_quick_report_compares_session_cost_and_speed_with_the_tutorial(quick_re
     for protocol in ("site", "tutorial"):
         cost = re.search(rf"^\| 3 \| {protocol} \| ({NUMBER}) \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \|", text, re.M)
         assert cost and number(cost.group(1)) > 0 and number(cost.group(2)) > 0 and number(cost.group(3)) > 0, text
-        speed = re.search(rf"^\| 3 \| {protocol} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| 1 \|$",
-                          text, re.M)
+        speed = re.search(
+            rf"^\| 3 \| {protocol} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| 1 \|$",
+            text,
+            re.M,
+        )
         assert speed, f"{protocol} speed row missing or not converged to one host:\n{text}"
     assert re.search(rf"^\| 3 \| {NUMBER}× \| {NUMBER}× \|$", text, re.M), "site/tutorial ratios missing"
-    migration = re.search(rf"^\| 3 \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \|$", text, re.M)
+    migration = re.search(
+        rf"^\| 3 \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \|$", text, re.M
+    )
     assert migration, f"migration row missing:\n{text}"
     assert number(migration.group(2)) >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
     assert "Failures and peer errors" not in text

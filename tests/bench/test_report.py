@@ -5,11 +5,19 @@ from bench import report
 
 def test_report_write_replaces_only_the_sections_that_were_rerun(tmp_path):
     first = {
-        "token": report.render_section("token", report.Section("Token", "old token numbers"), "0 / 0 / 0", "0 / 0 / 0", 1),
-        "session": report.render_section("session", report.Section("Session", "session numbers"), "0 / 0 / 0", "0 / 0 / 0", 1),
+        "token": report.render_section(
+            "token", report.Section("Token", "old token numbers"), "0 / 0 / 0", "0 / 0 / 0", 1
+        ),
+        "session": report.render_section(
+            "session", report.Section("Session", "session numbers"), "0 / 0 / 0", "0 / 0 / 0", 1
+        ),
     }
     report.write(tmp_path, first, ["token", "fanout", "session"], quick=False)
-    rerun = {"token": report.render_section("token", report.Section("Token", "new token numbers"), "1 / 1 / 1", "1 / 1 / 1", 2)}
+    rerun = {
+        "token": report.render_section(
+            "token", report.Section("Token", "new token numbers"), "1 / 1 / 1", "1 / 1 / 1", 2
+        )
+    }
 
     text = report.write(tmp_path, rerun, ["token", "fanout", "session"], quick=False).read_text()
 

@@ -126,6 +126,13 @@ def scan_qr_code(peer: Peer) -> str | None:
     """Point a phone at the QR code on the page: return the text it encodes (None if it does not scan)."""
     png = peer.page.get_by_test_id("share-qr").screenshot()
     pixels = peer.page.evaluate(_PNG_TO_PIXELS, base64.b64encode(png).decode())
-    result = subprocess.run(["node", "--input-type=commonjs", "-e", _DECODE_QR], input=json.dumps(pixels),
-                            capture_output=True, text=True, cwd=ROOT, timeout=30, check=True)
+    result = subprocess.run(
+        ["node", "--input-type=commonjs", "-e", _DECODE_QR],
+        input=json.dumps(pixels),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+        check=True,
+    )
     return json.loads(result.stdout)

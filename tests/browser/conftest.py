@@ -54,7 +54,9 @@ class DevHost:
 
     def control(self, path: str, method: str = "POST") -> object:
         """Call one of the emulator's test controls (`/_emulator/...`) and return its JSON answer."""
-        request = urllib.request.Request(f"{self.emulator_url}/_emulator/{path}", method=method, data=b"" if method == "POST" else None)
+        request = urllib.request.Request(
+            f"{self.emulator_url}/_emulator/{path}", method=method, data=b"" if method == "POST" else None
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 

@@ -1,8 +1,6 @@
 """Accessibility: axe finds no violation on any screen, the whole flow works with the keyboard alone, and the
 page fits a phone (390×844) with touch-sized buttons."""
 
-import re
-import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe

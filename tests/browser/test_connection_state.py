@@ -25,8 +25,11 @@ class TokenGate:
 
     def __call__(self, route: Route) -> None:
         if self.shut:
-            route.fulfill(status=403, content_type="application/json",
-                          body='{"error": {"code": "forbidden", "message": "Not allowed right now"}}')
+            route.fulfill(
+                status=403,
+                content_type="application/json",
+                body='{"error": {"code": "forbidden", "message": "Not allowed right now"}}',
+            )
         else:
             route.continue_()
 
@@ -42,8 +45,11 @@ class FailingEndpoint:
     def __call__(self, route: Route) -> None:
         if self.failed < self.failures:
             self.failed += 1
-            route.fulfill(status=500, content_type="application/json",
-                          body='{"error": {"code": "unavailable", "message": "The API is starting up"}}')
+            route.fulfill(
+                status=500,
+                content_type="application/json",
+                body='{"error": {"code": "unavailable", "message": "The API is starting up"}}',
+            )
         else:
             self.passed += 1
             route.continue_()

@@ -92,8 +92,12 @@ def test_two_peers_pressing_host_on_the_same_session_at_once_end_with_one_host(o
     for peer in (alice, bob):
         expect_roster(peer, ["alice", "bob"])
         expect(peer.page.get_by_test_id("host-badge")).to_have_count(1)
-    winner = alice.page.get_by_test_id("roster-item").filter(
-        has=alice.page.get_by_test_id("host-badge")).get_by_test_id("roster-name").inner_text()
+    winner = (
+        alice.page.get_by_test_id("roster-item")
+        .filter(has=alice.page.get_by_test_id("host-badge"))
+        .get_by_test_id("roster-name")
+        .inner_text()
+    )
     for peer in (alice, bob):
         expect_host(peer, winner)
         expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")

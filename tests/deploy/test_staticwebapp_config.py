@@ -10,7 +10,10 @@ from jsonschema import Draft4Validator
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "node_modules/@azure/static-web-apps-cli/schema/staticwebapp.config.json"
 ABLY_ORIGINS = {
-    "https://*.ably.net", "wss://*.ably.net", "https://*.ably-realtime.com", "wss://*.ably-realtime.com",
+    "https://*.ably.net",
+    "wss://*.ably.net",
+    "https://*.ably-realtime.com",
+    "wss://*.ably-realtime.com",
 }
 
 

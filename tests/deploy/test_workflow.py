@@ -16,8 +16,11 @@ def workflow() -> dict:
 
 def deploy_steps(workflow: dict, action: str) -> list[dict]:
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
-    return [step for step in steps if step.get("uses") == "Azure/static-web-apps-deploy@v1"
-            and step["with"]["action"] == action]
+    return [
+        step
+        for step in steps
+        if step.get("uses") == "Azure/static-web-apps-deploy@v1" and step["with"]["action"] == action
+    ]
 
 
 def test_workflow_uploads_the_site_unbuilt_and_the_staged_api(workflow):

@@ -47,8 +47,9 @@ def write_local_settings(path: Path, values: dict, encrypted: bool = False) -> N
 
 def dev_server(site_dir: Path, local_settings: Path, **kwargs) -> DevServer:
     """A DevServer over the fixture site with the repo's config and functions, on free ports."""
-    return DevServer(port=0, emulator_port=0, app_root=REPO, site_dir=site_dir,
-                     local_settings_path=local_settings, **kwargs)
+    return DevServer(
+        port=0, emulator_port=0, app_root=REPO, site_dir=site_dir, local_settings_path=local_settings, **kwargs
+    )
 
 
 @pytest.fixture

@@ -84,7 +84,9 @@ async def test_stopping_restores_the_environment(site_dir, clean_settings):
         ('{"IsEncrypted": false, "Values": []}', "Values must be an object"),
     ],
 )
-async def test_an_unusable_local_settings_json_stops_the_start_with_a_reason(site_dir, clean_settings, contents, message):
+async def test_an_unusable_local_settings_json_stops_the_start_with_a_reason(
+    site_dir, clean_settings, contents, message
+):
     clean_settings.write_text(contents)
     before = environ_snapshot()
     server = DevServer(port=0, app_root=REPO, site_dir=site_dir, local_settings_path=clean_settings)

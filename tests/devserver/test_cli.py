@@ -16,7 +16,7 @@ OPEN_LINE = r"^Open (http://127\.0\.0\.1:(\d+))/$"
 
 def cli_env(**values: str) -> dict[str, str]:
     """The parent's environment without Ably settings, plus `values` (start_server merges it over os.environ)."""
-    return {name: "" for name in SETTINGS} | values
+    return dict.fromkeys(SETTINGS, "") | values
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -25,16 +25,20 @@ def fetch(url: str) -> tuple[int, bytes]:
 
 
 def test_cli_help_lists_the_options():
-    result = subprocess.run([sys.executable, "-m", "devserver", "--help"], cwd=REPO, capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "devserver", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0
     for option in ("--host", "--port", "--emulator-port"):
         assert option in result.stdout
 
 
 def test_cli_with_a_real_key_prints_its_url_serves_and_stops_on_sigterm():
-    server = start_server([sys.executable, "-m", "devserver", "--port", "0"], cwd=str(REPO),
-                          env=cli_env(ABLY_API_KEY="fakeapp.fakekey:fake-secret-cli"))
+    server = start_server(
+        [sys.executable, "-m", "devserver", "--port", "0"],
+        cwd=str(REPO),
+        env=cli_env(ABLY_API_KEY="fakeapp.fakekey:fake-secret-cli"),
+    )
     try:
         url = server.wait_for(OPEN_LINE).group(1)
         assert server.seen[-2:] == ["Ably: the real service, with ABLY_API_KEY from environment\n", f"Open {url}/\n"]
@@ -45,8 +49,9 @@ def test_cli_with_a_real_key_prints_its_url_serves_and_stops_on_sigterm():
 
 
 def test_cli_starts_the_emulator_prints_it_then_the_url_last_and_stops_on_sigterm():
-    server = start_server([sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", "0"], cwd=str(REPO),
-                          env=cli_env())
+    server = start_server(
+        [sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", "0"], cwd=str(REPO), env=cli_env()
+    )
     try:
         url = server.wait_for(OPEN_LINE).group(1)
         emulator_line, open_line = server.seen[-2:]
@@ -77,8 +82,14 @@ def test_cli_on_a_busy_port_exits_with_the_reason():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "devserver", "--port", str(port)], cwd=REPO,
-                                env={**os.environ, **cli_env()}, capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-m", "devserver", "--port", str(port)],
+            cwd=REPO,
+            env={**os.environ, **cli_env()},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith("devserver: cannot start:")
     assert "Open " not in result.stdout

@@ -61,7 +61,9 @@ async def test_emulator_mode_rejects_a_token_request_with_a_forged_mac(http, emu
         assert response.status == 401
 
 
-async def test_emulator_mode_overrides_an_endpoint_url_from_the_environment(http, site_dir, clean_settings, monkeypatch):
+async def test_emulator_mode_overrides_an_endpoint_url_from_the_environment(
+    http, site_dir, clean_settings, monkeypatch
+):
     monkeypatch.setenv("ABLY_ENDPOINT_URL", "http://127.0.0.1:9")
     async with dev_server(site_dir, clean_settings) as server:
         async with http.get(server.url + "/api/clientConfig") as response:

@@ -28,7 +28,9 @@ async def token(http: aiohttp.ClientSession, site: str, emulator: str) -> str:
         return (await response.json())["token"]
 
 
-async def connect(http: aiohttp.ClientSession, site: str, emulator: str) -> tuple[aiohttp.ClientWebSocketResponse, dict]:
+async def connect(
+    http: aiohttp.ClientSession, site: str, emulator: str
+) -> tuple[aiohttp.ClientWebSocketResponse, dict]:
     """Open a WebSocket to the emulator with a token the dev host's API issued."""
     access_token = await token(http, site, emulator)
     ws = await http.ws_connect(f"{emulator}/", params={"access_token": access_token, "format": "json", "v": "6"})
@@ -46,16 +48,28 @@ async def next_action(ws: aiohttp.ClientWebSocketResponse, action: int) -> dict:
 
 async def history(http: aiohttp.ClientSession, site: str, emulator: str) -> list:
     bearer = base64.b64encode((await token(http, site, emulator)).encode()).decode()
-    async with http.get(f"{emulator}/channels/p2p:timings/messages",
-                        headers={"Authorization": f"Bearer {bearer}"}) as response:
+    async with http.get(
+        f"{emulator}/channels/p2p:timings/messages", headers={"Authorization": f"Bearer {bearer}"}
+    ) as response:
         return await response.json()
 
 
 async def test_cli_emulator_timing_flags_shorten_the_connection_ttl_and_the_presence_leave_timeout():
     server = start_server(
-        [sys.executable, "-m", "devserver", "--port", "0", "--emulator",
-         "--emulator-presence-leave-timeout", "0.5", "--emulator-connection-state-ttl", "3"],
-        cwd=str(REPO), env={name: "" for name in SETTINGS},
+        [
+            sys.executable,
+            "-m",
+            "devserver",
+            "--port",
+            "0",
+            "--emulator",
+            "--emulator-presence-leave-timeout",
+            "0.5",
+            "--emulator-connection-state-ttl",
+            "3",
+        ],
+        cwd=str(REPO),
+        env=dict.fromkeys(SETTINGS, ""),
     )
     try:
         emulator = server.wait_for(r"^Emulator: (http://\S+)").group(1)
@@ -67,8 +81,14 @@ async def test_cli_emulator_timing_flags_shorten_the_connection_ttl_and_the_pres
             for ws in (leaving, watching):
                 await ws.send_json({"action": ATTACH, "channel": "p2p:timings"})
                 await next_action(ws, ATTACHED)
-            await leaving.send_json({"action": PRESENCE, "channel": "p2p:timings", "msgSerial": 0,
-                                     "presence": [{"action": ENTER, "data": "here"}]})
+            await leaving.send_json(
+                {
+                    "action": PRESENCE,
+                    "channel": "p2p:timings",
+                    "msgSerial": 0,
+                    "presence": [{"action": ENTER, "data": "here"}],
+                }
+            )
             entered = await next_action(watching, PRESENCE)
             assert [member["action"] for member in entered["presence"]] == [ENTER]
 
@@ -86,15 +106,22 @@ async def test_cli_emulator_timing_flags_shorten_the_connection_ttl_and_the_pres
 async def test_cli_emulator_history_ttl_flag_forgets_messages_after_that_long():
     server = start_server(
         [sys.executable, "-m", "devserver", "--port", "0", "--emulator", "--emulator-history-ttl", "1"],
-        cwd=str(REPO), env={name: "" for name in SETTINGS},
+        cwd=str(REPO),
+        env=dict.fromkeys(SETTINGS, ""),
     )
     try:
         emulator = server.wait_for(r"^Emulator: (http://\S+)").group(1)
         site = server.wait_for(r"^Open (http://\S+)/$").group(1)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
             ws, _ = await connect(http, site, emulator)
-            await ws.send_json({"action": MESSAGE, "channel": "p2p:timings", "msgSerial": 0,
-                                "messages": [{"name": "word", "data": "kept for a second"}]})
+            await ws.send_json(
+                {
+                    "action": MESSAGE,
+                    "channel": "p2p:timings",
+                    "msgSerial": 0,
+                    "messages": [{"name": "word", "data": "kept for a second"}],
+                }
+            )
             await next_action(ws, ACK)
             published_at = time.monotonic()
             assert [message["data"] for message in await history(http, site, emulator)] == ["kept for a second"]

@@ -1,6 +1,5 @@
 """The dev host finds HTTP functions from the app's own metadata and calls them as the Functions host would."""
 
-import json
 import textwrap
 
 import pytest
@@ -9,7 +8,7 @@ from devserver import DevServer
 from devserver.functions_host import load_http_functions, route_to_regex
 from tests.devserver.conftest import REPO
 
-TOY_APP = textwrap.dedent('''
+TOY_APP = textwrap.dedent("""
     import json
     import azure.functions as func
 
@@ -32,7 +31,7 @@ TOY_APP = textwrap.dedent('''
     @app.route(route="broken")
     def broken(req: func.HttpRequest) -> func.HttpResponse:
         raise RuntimeError("boom")
-''')
+""")
 
 
 @pytest.fixture

@@ -30,11 +30,17 @@ def test_glob_matches_like_swa_route_patterns(pattern, path, matches):
 
 def test_route_for_returns_the_first_matching_rule(tmp_path):
     path = tmp_path / "staticwebapp.config.json"
-    path.write_text(json.dumps({"routes": [
-        {"route": "/a/b", "headers": {"X-Rule": "first"}},
-        {"route": "/a/*", "headers": {"X-Rule": "second"}},
-        {"route": "/post-only", "methods": ["POST"], "statusCode": 403},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "routes": [
+                    {"route": "/a/b", "headers": {"X-Rule": "first"}},
+                    {"route": "/a/*", "headers": {"X-Rule": "second"}},
+                    {"route": "/post-only", "methods": ["POST"], "statusCode": 403},
+                ]
+            }
+        )
+    )
     config = load_swa_config(path)
     assert config.route_for("GET", "/a/b").headers == {"X-Rule": "first"}
     assert config.route_for("GET", "/a/c").headers == {"X-Rule": "second"}

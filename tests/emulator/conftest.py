@@ -41,15 +41,17 @@ async def within(awaitable, timeout: float = WAIT, what: str = "the event"):
     """Await with a bound, failing with a message that says what never happened."""
     try:
         return await asyncio.wait_for(awaitable, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
 
 
 async def eventually(predicate, timeout: float = WAIT, what: str = "the condition"):
     """Poll a cheap condition until it holds (for state the emulator exposes but announces to nobody)."""
+
     async def poll():
         while not predicate():
             await asyncio.sleep(0.01)
+
     await within(poll(), timeout, what)
 
 
@@ -69,6 +71,7 @@ class Inbox:
             while len(self.items) < count:
                 self._changed.clear()
                 await self._changed.wait()
+
         await within(wait(), timeout, f"{count} items (got {len(self.items)})")
         return self.items[:count]
 
@@ -83,8 +86,9 @@ class Clients:
     def __init__(self, emulator: Emulator, binary: bool):
         self.emulator = emulator
         self.binary = binary
-        self.issuer = AblyRest(key=FAKE_KEY, endpoint="127.0.0.1", port=emulator.port, tls=False,
-                               use_binary_protocol=binary)
+        self.issuer = AblyRest(
+            key=FAKE_KEY, endpoint="127.0.0.1", port=emulator.port, tls=False, use_binary_protocol=binary
+        )
         self.tokens_issued: dict[str | None, int] = {}
         self._open: list = [self.issuer]
 
@@ -108,17 +112,32 @@ class Clients:
             calls["n"] += 1
             ttl = first_ttl_ms if calls["n"] == 1 and first_ttl_ms is not None else ttl_ms
             return await self.token(client_id, capability, ttl)
+
         return callback
 
     def rest(self, client_id: str | None = None, capability: dict | None = None, **options) -> AblyRest:
-        client = AblyRest(auth_callback=self.auth_callback(client_id, capability), endpoint="127.0.0.1",
-                          port=self.emulator.port, tls=False, use_binary_protocol=self.binary, **options)
+        client = AblyRest(
+            auth_callback=self.auth_callback(client_id, capability),
+            endpoint="127.0.0.1",
+            port=self.emulator.port,
+            tls=False,
+            use_binary_protocol=self.binary,
+            **options,
+        )
         self._open.append(client)
         return client
 
-    async def realtime(self, client_id: str | None = None, capability: dict | None = None, ttl_ms=None,
-                       first_ttl_ms=None, connect: bool = True, auth_callback=None, sdk_client_id=None,
-                       **options) -> AblyRealtime:
+    async def realtime(
+        self,
+        client_id: str | None = None,
+        capability: dict | None = None,
+        ttl_ms=None,
+        first_ttl_ms=None,
+        connect: bool = True,
+        auth_callback=None,
+        sdk_client_id=None,
+        **options,
+    ) -> AblyRealtime:
         """A realtime client; connected (bounded wait) unless `connect=False`.
 
         `client_id` goes into the token; `sdk_client_id` is the SDK's own `client_id` option (ably-python needs
@@ -127,9 +146,14 @@ class Clients:
         callback = auth_callback or self.auth_callback(client_id, capability, ttl_ms, first_ttl_ms)
         if sdk_client_id is not None:
             options["client_id"] = sdk_client_id
-        client = AblyRealtime(auth_callback=callback,
-                              endpoint=f"127.0.0.1:{self.emulator.port}", tls=False,
-                              use_binary_protocol=self.binary, auto_connect=connect, **options)
+        client = AblyRealtime(
+            auth_callback=callback,
+            endpoint=f"127.0.0.1:{self.emulator.port}",
+            tls=False,
+            use_binary_protocol=self.binary,
+            auto_connect=connect,
+            **options,
+        )
         self._open.append(client)
         if connect:
             await within(client.connection.once_async("connected"), what="the realtime client to connect")
@@ -203,8 +227,14 @@ class RawClients:
             self.session = await self.stack.enter_async_context(aiohttp.ClientSession())
         return self.session
 
-    async def connect(self, query: dict | None = None, client_id: str | None = "raw", capability=None,
-                      fmt: str = "json", expect_connected: bool = True) -> tuple[RawSocket, dict]:
+    async def connect(
+        self,
+        query: dict | None = None,
+        client_id: str | None = "raw",
+        capability=None,
+        fmt: str = "json",
+        expect_connected: bool = True,
+    ) -> tuple[RawSocket, dict]:
         """Open `GET /?...`; with no `access_token`/`key` in `query` a token for `client_id` is added."""
         params = {"format": fmt, "v": "6", **(query or {})}
         if "access_token" not in params and "key" not in params and "accessToken" not in params:

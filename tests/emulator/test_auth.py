@@ -12,8 +12,9 @@ KEY_NAME, KEY_SECRET = FAKE_KEY.split(":")
 
 async def post_token_request(raw, body, headers=None):
     session = await raw.http()
-    async with session.post(f"{raw.emulator.url}/keys/{KEY_NAME}/requestToken", json=body,
-                            headers=headers or {}) as response:
+    async with session.post(
+        f"{raw.emulator.url}/keys/{KEY_NAME}/requestToken", json=body, headers=headers or {}
+    ) as response:
         return response.status, dict(response.headers), await response.json()
 
 
@@ -24,7 +25,9 @@ async def signed_request(raw, **params) -> dict:
 
 
 async def test_request_token_issues_token_details_for_a_signed_request(raw):
-    body = await signed_request(raw, client_id="alice", ttl=60_000, capability=json.dumps({"p2p:*": ["publish", "subscribe"]}))
+    body = await signed_request(
+        raw, client_id="alice", ttl=60_000, capability=json.dumps({"p2p:*": ["publish", "subscribe"]})
+    )
     status, _, details = await post_token_request(raw, body)
     assert status == 200
     assert details["keyName"] == KEY_NAME
@@ -42,11 +45,14 @@ async def test_request_token_defaults_to_an_hour_and_the_keys_capability(raw):
     assert "clientId" not in details
 
 
-@pytest.mark.parametrize(("tamper", "code", "status", "message"), [
-    (lambda body: body.update(mac=base64.b64encode(b"0" * 32).decode()), 40101, 401, "Invalid mac"),
-    (lambda body: body.update(clientId="mallory"), 40101, 401, "Invalid mac"),
-    (lambda body: body.pop("mac"), 40101, 401, "Token request has no mac"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "code", "status", "message"),
+    [
+        (lambda body: body.update(mac=base64.b64encode(b"0" * 32).decode()), 40101, 401, "Invalid mac"),
+        (lambda body: body.update(clientId="mallory"), 40101, 401, "Invalid mac"),
+        (lambda body: body.pop("mac"), 40101, 401, "Token request has no mac"),
+    ],
+)
 async def test_request_token_refuses_a_tampered_request(raw, tamper, code, status, message):
     body = await signed_request(raw, client_id="alice")
     tamper(body)
@@ -84,8 +90,11 @@ async def test_request_token_refuses_an_unknown_key_with_40101(raw):
 
 async def test_request_token_refuses_a_malformed_body_with_40001(raw):
     session = await raw.http()
-    async with session.post(f"{raw.emulator.url}/keys/{KEY_NAME}/requestToken", data=b"{not json",
-                            headers={"Content-Type": "application/json"}) as response:
+    async with session.post(
+        f"{raw.emulator.url}/keys/{KEY_NAME}/requestToken",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    ) as response:
         reply = await response.json()
     assert (response.status, reply["error"]["code"]) == (400, 40001)
 
@@ -110,8 +119,9 @@ async def test_request_token_keeps_capability_within_the_keys(raw):
 
 async def test_request_token_accepts_unsigned_params_with_basic_auth(raw):
     basic = base64.b64encode(FAKE_KEY.encode()).decode()
-    status, _, details = await post_token_request(raw, {"clientId": "server-side"},
-                                                  headers={"Authorization": f"Basic {basic}"})
+    status, _, details = await post_token_request(
+        raw, {"clientId": "server-side"}, headers={"Authorization": f"Basic {basic}"}
+    )
     assert status == 200
     assert details["clientId"] == "server-side"
 
@@ -122,7 +132,11 @@ async def test_websocket_accepts_access_token_and_reports_the_tokens_client_id(r
     details = connected["connectionDetails"]
     assert connected["connectionId"] and details["clientId"] == "alice"
     assert details["connectionKey"].startswith(connected["connectionId"] + "!")
-    assert (details["maxMessageSize"], details["connectionStateTtl"], details["maxIdleInterval"]) == (65536, 120000, 15000)
+    assert (details["maxMessageSize"], details["connectionStateTtl"], details["maxIdleInterval"]) == (
+        65536,
+        120000,
+        15000,
+    )
 
 
 async def test_websocket_accepts_basic_auth_with_any_client_id(raw):
@@ -130,12 +144,15 @@ async def test_websocket_accepts_basic_auth_with_any_client_id(raw):
     assert connected["connectionDetails"]["clientId"] == "keyholder"
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ({"access_token": "not-a-token-we-issued"}, 40143),
-    ({"key": f"{KEY_NAME}:wrong-secret"}, 40101),
-    ({"key": "nosuch.key:secret"}, 40101),
-    ({"access_token": ""}, 40100),
-])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"access_token": "not-a-token-we-issued"}, 40143),
+        ({"key": f"{KEY_NAME}:wrong-secret"}, 40101),
+        ({"key": "nosuch.key:secret"}, 40101),
+        ({"access_token": ""}, 40100),
+    ],
+)
 async def test_websocket_with_bad_credentials_gets_error_then_close(raw, query, code):
     socket, first = await raw.connect(query, expect_connected=False)
     assert first["action"] == 9
@@ -169,8 +186,11 @@ async def test_rest_accepts_a_bearer_token_and_renews_it_when_expired(clients, e
 async def test_rest_accepts_basic_auth(raw):
     session = await raw.http()
     basic = base64.b64encode(FAKE_KEY.encode()).decode()
-    async with session.post(f"{raw.emulator.url}/channels/room/messages", json={"name": "n", "data": "d"},
-                            headers={"Authorization": f"Basic {basic}"}) as response:
+    async with session.post(
+        f"{raw.emulator.url}/channels/room/messages",
+        json={"name": "n", "data": "d"},
+        headers={"Authorization": f"Basic {basic}"},
+    ) as response:
         assert response.status == 201
         assert len((await response.json())["serials"]) == 1
 

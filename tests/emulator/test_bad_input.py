@@ -28,13 +28,21 @@ FATAL_FRAMES = [
     pytest.param("text", '{"channel": "room"}', 40000, id="missing-action"),
     pytest.param("text", '{"action": "15"}', 40000, id="action-wrong-type"),
     pytest.param("text", '{"action": 15, "channel": "room", "messages": [{}]}', 40000, id="message-without-msgSerial"),
-    pytest.param("text", '{"action": 15, "channel": "room", "msgSerial": "0", "messages": [{}]}', 40000,
-                 id="msgSerial-wrong-type"),
+    pytest.param(
+        "text",
+        '{"action": 15, "channel": "room", "msgSerial": "0", "messages": [{}]}',
+        40000,
+        id="msgSerial-wrong-type",
+    ),
     pytest.param("text", '{"action": 10}', 40010, id="attach-without-channel"),
     pytest.param("text", '{"action": 10, "channel": 7}', 40010, id="channel-wrong-type"),
     pytest.param("text", '{"action": 17, "auth": {}}', 40000, id="auth-without-token"),
-    pytest.param("text", '{"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"extras": {"x": NaN}}]}',
-                 40000, id="json-NaN"),
+    pytest.param(
+        "text",
+        '{"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"extras": {"x": NaN}}]}',
+        40000,
+        id="json-NaN",
+    ),
 ]
 
 
@@ -82,11 +90,14 @@ async def test_bad_publish_is_nacked_and_the_connection_carries_on(raw, fields, 
     assert ack["msgSerial"] == 1 and len(ack["res"][0]["serials"]) == 1
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param({"blob": b"\x00"}, id="binary-inside-an-object"),
-    pytest.param([float("inf")], id="infinite-number"),
-    pytest.param({"n": float("nan")}, id="nan"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"blob": b"\x00"}, id="binary-inside-an-object"),
+        pytest.param([float("inf")], id="infinite-number"),
+        pytest.param({"n": float("nan")}, id="nan"),
+    ],
+)
 async def test_msgpack_data_json_peers_could_not_read_is_nacked_with_40013(raw, data):
     socket, _ = await raw.connect(client_id="alice", fmt="msgpack")
     await socket.send({"action": 15, "msgSerial": 0, "channel": "room", "messages": [{"data": data}]})
@@ -95,24 +106,30 @@ async def test_msgpack_data_json_peers_could_not_read_is_nacked_with_40013(raw, 
     assert (await socket.receive_action(NACK))["error"]["code"] == 40013
 
 
-@pytest.mark.parametrize("presence", [
-    pytest.param([{"action": 1}], id="present-from-a-client"),
-    pytest.param([{"action": "enter"}], id="action-wrong-type"),
-    pytest.param([{"action": 2, "data": 3.5}], id="data-a-number"),
-    pytest.param([], id="empty"),
-])
+@pytest.mark.parametrize(
+    "presence",
+    [
+        pytest.param([{"action": 1}], id="present-from-a-client"),
+        pytest.param([{"action": "enter"}], id="action-wrong-type"),
+        pytest.param([{"action": 2, "data": 3.5}], id="data-a-number"),
+        pytest.param([], id="empty"),
+    ],
+)
 async def test_bad_presence_is_nacked(raw, presence):
     socket, _ = await raw.connect(client_id="alice")
     await socket.send({"action": 14, "channel": "room", "msgSerial": 0, "presence": presence})
     assert (await socket.receive_action(NACK))["error"]["code"] in (40000, 40013)
 
 
-@pytest.mark.parametrize(("fields", "code"), [
-    pytest.param({"flags": "all"}, 40000, id="flags-wrong-type"),
-    pytest.param({"params": ["rewind"]}, 40000, id="params-not-an-object"),
-    pytest.param({"params": {"rewind": 5}}, 40000, id="param-not-a-string"),
-    pytest.param({"params": {"rewind": "forever"}}, 40003, id="bad-rewind"),
-])
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        pytest.param({"flags": "all"}, 40000, id="flags-wrong-type"),
+        pytest.param({"params": ["rewind"]}, 40000, id="params-not-an-object"),
+        pytest.param({"params": {"rewind": 5}}, 40000, id="param-not-a-string"),
+        pytest.param({"params": {"rewind": "forever"}}, 40003, id="bad-rewind"),
+    ],
+)
 async def test_bad_attach_fails_only_that_channel(raw, fields, code):
     socket, _ = await raw.connect(client_id="alice")
     await socket.send({"action": 10, "channel": "room", **fields})
@@ -134,18 +151,22 @@ async def test_frame_over_max_frame_size_is_nacked_with_40009(raw):
 async def test_frame_beyond_the_hard_limit_closes_only_that_socket(raw):
     bystander, _ = await raw.connect(client_id="bystander")
     socket, _ = await raw.connect(client_id="alice")
-    await socket.ws.send_str('{"action":15,"msgSerial":0,"channel":"room","messages":[{"data":"'
-                             + "x" * (2 * 1024 * 1024) + '"}]}')
+    await socket.ws.send_str(
+        '{"action":15,"msgSerial":0,"channel":"room","messages":[{"data":"' + "x" * (2 * 1024 * 1024) + '"}]}'
+    )
     assert await socket.receive() is None
     assert socket.ws.close_code == 1009
     await assert_undisturbed(raw, bystander)
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    pytest.param({"format": "xml"}, 40000, id="unknown-format"),
-    pytest.param({"v": "1.2"}, 40017, id="old-protocol-version"),
-    pytest.param({"v": "latest"}, 40017, id="unparseable-protocol-version"),
-])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        pytest.param({"format": "xml"}, 40000, id="unknown-format"),
+        pytest.param({"v": "1.2"}, 40017, id="old-protocol-version"),
+        pytest.param({"v": "latest"}, 40017, id="unparseable-protocol-version"),
+    ],
+)
 async def test_bad_connect_parameters_get_an_error(raw, query, code):
     socket, first = await raw.connect(query, expect_connected=False)
     assert (first["action"], first["error"]["code"]) == (ERROR, code)

@@ -125,7 +125,6 @@ async def test_idle_connection_gets_heartbeats_within_max_idle_interval(raw):
     assert time.monotonic() - started < 1.0
 
 
-
 async def test_attach_while_already_attached_replays_nothing_twice(raw):
     socket, _ = await raw.connect(client_id="alice")
     await socket.send({"action": 10, "channel": "room", "params": {"rewind": "5"}})
@@ -134,8 +133,9 @@ async def test_attach_while_already_attached_replays_nothing_twice(raw):
     delivered = await socket.receive_action(15)
     await socket.receive_action(1)
 
-    await socket.send({"action": 10, "channel": "room", "channelSerial": first["channelSerial"],
-                       "params": {"rewind": "5"}})
+    await socket.send(
+        {"action": 10, "channel": "room", "channelSerial": first["channelSerial"], "params": {"rewind": "5"}}
+    )
     again = await socket.receive_action(11)
     assert again["flags"] & RESUMED
     await socket.send({"action": 0, "id": "after-reattach"})

@@ -20,10 +20,9 @@ async def test_cli_prints_its_url_and_the_local_key_when_no_key_is_given():
     try:
         url = server.wait_for(r"^Ably emulator listening on (http://127\.0\.0\.1:\d+)$", timeout=20)[1]
         server.wait_for(rf"^Local development key: {LOCAL_DEVELOPMENT_KEY}$", timeout=5)
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{url}/time") as response:
-                assert response.status == 200
-                assert isinstance((await response.json())[0], int)
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/time") as response:
+            assert response.status == 200
+            assert isinstance((await response.json())[0], int)
     finally:
         assert server.stop() == 0
 
@@ -45,11 +44,21 @@ async def test_cli_accepts_repeated_keys_and_prints_no_key_line_then():
 
 
 def test_cli_help_documents_every_option():
-    result = subprocess.run([sys.executable, "-m", "emulator", "--help"], cwd=REPO, capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0
-    for option in ("--host", "--port", "--key", "--max-message-size", "--connection-state-ttl",
-                   "--max-idle-interval", "--presence-leave-timeout", "--history-ttl", "--rewind-max"):
+    for option in (
+        "--host",
+        "--port",
+        "--key",
+        "--max-message-size",
+        "--connection-state-ttl",
+        "--max-idle-interval",
+        "--presence-leave-timeout",
+        "--history-ttl",
+        "--rewind-max",
+    ):
         assert option in result.stdout
 
 

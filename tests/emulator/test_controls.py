@@ -12,8 +12,9 @@ async def test_connections_lists_live_connections_with_their_channels(clients, e
     session = await raw.http()
     async with session.get(f"{emulator.url}/_emulator/connections") as response:
         listing = await response.json()
-    assert listing == [{"connectionId": connection_id(client), "clientId": "alice", "state": "connected",
-                        "channels": ["room"]}]
+    assert listing == [
+        {"connectionId": connection_id(client), "clientId": "alice", "state": "connected", "channels": ["room"]}
+    ]
 
 
 async def test_http_drop_of_one_connection_makes_only_that_client_resume(clients, emulator, raw):
@@ -75,7 +76,7 @@ async def test_stats_count_each_delivery_and_reset(clients, emulator, raw):
 
     async with session.post(f"{emulator.url}/_emulator/stats/reset") as response:
         assert response.status == 200
-    assert emulator.controls.stats() == {"total": {key: 0 for key in room}, "channels": {}}
+    assert emulator.controls.stats() == {"total": dict.fromkeys(room, 0), "channels": {}}
 
 
 @pytest.mark.emulator_config(rewind_max=10)

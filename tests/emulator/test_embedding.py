@@ -16,9 +16,8 @@ async def test_emulator_starts_on_a_free_port_and_stops():
         assert emu.port > 0
         assert emu.url == f"http://127.0.0.1:{emu.port}"
         assert emu.keys == [FAKE_KEY]
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{emu.url}/time") as response:
-                assert response.status == 200
+        async with aiohttp.ClientSession() as session, session.get(f"{emu.url}/time") as response:
+            assert response.status == 200
     finally:
         await emu.stop()
     async with aiohttp.ClientSession() as session:

@@ -28,7 +28,10 @@ async def test_enter_update_leave_reach_other_members_with_sdk_ids(clients):
 
     events = await inbox.wait_for_count(3)
     assert [(e.action, e.client_id, e.data) for e in events] == [
-        (ENTER, "alice", {"status": "here"}), (UPDATE, "alice", "busy"), (LEAVE, "alice", "busy")]
+        (ENTER, "alice", {"status": "here"}),
+        (UPDATE, "alice", "busy"),
+        (LEAVE, "alice", "busy"),
+    ]
     alice_id = connection_id(alice)
     assert all(e.connection_id == alice_id and e.id.startswith(alice_id + ":") for e in events)
     assert await within(watcher.channels.get("room").presence.get()) == []
@@ -43,7 +46,9 @@ async def test_late_attacher_gets_current_members_through_sync(clients):
     await within(late.channels.get("room").attach())
     members = await within(late.channels.get("room").presence.get(), what="presence.get() after SYNC")
     assert sorted((m.client_id, m.data, m.action) for m in members) == [
-        ("alice", "alice-data", PRESENT), ("bob", "bob-data", PRESENT)]
+        ("alice", "alice-data", PRESENT),
+        ("bob", "bob-data", PRESENT),
+    ]
 
 
 async def test_sync_of_more_than_one_page_of_members_completes(clients):
@@ -130,8 +135,9 @@ async def test_entering_without_a_client_id_is_nacked_with_91000(raw):
 
 async def test_entering_as_another_client_id_is_nacked_with_40012(raw):
     socket, _ = await raw.connect(client_id="alice")
-    await socket.send({"action": 14, "channel": "room", "msgSerial": 0,
-                       "presence": [{"action": 2, "clientId": "mallory"}]})
+    await socket.send(
+        {"action": 14, "channel": "room", "msgSerial": 0, "presence": [{"action": 2, "clientId": "mallory"}]}
+    )
     nack = await socket.receive_action(2)
     assert nack["error"]["code"] == 40012
 

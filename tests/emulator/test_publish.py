@@ -33,8 +33,10 @@ async def test_fan_out_reaches_every_subscriber_in_publish_order_across_formats(
     other_format = Clients(emulator, binary=not clients.binary)
     try:
         publisher = await clients.realtime("publisher")
-        inboxes = [await subscribed(await factory.realtime(f"sub{i}"), "fanout")
-                   for i, factory in enumerate([clients, other_format, clients])]
+        inboxes = [
+            await subscribed(await factory.realtime(f"sub{i}"), "fanout")
+            for i, factory in enumerate([clients, other_format, clients])
+        ]
         channel = publisher.channels.get("fanout")
         await within(asyncio.gather(*(channel.publish("n", str(i)) for i in range(40))), what="40 ACKs")
         for inbox in inboxes:

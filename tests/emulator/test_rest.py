@@ -37,8 +37,9 @@ async def test_history_filters_by_start_and_end(clients):
         await within(channel.publish("n", str(i)))
     everything = (await within(channel.history(direction="forwards"))).items
     middle = everything[1].timestamp
-    assert [m.data for m in (await within(channel.history(start=middle, end=middle))).items] == \
-        [m.data for m in everything if m.timestamp == middle]
+    assert [m.data for m in (await within(channel.history(start=middle, end=middle))).items] == [
+        m.data for m in everything if m.timestamp == middle
+    ]
     assert (await within(channel.history(start=everything[-1].timestamp + 1))).items == []
 
 
@@ -46,8 +47,12 @@ async def test_history_keeps_realtime_ids_serials_and_client_ids(clients):
     realtime = await clients.realtime("alice")
     result = await within(realtime.channels.get("room").publish("hello", {"a": 1}))
     [message] = (await within(clients.rest("reader").channels.get("room").history())).items
-    assert (message.name, message.data, message.client_id, message.serial) == ("hello", {"a": 1}, "alice",
-                                                                              result.serials[0])
+    assert (message.name, message.data, message.client_id, message.serial) == (
+        "hello",
+        {"a": 1},
+        "alice",
+        result.serials[0],
+    )
 
 
 async def test_rest_publish_reaches_realtime_subscribers(clients):
@@ -76,8 +81,9 @@ async def test_history_with_envelope_wraps_status_body_and_link(raw):
     for i in range(3):
         async with session.post(f"{raw.emulator.url}/channels/room/messages", json={"name": str(i)}, headers=headers):
             pass
-    async with session.get(f"{raw.emulator.url}/channels/room/messages?limit=2&envelope=json&rnd=123",
-                           headers=headers) as response:
+    async with session.get(
+        f"{raw.emulator.url}/channels/room/messages?limit=2&envelope=json&rnd=123", headers=headers
+    ) as response:
         assert response.status == 200
         body = await response.json()
     assert body["statusCode"] == 200
@@ -88,8 +94,9 @@ async def test_history_with_envelope_wraps_status_body_and_link(raw):
 
 async def test_errors_inside_an_envelope_keep_their_code(raw):
     session = await raw.http()
-    async with session.get(f"{raw.emulator.url}/channels/room/messages?envelope=json",
-                           headers={"Authorization": "Bearer not-a-token"}) as response:
+    async with session.get(
+        f"{raw.emulator.url}/channels/room/messages?envelope=json", headers={"Authorization": "Bearer not-a-token"}
+    ) as response:
         body = await response.json()
     assert response.status == 200
     assert body["statusCode"] == 401
@@ -100,10 +107,14 @@ async def test_errors_inside_an_envelope_keep_their_code(raw):
 async def test_cors_preflight_and_responses_allow_a_browser_with_credentials(raw):
     session = await raw.http()
     origin = "http://localhost:5173"
-    async with session.options(f"{raw.emulator.url}/channels/room/messages", headers={
-        "Origin": origin, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization,x-ably-version,ably-agent",
-    }) as response:
+    async with session.options(
+        f"{raw.emulator.url}/channels/room/messages",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization,x-ably-version,ably-agent",
+        },
+    ) as response:
         assert response.status == 204
         assert response.headers["Access-Control-Allow-Origin"] == origin
         assert response.headers["Access-Control-Allow-Credentials"] == "true"
@@ -135,8 +146,9 @@ async def test_history_rejects_bad_parameters_with_40003(raw):
     token = (await raw.clients.token("reader")).token
     session = await raw.http()
     for query in ("limit=0", "limit=1001", "direction=sideways", "start=soon", "start=5&end=1"):
-        async with session.get(f"{raw.emulator.url}/channels/room/messages?{query}",
-                               headers={"Authorization": f"Bearer {token}"}) as response:
+        async with session.get(
+            f"{raw.emulator.url}/channels/room/messages?{query}", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
             body = await response.json()
             assert (response.status, body["error"]["code"]) == (400, 40003), query
 
@@ -144,8 +156,9 @@ async def test_history_rejects_bad_parameters_with_40003(raw):
 async def test_history_needs_the_history_capability(raw):
     token = (await raw.clients.token("reader", {"room": ["subscribe"]})).token
     session = await raw.http()
-    async with session.get(f"{raw.emulator.url}/channels/room/messages",
-                           headers={"Authorization": f"Bearer {token}"}) as response:
+    async with session.get(
+        f"{raw.emulator.url}/channels/room/messages", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
         assert (response.status, (await response.json())["error"]["code"]) == (401, 40160)
 
 
@@ -153,8 +166,11 @@ async def test_rest_publish_rejects_malformed_bodies_with_40001(raw):
     token = (await raw.clients.token("writer")).token
     session = await raw.http()
     for body in (b"{broken", json.dumps([]).encode(), json.dumps([1, 2]).encode()):
-        async with session.post(f"{raw.emulator.url}/channels/room/messages", data=body, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as response:
+        async with session.post(
+            f"{raw.emulator.url}/channels/room/messages",
+            data=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        ) as response:
             assert (response.status, (await response.json())["error"]["code"]) == (400, 40001), body
 
 

@@ -93,8 +93,9 @@ async def test_resume_transcript_on_the_wire(raw, emulator):
 
     await resumed.send({"action": 15, "channel": "elsewhere", "msgSerial": 0, "messages": [{"name": "mine"}]})
     assert await resumed.receive_action(1) == ack, "a re-sent msgSerial gets the same ACK"
-    await resumed.send({"action": 10, "channel": "room", "channelSerial": seen["channelSerial"],
-                        "params": {"rewind": "10"}})
+    await resumed.send(
+        {"action": 10, "channel": "room", "channelSerial": seen["channelSerial"], "params": {"rewind": "10"}}
+    )
     reattached = await resumed.receive_action(11)
     assert reattached["flags"] & 4, "RESUMED"
     assert reattached["channelSerial"] == seen["channelSerial"]

@@ -71,9 +71,13 @@ async def test_server_requests_in_band_auth_before_the_token_expires(clients, em
     states = record_states(client)
 
     await eventually(lambda: clients.tokens_issued["alice"] == 2, what="the SDK to answer the AUTH request")
-    await eventually(lambda: emulator.world.connections[first_id].credentials.token.expires
-                     > emulator.world.connections[first_id].credentials.token.issued + 2000,
-                     what="the connection to carry the renewed token")
+    await eventually(
+        lambda: (
+            emulator.world.connections[first_id].credentials.token.expires
+            > emulator.world.connections[first_id].credentials.token.issued + 2000
+        ),
+        what="the connection to carry the renewed token",
+    )
 
     assert "disconnected" not in states
     assert connection_id(client) == first_id

@@ -86,7 +86,10 @@ for (const format of FORMATS) {
     test('fails an attach outside the token capability with 40160', async (t) => {
       const client = emulator.realtime({ format, capability: { [uniqueName('only-this')]: ['subscribe'] } }, t);
       const channel = client.channels.get(uniqueName(`forbidden-${format}`));
-      await assert.rejects(within(channel.attach(), { what: 'the attach to be refused' }), (error) => error.code === 40160);
+      await assert.rejects(
+        within(channel.attach(), { what: 'the attach to be refused' }),
+        (error) => error.code === 40160,
+      );
       assert.equal(channel.state, 'failed');
       assert.equal(client.connection.state, 'connected');
     });
@@ -190,7 +193,10 @@ for (const format of FORMATS) {
       await within(rest.channels.get(name).publish('second', 'two'), { what: 'the REST publish with the new token' });
       assert.equal(emulator.tokenServer.countFor(clientId), 2);
       const page = await within(rest.channels.get(name).history(), { what: 'history' });
-      assert.deepEqual(page.items.map((message) => message.name), ['second', 'first']);
+      assert.deepEqual(
+        page.items.map((message) => message.name),
+        ['second', 'first'],
+      );
     });
   });
 

@@ -51,7 +51,11 @@ for (const format of FORMATS) {
         { what: 'all 30 ACKs' },
       );
 
-      assert.deepEqual(ackOrder, names.map((_, index) => index), 'ACKs resolve in publish order');
+      assert.deepEqual(
+        ackOrder,
+        names.map((_, index) => index),
+        'ACKs resolve in publish order',
+      );
       const serials = results.map((result) => result.serials[0]);
       assert.equal(new Set(serials).size, serials.length, 'serials are unique');
       assert.deepEqual([...serials].sort(), serials, 'serials increase in publish order');
@@ -67,13 +71,17 @@ for (const format of FORMATS) {
       const name = uniqueName(`fanout-${format}`);
       const publisher = emulator.realtime({ format }, t);
       const formats = [format, format, otherFormat(format)];
-      const inboxes = formats.map((subscriberFormat) =>
-        new Inbox(emulator.realtime({ format: subscriberFormat }, t).channels.get(name)),
+      const inboxes = formats.map(
+        (subscriberFormat) => new Inbox(emulator.realtime({ format: subscriberFormat }, t).channels.get(name)),
       );
       await Promise.all([connected(publisher), ...inboxes.map((inbox) => inbox.attached)]);
       const names = sequence('f', 50);
       const payload = (index) =>
-        index % 3 === 0 ? `text ${index}` : index % 3 === 1 ? { index, tags: ['a', 'b'] } : Buffer.from([index, 0, 255]);
+        index % 3 === 0
+          ? `text ${index}`
+          : index % 3 === 1
+            ? { index, tags: ['a', 'b'] }
+            : Buffer.from([index, 0, 255]);
 
       const channel = publisher.channels.get(name);
       await within(Promise.all(names.map((messageName, index) => channel.publish(messageName, payload(index)))), {
@@ -230,19 +238,21 @@ for (const format of FORMATS) {
         page = await within(page.next(), { what: 'the next history page' });
         backwards.push(page.items.map((message) => message.name));
       }
-      assert.deepEqual(backwards, [
-        ['h-6', 'h-5', 'h-4'],
-        ['h-3', 'h-2', 'h-1'],
-        ['h-0'],
-      ]);
+      assert.deepEqual(backwards, [['h-6', 'h-5', 'h-4'], ['h-3', 'h-2', 'h-1'], ['h-0']]);
       assert.ok(page.isLast());
 
       const forwardPage = await within(rest.channels.get(name).history({ limit: 4, direction: 'forwards' }), {
         what: 'the first forwards page',
       });
-      assert.deepEqual(forwardPage.items.map((message) => message.name), ['h-0', 'h-1', 'h-2', 'h-3']);
+      assert.deepEqual(
+        forwardPage.items.map((message) => message.name),
+        ['h-0', 'h-1', 'h-2', 'h-3'],
+      );
       const secondForward = await within(forwardPage.next(), { what: 'the second forwards page' });
-      assert.deepEqual(secondForward.items.map((message) => message.name), ['h-4', 'h-5', 'h-6']);
+      assert.deepEqual(
+        secondForward.items.map((message) => message.name),
+        ['h-4', 'h-5', 'h-6'],
+      );
       assert.deepEqual(secondForward.items[0].data, { name: 'h-4' });
     });
 
@@ -251,7 +261,10 @@ for (const format of FORMATS) {
       const client = emulator.realtime({ format }, t);
       await publishInOrder(client.channels.get(name), ['a', 'b']);
       const page = await within(client.channels.get(name).history(), { what: 'realtime history' });
-      assert.deepEqual(page.items.map((message) => message.name), ['b', 'a']);
+      assert.deepEqual(
+        page.items.map((message) => message.name),
+        ['b', 'a'],
+      );
     });
 
     test('delivers a REST publish to realtime subscribers and to history', async (t) => {
@@ -276,7 +289,10 @@ for (const format of FORMATS) {
       assert.equal(inbox.messages[0].clientId, clientId);
       assert.ok(Buffer.from(inbox.messages[2].data).equals(Buffer.from('two')));
       const history = await within(rest.channels.get(name).history({ direction: 'forwards' }), { what: 'history' });
-      assert.deepEqual(history.items.map((message) => message.name), ['single', 'batch-1', 'batch-2']);
+      assert.deepEqual(
+        history.items.map((message) => message.name),
+        ['single', 'batch-1', 'batch-2'],
+      );
     });
 
     test('rejects a REST publish outside the token capability with 40160', async () => {

@@ -27,11 +27,14 @@ describe('a P2P session on the emulator', () => {
   function peer(t, sessionId, name) {
     clients += 1;
     const clientId = `${name}-${process.pid}-${clients}`;
-    const created = createPeer(() => emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t), {
-      sessionId,
-      name,
-      wordIntervalMs: WORD_INTERVAL_MS,
-    });
+    const created = createPeer(
+      () => emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t),
+      {
+        sessionId,
+        name,
+        wordIntervalMs: WORD_INTERVAL_MS,
+      },
+    );
     t.after(() => created.close());
     return created;
   }
@@ -51,7 +54,10 @@ describe('a P2P session on the emulator', () => {
     const kim = await peer(t, session, 'Kim').start();
 
     await everyoneSees([hana, jo, kim], ['Hana', 'Jo', 'Kim']);
-    assert.deepEqual([hana, jo, kim].map((each) => each.state.isHost), [true, false, false]);
+    assert.deepEqual(
+      [hana, jo, kim].map((each) => each.state.isHost),
+      [true, false, false],
+    );
     for (const each of [hana, jo, kim]) {
       assert.equal(each.state.hostClientId, hana.state.myClientId);
       assert.deepEqual(each.errors, []);
@@ -78,7 +84,9 @@ describe('a P2P session on the emulator', () => {
     const jo = await peer(t, session, 'Jo').start();
     await everyoneSees([hana, jo], ['Hana', 'Jo']);
     const connection = jo.realtime.connection;
-    const resumed = new Promise((resolve) => connection.once('disconnected', () => connection.once('connected', resolve)));
+    const resumed = new Promise((resolve) =>
+      connection.once('disconnected', () => connection.once('connected', resolve)),
+    );
 
     const streaming = hana.streamWords();
     await waitFor(() => jo.state.words.length >= 3, { what: 'the first words' });
@@ -116,10 +124,15 @@ describe('a P2P session on the emulator', () => {
     hana.close();
 
     await everyoneSees([jo, kim], ['Jo', 'Kim']);
-    assert.deepEqual([jo, kim].map((each) => each.state.isHost), [true, false]);
+    assert.deepEqual(
+      [jo, kim].map((each) => each.state.isHost),
+      [true, false],
+    );
     assert.equal(kim.state.hostClientId, jo.state.myClientId);
     await jo.streamWords();
-    await waitFor(() => kim.state.words.length === 2 * PHRASE.split(' ').length, { what: 'Kim to have the second phrase' });
+    await waitFor(() => kim.state.words.length === 2 * PHRASE.split(' ').length, {
+      what: 'Kim to have the second phrase',
+    });
     assert.equal(kim.state.receivedWords, `${PHRASE} ${PHRASE}`);
     for (const each of [jo, kim]) assert.deepEqual(each.errors, []);
   });
@@ -130,9 +143,17 @@ describe('a P2P session on the emulator', () => {
 
     await Promise.all([amy.start(), zed.start()]);
 
-    await waitFor(() => amy.state.hostClientId && amy.state.hostClientId === zed.state.hostClientId
-      && amy.state.players.length === 2 && zed.state.players.length === 2, { what: 'both to agree on the host' });
+    await waitFor(
+      () =>
+        amy.state.hostClientId &&
+        amy.state.hostClientId === zed.state.hostClientId &&
+        amy.state.players.length === 2 &&
+        zed.state.players.length === 2,
+      { what: 'both to agree on the host' },
+    );
     assert.equal([amy, zed].filter((each) => each.state.isHost).length, 1);
-    await waitFor(() => amy.state.status === 'acknowledged' && zed.state.status === 'acknowledged', { what: 'both acknowledged' });
+    await waitFor(() => amy.state.status === 'acknowledged' && zed.state.status === 'acknowledged', {
+      what: 'both acknowledged',
+    });
   });
 });

@@ -29,11 +29,14 @@ describe('a forging peer on the emulator', () => {
 
   function peer(t, sessionId, name) {
     const clientId = clientIdFor(name);
-    const created = createPeer(() => emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t), {
-      sessionId,
-      name,
-      wordIntervalMs: 10,
-    });
+    const created = createPeer(
+      () => emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t),
+      {
+        sessionId,
+        name,
+        wordIntervalMs: 10,
+      },
+    );
     t.after(() => created.close());
     return created;
   }
@@ -45,9 +48,15 @@ describe('a forging peer on the emulator', () => {
     const jo = await peer(t, sessionId, 'Jo').start();
     await hana.streamWords();
     for (const each of [hana, jo]) {
-      await waitFor(() => each.state.status === 'acknowledged' && each.state.receivedWords === PHRASE && each.state.players.length === 2, {
-        what: `${each.state.friendlyName} to show the phrase and both players`,
-      });
+      await waitFor(
+        () =>
+          each.state.status === 'acknowledged' &&
+          each.state.receivedWords === PHRASE &&
+          each.state.players.length === 2,
+        {
+          what: `${each.state.friendlyName} to show the phrase and both players`,
+        },
+      );
     }
     const forgerId = clientIdFor('Mallory');
     const forger = emulator.realtime({ clientId: forgerId, capability: appCapability(sessionId, forgerId) }, t);
@@ -65,17 +74,23 @@ describe('a forging peer on the emulator', () => {
     ];
 
     const sessionChannel = forger.channels.get(`p2p:${sessionId}`);
-    for (const [name, data] of forged) await within(sessionChannel.publish(name, data), { what: `forged ${name} on the session channel` });
+    for (const [name, data] of forged)
+      await within(sessionChannel.publish(name, data), { what: `forged ${name} on the session channel` });
     for (const target of targets) {
       const inbox = forger.channels.get(`p2p:${sessionId}:inbox:${target}`);
-      for (const [name, data] of forged) await within(inbox.publish(name, data), { what: `forged ${name} into an inbox` });
+      for (const [name, data] of forged)
+        await within(inbox.publish(name, data), { what: `forged ${name} into an inbox` });
     }
     // Each publish above resolved once the emulator had accepted it and queued it to every receiver's connection,
     // so the genuine words streamed now reach each page after every forgery.
     await hana.streamWords();
     await waitFor(() => jo.state.words.length === 2 * PHRASE.split(' ').length, { what: 'the genuine second phrase' });
 
-    assert.notDeepEqual(before, [hana, jo].map((each) => JSON.stringify(each.state)), 'the genuine host was still heard');
+    assert.notDeepEqual(
+      before,
+      [hana, jo].map((each) => JSON.stringify(each.state)),
+      'the genuine host was still heard',
+    );
     for (const each of [hana, jo]) {
       assert.equal(each.state.receivedWords, `${PHRASE} ${PHRASE}`);
       assert.ok(!JSON.stringify(each.state).includes('FORGED'));
@@ -84,38 +99,52 @@ describe('a forging peer on the emulator', () => {
     }
   });
 
-  test('attaching another peer\'s inbox gives it no subscribe mode: it receives nothing sent there', async (t) => {
+  test("attaching another peer's inbox gives it no subscribe mode: it receives nothing sent there", async (t) => {
     const { sessionId, hana, jo, forger } = await session(t);
     const joInbox = `p2p:${sessionId}:inbox:${jo.state.myClientId}`;
     const stolen = [];
     const theirs = forger.channels.get(joInbox);
-    await within(theirs.subscribe((message) => stolen.push(message)), { what: "attaching Jo's inbox" });
+    await within(
+      theirs.subscribe((message) => stolen.push(message)),
+      { what: "attaching Jo's inbox" },
+    );
     assert.deepEqual(theirs.modes, ['publish']);
     const afterwards = [];
-    await within(forger.channels.get(`p2p:${sessionId}`).subscribe('after', (message) => afterwards.push(message)), { what: 'attaching the session' });
+    await within(
+      forger.channels.get(`p2p:${sessionId}`).subscribe('after', (message) => afterwards.push(message)),
+      { what: 'attaching the session' },
+    );
     const delivered = [];
-    await within(jo.ably.inbox.subscribe('secret', (message) => delivered.push(message)), { what: "watching Jo's inbox" });
+    await within(
+      jo.ably.inbox.subscribe('secret', (message) => delivered.push(message)),
+      { what: "watching Jo's inbox" },
+    );
 
     await hana.ably.sendMessage({ kind: 'secret', text: 'for Jo only' }, jo.state.myClientId);
     await hana.ably.sendMessage({ kind: 'after' });
     // The forger's connection gets messages in the order the emulator sent them: the secret would come first.
-    await waitFor(() => afterwards.length === 1 && delivered.length === 1, { what: 'Jo to get the secret and the forger the next message' });
+    await waitFor(() => afterwards.length === 1 && delivered.length === 1, {
+      what: 'Jo to get the secret and the forger the next message',
+    });
 
     assert.deepEqual(stolen, []);
   });
 
-  test('asking for the subscribe mode on another peer\'s inbox fails with 40160; on its own it works', async (t) => {
+  test("asking for the subscribe mode on another peer's inbox fails with 40160; on its own it works", async (t) => {
     const { sessionId, jo, forgerId } = await session(t);
     const strict = emulator.realtime({ clientId: forgerId, capability: appCapability(sessionId, forgerId) }, t);
 
     const theirs = strict.channels.get(`p2p:${sessionId}:inbox:${jo.state.myClientId}`, { modes: ['SUBSCRIBE'] });
-    await assert.rejects(within(theirs.attach(), { what: "attaching Jo's inbox to subscribe" }), (error) => error.code === 40160);
+    await assert.rejects(
+      within(theirs.attach(), { what: "attaching Jo's inbox to subscribe" }),
+      (error) => error.code === 40160,
+    );
     const own = strict.channels.get(`p2p:${sessionId}:inbox:${forgerId}`, { modes: ['SUBSCRIBE'] });
     await within(own.attach(), { what: 'attaching its own inbox to subscribe' });
     assert.deepEqual(own.modes, ['subscribe']);
   });
 
-  test('it cannot read another peer\'s inbox through history either', async (t) => {
+  test("it cannot read another peer's inbox through history either", async (t) => {
     const { sessionId, jo, forger } = await session(t);
 
     const theirs = forger.channels.get(`p2p:${sessionId}:inbox:${jo.state.myClientId}`);

@@ -11,15 +11,19 @@ function recordingClient(network, realtimeOptions = {}) {
     received: [],
     realtimes: [],
   };
-  client.pubSub = new PubSubClient((message, metadata, ablyMessage) => client.received.push({ message, metadata, ablyMessage }), {
-    createRealtime: (uniqueId) => {
-      const realtime = network.createRealtime(realtimeOptions);
-      client.realtimes.push({ uniqueId, realtime });
-      return realtime;
+  client.pubSub = new PubSubClient(
+    (message, metadata, ablyMessage) => client.received.push({ message, metadata, ablyMessage }),
+    {
+      createRealtime: (uniqueId) => {
+        const realtime = network.createRealtime(realtimeOptions);
+        client.realtimes.push({ uniqueId, realtime });
+        return realtime;
+      },
     },
-  });
+  );
   client.messages = () => client.received.map(({ message }) => message).filter((message) => message.via !== 'presence');
-  client.presenceSets = () => client.received.filter(({ message }) => message.via === 'presence').map(({ message }) => message.members);
+  client.presenceSets = () =>
+    client.received.filter(({ message }) => message.via === 'presence').map(({ message }) => message.members);
   return client;
 }
 
@@ -59,14 +63,18 @@ test('enters presence with its friendly name only, and has seen the presence set
 
   await ada.pubSub.connect(new Identity('Ada'), 'room1');
 
-  assert.deepEqual(network.members('p2p:room1').map(({ clientId, data }) => ({ clientId, data })), [
-    { clientId: 'ada-id', data: { friendlyName: 'Ada' } },
-  ]);
-  assert.deepEqual(ada.presenceSets().map((members) => members.map((member) => member.clientId)), [['ada-id']]);
+  assert.deepEqual(
+    network.members('p2p:room1').map(({ clientId, data }) => ({ clientId, data })),
+    [{ clientId: 'ada-id', data: { friendlyName: 'Ada' } }],
+  );
+  assert.deepEqual(
+    ada.presenceSets().map((members) => members.map((member) => member.clientId)),
+    [['ada-id']],
+  );
   assert.equal(ada.received[0].message.kind, 'presence');
 });
 
-test('reports every change of the presence set, with the members\' join timestamps', async () => {
+test("reports every change of the presence set, with the members' join timestamps", async () => {
   let now = 1_000;
   const network = new FakeAblyNetwork({ now: () => now });
   const ada = appClient(network, 'ada-id');
@@ -79,7 +87,9 @@ test('reports every change of the presence set, with the members\' join timestam
   bob.pubSub.close();
   await network.settle();
 
-  const sets = ada.presenceSets().map((members) => members.map(({ clientId, timestamp }) => `${clientId}@${timestamp}`).sort());
+  const sets = ada
+    .presenceSets()
+    .map((members) => members.map(({ clientId, timestamp }) => `${clientId}@${timestamp}`).sort());
   assert.deepEqual(sets, [['ada-id@1000'], ['ada-id@1000', 'bob-id@2000'], ['ada-id@1000']]);
 });
 
@@ -97,7 +107,7 @@ test('sends the kind as the Ably message name and the rest as data, on the sessi
   assert.deepEqual(published.data, { text: 'hi' });
 });
 
-test('sends a targeted message to the target\'s inbox only', async () => {
+test("sends a targeted message to the target's inbox only", async () => {
   const network = new FakeAblyNetwork();
   const client = appClient(network, 'ada-id');
   await client.pubSub.connect(new Identity('Ada'), 'room1');
@@ -105,7 +115,10 @@ test('sends a targeted message to the target\'s inbox only', async () => {
   await client.pubSub.sendMessage({ kind: 'secret', n: 1 }, 'bob-id');
 
   assert.deepEqual(network.history('p2p:room1'), []);
-  assert.deepEqual(network.history('p2p:room1:inbox:bob-id').map(({ name, data }) => ({ name, data })), [{ name: 'secret', data: { n: 1 } }]);
+  assert.deepEqual(
+    network.history('p2p:room1:inbox:bob-id').map(({ name, data }) => ({ name, data })),
+    [{ name: 'secret', data: { n: 1 } }],
+  );
 });
 
 test('does not change the message object it is given', async () => {
@@ -146,7 +159,9 @@ test('overwrites `from`, `via` and `kind` that a sender writes into its payload'
   await bob.pubSub.connect(new Identity('Bob'), 'room1');
   const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability('room1', 'mallory') });
 
-  await mallory.channels.get('p2p:room1:inbox:bob-id').publish('word', { from: 'the-host', via: 'session', kind: 'other', word: 'x' });
+  await mallory.channels
+    .get('p2p:room1:inbox:bob-id')
+    .publish('word', { from: 'the-host', via: 'session', kind: 'other', word: 'x' });
   await network.settle();
 
   assert.deepEqual(bob.messages(), [{ kind: 'word', word: 'x', from: 'mallory', via: 'inbox' }]);
@@ -163,7 +178,10 @@ test('holds rewound messages until it knows its clientId and the presence set, t
   await bob.pubSub.connect(new Identity('Bob'), 'room1');
   await network.settle();
 
-  assert.deepEqual(bob.received.map(({ message }) => message.word ?? message.kind), ['presence', 'one', 'two']);
+  assert.deepEqual(
+    bob.received.map(({ message }) => message.word ?? message.kind),
+    ['presence', 'one', 'two'],
+  );
 });
 
 test('ignores channel messages whose data is not an object', async () => {
@@ -177,7 +195,10 @@ test('ignores channel messages whose data is not an object', async () => {
   await channel.publish('fine', {});
   await network.settle();
 
-  assert.deepEqual(client.messages().map((message) => message.kind), ['fine']);
+  assert.deepEqual(
+    client.messages().map((message) => message.kind),
+    ['fine'],
+  );
 });
 
 test('tells the callback when a resume failed (a new connection), once the channels are attached again', async () => {
@@ -287,7 +308,10 @@ test('closes its Ably connection on close, leaves presence at once and stops rec
 
   assert.equal(bob.realtimes[0].realtime.connection.state, 'closed');
   assert.deepEqual(bob.messages(), []);
-  assert.deepEqual(network.members('p2p:room1').map((member) => member.clientId), [ada.pubSub.metadata.clientId]);
+  assert.deepEqual(
+    network.members('p2p:room1').map((member) => member.clientId),
+    [ada.pubSub.metadata.clientId],
+  );
   await assert.rejects(bob.pubSub.sendMessage({ kind: 'hello' }), /Client is not connected/);
 });
 

@@ -23,9 +23,12 @@ describe('P2P recovery on the emulator', () => {
   before(async () => {
     emulator = await startEmulator({
       flags: [
-        '--connection-state-ttl', String(CONNECTION_STATE_TTL_SECONDS),
-        '--presence-leave-timeout', String(PRESENCE_LEAVE_SECONDS),
-        '--rewind-max', String(REWIND_MAX),
+        '--connection-state-ttl',
+        String(CONNECTION_STATE_TTL_SECONDS),
+        '--presence-leave-timeout',
+        String(PRESENCE_LEAVE_SECONDS),
+        '--rewind-max',
+        String(REWIND_MAX),
       ],
     });
   });
@@ -39,11 +42,15 @@ describe('P2P recovery on the emulator', () => {
     const clientId = `${name}-${process.pid}-${clients}`;
     const proxy = await new OutageProxy(emulator.port).start();
     const created = createPeer(
-      () => emulator.realtime({
-        clientId,
-        capability: appCapability(sessionId, clientId),
-        ably: { port: proxy.port, disconnectedRetryTimeout: 200, suspendedRetryTimeout: 200 },
-      }, t),
+      () =>
+        emulator.realtime(
+          {
+            clientId,
+            capability: appCapability(sessionId, clientId),
+            ably: { port: proxy.port, disconnectedRetryTimeout: 200, suspendedRetryTimeout: 200 },
+          },
+          t,
+        ),
       { sessionId, name, wordIntervalMs },
     );
     created.proxy = proxy;
@@ -63,7 +70,7 @@ describe('P2P recovery on the emulator', () => {
     }
   }
 
-  test('when the host\'s network dies mid-stream, the next joiner hosts after the presence timeout and finishes the phrase', async (t) => {
+  test("when the host's network dies mid-stream, the next joiner hosts after the presence timeout and finishes the phrase", async (t) => {
     const session = uniqueName('crash');
     const hana = await (await peer(t, session, 'Hana', { wordIntervalMs: 100 })).start();
     const jo = await (await peer(t, session, 'Jo')).start();
@@ -77,10 +84,18 @@ describe('P2P recovery on the emulator', () => {
 
     await everyoneSees([jo, kim], ['Jo', 'Kim'], { timeoutMs: 15_000 });
     const migratedAfterMs = Date.now() - cutAt;
-    assert.ok(migratedAfterMs >= PRESENCE_LEAVE_SECONDS * 1000 - 100, `the host stayed listed for the presence timeout (${migratedAfterMs} ms)`);
-    assert.deepEqual([jo, kim].map((each) => each.state.isHost), [true, false]);
+    assert.ok(
+      migratedAfterMs >= PRESENCE_LEAVE_SECONDS * 1000 - 100,
+      `the host stayed listed for the presence timeout (${migratedAfterMs} ms)`,
+    );
+    assert.deepEqual(
+      [jo, kim].map((each) => each.state.isHost),
+      [true, false],
+    );
     for (const each of [jo, kim]) {
-      await waitFor(() => each.state.words.length >= WORDS.length, { what: `${each.state.friendlyName} to have the finished phrase` });
+      await waitFor(() => each.state.words.length >= WORDS.length, {
+        what: `${each.state.friendlyName} to have the finished phrase`,
+      });
       assert.equal(each.state.receivedWords, PHRASE);
       assert.deepEqual(each.errors, []);
     }
@@ -107,14 +122,16 @@ describe('P2P recovery on the emulator', () => {
 
     assert.equal(change.reason?.code, 80008);
     await waitFor(() => jo.resyncs.length === 1, { what: 'Jo to ask the host again' });
-    await waitFor(() => jo.state.words.length >= WORDS.length && jo.state.status === 'acknowledged', { what: 'Jo to have the phrase' });
+    await waitFor(() => jo.state.words.length >= WORDS.length && jo.state.status === 'acknowledged', {
+      what: 'Jo to have the phrase',
+    });
     assert.equal(jo.state.receivedWords, PHRASE);
     await everyoneSees([hana, jo], ['Hana', 'Jo']);
     assert.equal(jo.state.isHost, false);
     assert.deepEqual(jo.errors, []);
   });
 
-  test('a late joiner gets the words rewind no longer holds from the host\'s snapshot, with no gap', async (t) => {
+  test("a late joiner gets the words rewind no longer holds from the host's snapshot, with no gap", async (t) => {
     const session = uniqueName('late-snapshot');
     const hana = await (await peer(t, session, 'Hana')).start();
     await hana.streamWords();

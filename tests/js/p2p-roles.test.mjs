@@ -48,7 +48,7 @@ test('host messages forged on the session channel and into inboxes change nothin
   assert.equal(jo.state.receivedWords, PHRASE);
 });
 
-test('a forger attaching another peer\'s inbox receives nothing sent there, and asking to subscribe fails with 40160', async () => {
+test("a forger attaching another peer's inbox receives nothing sent there, and asking to subscribe fails with 40160", async () => {
   const { network, hana, forger } = await attackedSession();
   const stolen = [];
   const theirs = forger.channels.get(`p2p:${SESSION}:inbox:Jo-id`);
@@ -60,7 +60,10 @@ test('a forger attaching another peer\'s inbox receives nothing sent there, and 
   assert.deepEqual(theirs.modes, ['publish']);
   assert.deepEqual(stolen, []);
   const strict = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-  await assert.rejects(strict.channels.get(`p2p:${SESSION}:inbox:Jo-id`, { modes: ['SUBSCRIBE'] }).attach(), (error) => error.code === 40160);
+  await assert.rejects(
+    strict.channels.get(`p2p:${SESSION}:inbox:Jo-id`, { modes: ['SUBSCRIBE'] }).attach(),
+    (error) => error.code === 40160,
+  );
   await strict.channels.get(`p2p:${SESSION}:inbox:mallory`, { modes: ['SUBSCRIBE'] }).attach();
 });
 
@@ -75,8 +78,13 @@ test('a snapshot sent to one peer is read by that peer alone', async () => {
 
   await join('Jo');
 
-  assert.ok(network.history(`p2p:${SESSION}:inbox:Jo-id`).some((message) => message.name === 'connection-acknowledged'));
-  assert.ok(!eavesdropped.includes('connection-acknowledged') && !eavesdropped.includes('connected'), eavesdropped.join());
+  assert.ok(
+    network.history(`p2p:${SESSION}:inbox:Jo-id`).some((message) => message.name === 'connection-acknowledged'),
+  );
+  assert.ok(
+    !eavesdropped.includes('connection-acknowledged') && !eavesdropped.includes('connected'),
+    eavesdropped.join(),
+  );
 });
 
 test('a guest that runs its own word stream is ignored: only the elected host is heard', async () => {
@@ -107,7 +115,7 @@ test('the previous host is not heard once another peer is elected', async () => 
   for (const peer of [jo, kim]) assert.deepEqual(peer.state.words, []);
 });
 
-test('a presence member cannot claim another clientId: Ably stamps the token\'s', async () => {
+test("a presence member cannot claim another clientId: Ably stamps the token's", async () => {
   const { network, join } = fakeSession({ now: steppingClock() });
   const hana = await join('Hana');
   const forger = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
@@ -115,6 +123,9 @@ test('a presence member cannot claim another clientId: Ably stamps the token\'s'
   await forger.channels.get(`p2p:${SESSION}`).presence.enter({ friendlyName: 'Hana', clientId: 'Hana-id' });
   await network.settle();
 
-  assert.deepEqual(hana.state.players.map((player) => `${player.clientId}:${player.friendlyName}`), ['Hana-id:Hana', 'mallory:Hana']);
+  assert.deepEqual(
+    hana.state.players.map((player) => `${player.clientId}:${player.friendlyName}`),
+    ['Hana-id:Hana', 'mallory:Hana'],
+  );
   assert.equal(hana.state.hostClientId, 'Hana-id');
 });

@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import { electHost, rosterFromPresence } from '../../site/p2p.roster.js';
 
 const member = (clientId, timestamp, friendlyName = clientId, connectionId = `conn-${clientId}`) => ({
-  clientId, timestamp, connectionId, data: { friendlyName },
+  clientId,
+  timestamp,
+  connectionId,
+  data: { friendlyName },
 });
 
 test('the host is the earliest joiner', () => {
@@ -16,7 +19,10 @@ test('equal join timestamps are broken by the smaller clientId, whatever order t
   const tied = [member('zed', 100), member('amy', 100), member('max', 100)];
   assert.equal(electHost(tied), 'amy');
   assert.equal(electHost(tied.slice().reverse()), 'amy');
-  assert.deepEqual(rosterFromPresence(tied).map((player) => player.clientId), ['amy', 'max', 'zed']);
+  assert.deepEqual(
+    rosterFromPresence(tied).map((player) => player.clientId),
+    ['amy', 'max', 'zed'],
+  );
 });
 
 test('every ordering of the same presence set elects the same host and lists the same roster', () => {
@@ -41,8 +47,15 @@ test('the roster lists players in join order with their names and join times', (
 });
 
 test('a clientId present on two connections is one player, counted from its earliest entry', () => {
-  const roster = rosterFromPresence([member('a', 50, 'Ada', 'conn-2'), member('b', 20, 'Bob'), member('a', 10, 'Ada', 'conn-1')]);
-  assert.deepEqual(roster.map((player) => `${player.clientId}@${player.joinedAt}`), ['a@10', 'b@20']);
+  const roster = rosterFromPresence([
+    member('a', 50, 'Ada', 'conn-2'),
+    member('b', 20, 'Bob'),
+    member('a', 10, 'Ada', 'conn-1'),
+  ]);
+  assert.deepEqual(
+    roster.map((player) => `${player.clientId}@${player.joinedAt}`),
+    ['a@10', 'b@20'],
+  );
 });
 
 test('names from presence are sanitised, and a missing or empty one shows as Anonymous', () => {
@@ -52,11 +65,22 @@ test('names from presence are sanitised, and a missing or empty one shows as Ano
     member('c', 3, ''),
     { clientId: 'd', timestamp: 4, data: 'just a string' },
   ]);
-  assert.deepEqual(roster.map((player) => player.friendlyName), ['y'.repeat(32), 'Anonymous', 'Anonymous', 'Anonymous']);
+  assert.deepEqual(
+    roster.map((player) => player.friendlyName),
+    ['y'.repeat(32), 'Anonymous', 'Anonymous', 'Anonymous'],
+  );
 });
 
 test('members without a clientId or a timestamp are not players and cannot be elected', () => {
-  const members = [{ timestamp: 1, data: {} }, { clientId: 'x', data: {} }, { clientId: '', timestamp: 1 }, member('ok', 5)];
-  assert.deepEqual(rosterFromPresence(members).map((player) => player.clientId), ['ok']);
+  const members = [
+    { timestamp: 1, data: {} },
+    { clientId: 'x', data: {} },
+    { clientId: '', timestamp: 1 },
+    member('ok', 5),
+  ];
+  assert.deepEqual(
+    rosterFromPresence(members).map((player) => player.clientId),
+    ['ok'],
+  );
   assert.equal(electHost(members), 'ok');
 });

@@ -36,8 +36,14 @@ test('every peer shows the same roster in join order, with the earliest joiner a
     assert.equal(peer.state.hostClientId, 'Hana-id');
     assert.deepEqual(peer.errors, []);
   }
-  assert.deepEqual([hana, jo, kim].map((peer) => peer.state.isHost), [true, false, false]);
-  assert.deepEqual(kim.state.players.map((player) => player.isMe), [false, false, true]);
+  assert.deepEqual(
+    [hana, jo, kim].map((peer) => peer.state.isHost),
+    [true, false, false],
+  );
+  assert.deepEqual(
+    kim.state.players.map((player) => player.isMe),
+    [false, false, true],
+  );
   assert.equal(kim.state.myClientId, 'Kim-id');
 });
 
@@ -58,7 +64,10 @@ test('two peers pressing Host at the same moment end with one host that both agr
   await network.settle();
 
   // Same join timestamp: the smaller clientId wins, on both pages.
-  assert.deepEqual([zed, amy].map((each) => each.state.isHost), [false, true]);
+  assert.deepEqual(
+    [zed, amy].map((each) => each.state.isHost),
+    [false, true],
+  );
   for (const each of [zed, amy]) assert.deepEqual(view(each), { players: ['Amy*', 'Zed'], status: 'acknowledged' });
 });
 
@@ -98,8 +107,12 @@ test('a reload leaves no ghost: the old clientId leaves and the new one joins', 
   const reloaded = await join('Jo', { clientId: 'Jo-after-reload' });
   await network.settle();
 
-  for (const peer of [hana, reloaded]) assert.deepEqual(view(peer), { players: ['Hana*', 'Jo'], status: 'acknowledged' });
-  assert.deepEqual(hana.state.players.map((player) => player.clientId), ['Hana-id', 'Jo-after-reload']);
+  for (const peer of [hana, reloaded])
+    assert.deepEqual(view(peer), { players: ['Hana*', 'Jo'], status: 'acknowledged' });
+  assert.deepEqual(
+    hana.state.players.map((player) => player.clientId),
+    ['Hana-id', 'Jo-after-reload'],
+  );
 });
 
 test('when the host leaves, the next earliest joiner hosts, keeps the words and carries on streaming', async () => {
@@ -113,7 +126,10 @@ test('when the host leaves, the next earliest joiner hosts, keeps the words and 
   hana.close();
   await network.settle();
 
-  assert.deepEqual([jo, kim].map((peer) => peer.state.isHost), [true, false]);
+  assert.deepEqual(
+    [jo, kim].map((peer) => peer.state.isHost),
+    [true, false],
+  );
   for (const peer of [jo, kim]) assert.deepEqual(view(peer), { players: ['Jo*', 'Kim'], status: 'acknowledged' });
   assert.deepEqual(kim.hostChanges.at(-1), { hostClientId: 'Jo-id', previousHostClientId: 'Hana-id', isHost: false });
   assert.deepEqual(jo.hostChanges.at(-1), { hostClientId: 'Jo-id', previousHostClientId: 'Hana-id', isHost: true });
@@ -121,7 +137,10 @@ test('when the host leaves, the next earliest joiner hosts, keeps the words and 
   await jo.streamWords();
   await network.settle();
   for (const peer of [jo, kim]) assert.equal(peer.state.receivedWords, `${PHRASE} ${PHRASE}`);
-  const indexes = network.history(`p2p:${SESSION}`).filter((message) => message.name === 'word').map((message) => message.data.index);
+  const indexes = network
+    .history(`p2p:${SESSION}`)
+    .filter((message) => message.name === 'word')
+    .map((message) => message.data.index);
   assert.deepEqual(indexes, [...Array(WORDS.length * 2).keys()]);
   for (const peer of [jo, kim]) assert.deepEqual(peer.errors, []);
 });
@@ -172,13 +191,16 @@ test('a host that comes back after its presence expired rejoins as a guest and s
   hana.realtime.reconnectAfterResumeFailed();
   await network.settle();
 
-  assert.deepEqual([hana, jo].map((peer) => peer.state.isHost), [false, true]);
+  assert.deepEqual(
+    [hana, jo].map((peer) => peer.state.isHost),
+    [false, true],
+  );
   for (const peer of [hana, jo]) assert.deepEqual(view(peer), { players: ['Jo*', 'Hana'], status: 'acknowledged' });
   assert.deepEqual(hana.hostChanges.at(-1), { hostClientId: 'Jo-id', previousHostClientId: 'Hana-id', isHost: false });
   await assert.rejects(hana.streamWords(), /Only the host can stream words/);
 });
 
-test('a late joiner gets the words from the host\'s snapshot even when they are older than the rewind window', async () => {
+test("a late joiner gets the words from the host's snapshot even when they are older than the rewind window", async () => {
   let now = 1_000_000;
   const { network, join } = fakeSession({ now: () => now });
   const hana = await join('Hana');
@@ -190,7 +212,9 @@ test('a late joiner gets the words from the host\'s snapshot even when they are 
 
   assert.deepEqual(view(late), { players: ['Hana*', 'Late'], status: 'acknowledged' });
   assert.equal(late.state.receivedWords, PHRASE);
-  const snapshot = network.history(`p2p:${SESSION}:inbox:Late-id`).find((message) => message.name === 'connection-acknowledged');
+  const snapshot = network
+    .history(`p2p:${SESSION}:inbox:Late-id`)
+    .find((message) => message.name === 'connection-acknowledged');
   assert.deepEqual(snapshot.data, { words: WORDS });
 });
 
@@ -330,7 +354,7 @@ test('a peer whose request to a new host fails reports it, and asks again at the
 });
 
 test('a host whose snapshot cannot be published reports it as an error event, and the joiner keeps waiting', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
+  const { join } = fakeSession({ now: steppingClock() });
   const hana = await join('Hana');
   hana.realtime.rejectPublishes(new FakeErrorInfo('Rate limit exceeded', 42910, 429));
 
@@ -346,20 +370,36 @@ test('a host whose snapshot cannot be published reports it as an error event, an
 test('every change of the state goes through the reactive() the page passes in', async () => {
   const { network } = fakeSession();
   const written = new Set();
-  const reactive = (target) => new Proxy(target, {
-    set(object, key, value) {
-      written.add(key);
-      return Reflect.set(object, key, value);
-    },
+  const reactive = (target) =>
+    new Proxy(target, {
+      set(object, key, value) {
+        written.add(key);
+        return Reflect.set(object, key, value);
+      },
+    });
+  const session = new P2PSession({
+    sessionId: SESSION,
+    friendlyName: 'Ada',
+    createRealtime: () => network.createRealtime(),
+    reactive,
+    wordIntervalMs: 0,
   });
-  const session = new P2PSession({ sessionId: SESSION, friendlyName: 'Ada', createRealtime: () => network.createRealtime(), reactive, wordIntervalMs: 0 });
 
   await session.start();
   await network.settle();
   await session.streamWords();
   await network.settle();
 
-  for (const key of ['status', 'players', 'hostClientId', 'myClientId', 'isHost', 'words', 'receivedWords', 'streaming']) {
+  for (const key of [
+    'status',
+    'players',
+    'hostClientId',
+    'myClientId',
+    'isHost',
+    'words',
+    'receivedWords',
+    'streaming',
+  ]) {
     assert.ok(written.has(key), `${key} was written through the proxy`);
   }
 });

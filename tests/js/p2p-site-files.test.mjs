@@ -9,9 +9,14 @@ const read = (path) => readFile(new URL(path, SITE), 'utf8');
 
 /** The rows of site/vendor/VERSIONS.md: `{name, version, file, sha256, licence}`. */
 async function vendoredBuilds() {
-  const rows = (await read('vendor/VERSIONS.md')).split('\n').filter((line) => /^\| (ably|vue|qrcode-generator) \|/.test(line));
+  const rows = (await read('vendor/VERSIONS.md'))
+    .split('\n')
+    .filter((line) => /^\| (ably|vue|qrcode-generator) \|/.test(line));
   return rows.map((row) => {
-    const [name, version, file, , sha256, licence] = row.split('|').slice(1, -1).map((cell) => cell.trim().replaceAll('`', ''));
+    const [name, version, file, , sha256, licence] = row
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim().replaceAll('`', ''));
     return { name, version, file, sha256, licence };
   });
 }
@@ -57,8 +62,15 @@ test('site/vendor holds exactly the pinned versions, byte for byte as VERSIONS.m
   for (const build of builds) {
     assert.equal(build.version, pins[build.name], `${build.name} in VERSIONS.md vs package.json`);
     const bytes = await readFile(new URL(`vendor/${build.file}`, SITE));
-    assert.equal(createHash('sha256').update(bytes).digest('hex'), build.sha256, `${build.file} was changed after vendoring`);
+    assert.equal(
+      createHash('sha256').update(bytes).digest('hex'),
+      build.sha256,
+      `${build.file} was changed after vendoring`,
+    );
     assert.match(await read(`vendor/${build.licence}`), /MIT License|MIT license|Apache License/);
   }
-  assert.match(await read('vendor/vue.runtime.esm-browser.prod.js'), new RegExp(`vue v${pins.vue.replaceAll('.', '\\.')}\\b`));
+  assert.match(
+    await read('vendor/vue.runtime.esm-browser.prod.js'),
+    new RegExp(`vue v${pins.vue.replaceAll('.', '\\.')}\\b`),
+  );
 });

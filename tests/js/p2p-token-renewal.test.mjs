@@ -44,7 +44,7 @@ async function startDevHost() {
   }
 }
 
-describe('token renewal through the app\'s token endpoint', () => {
+describe("token renewal through the app's token endpoint", () => {
   let devHost;
 
   before(async () => {
@@ -69,7 +69,10 @@ describe('token renewal through the app\'s token endpoint', () => {
       authCallback: (_params, callback) => {
         fetch(`${devHost.site}/api/createTokenRequest?${query}`)
           .then((response) => response.json())
-          .then((tokenRequest) => callback(null, tokenRequest), (error) => callback(error, null));
+          .then(
+            (tokenRequest) => callback(null, tokenRequest),
+            (error) => callback(error, null),
+          );
       },
     });
     t.after(() => realtime.close());
@@ -91,21 +94,33 @@ describe('token renewal through the app\'s token endpoint', () => {
     const hana = await peer('Hana').start();
     const jo = await peer('Jo').start();
     await hana.streamWords();
-    await waitFor(() => jo.state.words.length === 9 && jo.state.players.length === 2, { what: 'Jo to have the phrase' });
+    await waitFor(() => jo.state.words.length === 9 && jo.state.players.length === 2, {
+      what: 'Jo to have the phrase',
+    });
     const clientIds = [hana.state.myClientId, jo.state.myClientId];
     const tokens = [hana, jo].map((each) => each.realtime.auth.tokenDetails.token);
 
     await expireTokens();
     for (const [index, each] of [hana, jo].entries()) {
-      await waitFor(() => each.realtime.connection.state === 'connected' && each.realtime.auth.tokenDetails?.token !== tokens[index], {
-        what: `${each.state.friendlyName} to be connected with a renewed token (${each.realtime.connection.state})`,
-      });
+      await waitFor(
+        () =>
+          each.realtime.connection.state === 'connected' && each.realtime.auth.tokenDetails?.token !== tokens[index],
+        {
+          what: `${each.state.friendlyName} to be connected with a renewed token (${each.realtime.connection.state})`,
+        },
+      );
     }
     await hana.streamWords();
 
     await waitFor(() => jo.state.words.length === 18, { what: 'Jo to have the second phrase' });
-    assert.deepEqual([hana, jo].map((each) => each.realtime.auth.clientId), clientIds);
-    assert.deepEqual(jo.state.players.map((player) => player.clientId), clientIds);
+    assert.deepEqual(
+      [hana, jo].map((each) => each.realtime.auth.clientId),
+      clientIds,
+    );
+    assert.deepEqual(
+      jo.state.players.map((player) => player.clientId),
+      clientIds,
+    );
     assert.equal(jo.state.hostClientId, clientIds[0]);
     for (const each of [hana, jo]) assert.deepEqual(each.errors, []);
   });
@@ -119,8 +134,13 @@ describe('token renewal through the app\'s token endpoint', () => {
 
   test('two pages get different clientIds, each stable across renewals', async (t) => {
     const sessionId = uniqueName('two-pages');
-    const [first, second] = [realtimeFor(t, sessionId, { peer: newPeerSecret() }), realtimeFor(t, sessionId, { peer: newPeerSecret() })];
-    await within(Promise.all([first, second].map((client) => client.connection.whenState('connected'))), { what: 'connecting' });
+    const [first, second] = [
+      realtimeFor(t, sessionId, { peer: newPeerSecret() }),
+      realtimeFor(t, sessionId, { peer: newPeerSecret() }),
+    ];
+    await within(Promise.all([first, second].map((client) => client.connection.whenState('connected'))), {
+      what: 'connecting',
+    });
     const before = [first.auth.clientId, second.auth.clientId];
 
     await within(Promise.all([first.auth.authorize(), second.auth.authorize()]), { what: 'renewing both' });

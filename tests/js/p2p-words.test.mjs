@@ -12,7 +12,14 @@ test('words arriving in order extend the list', () => {
 
 test('a duplicate index changes nothing, even with a different word', () => {
   const pending = new Map();
-  assert.equal(mergeWords(['The', 'quick'], pending, [[1, 'quick'], [0, 'A'], [1, 'slow']]), null);
+  assert.equal(
+    mergeWords(['The', 'quick'], pending, [
+      [1, 'quick'],
+      [0, 'A'],
+      [1, 'slow'],
+    ]),
+    null,
+  );
   assert.equal(pending.size, 0);
 });
 
@@ -26,13 +33,26 @@ test('a word after a gap waits, and appears once the gap is filled, in index ord
 
 test('a snapshot that overlaps what was received fills the gap without repeating anything', () => {
   const pending = new Map();
-  mergeWords([], pending, [[4, 'jumped'], [5, 'over']]);
+  mergeWords([], pending, [
+    [4, 'jumped'],
+    [5, 'over'],
+  ]);
   const snapshot = ['The', 'quick', 'brown', 'fox', 'jumped'].map((word, index) => [index, word]);
   assert.deepEqual(mergeWords([], pending, snapshot), ['The', 'quick', 'brown', 'fox', 'jumped', 'over']);
 });
 
 test('malformed entries are ignored', () => {
   const pending = new Map();
-  assert.equal(mergeWords([], pending, [[-1, 'x'], [0.5, 'x'], ['0', 'x'], [0, 7], [0, null], [Number.NaN, 'x']]), null);
+  assert.equal(
+    mergeWords([], pending, [
+      [-1, 'x'],
+      [0.5, 'x'],
+      ['0', 'x'],
+      [0, 7],
+      [0, null],
+      [Number.NaN, 'x'],
+    ]),
+    null,
+  );
   assert.equal(pending.size, 0);
 });

@@ -16,7 +16,10 @@ function fakeFetch(answers) {
     calls.push({ url, init });
     const answer = answers[Math.min(calls.length - 1, answers.length - 1)];
     if (answer instanceof Error) throw answer;
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'Content-Type': 'application/json' },
+    });
   };
   return calls;
 }
@@ -26,7 +29,10 @@ const API_DOWN = { status: 500, body: { error: { code: 'setting_missing', messag
 test('backoff doubles from the base delay up to the cap, less at most a fifth at random', () => {
   const none = () => 0;
   const most = () => 1;
-  assert.deepEqual([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, { baseMs: 500, random: none })), [500, 1000, 2000, 4000]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((attempt) => backoffDelay(attempt, { baseMs: 500, random: none })),
+    [500, 1000, 2000, 4000],
+  );
   assert.equal(backoffDelay(20, { baseMs: 500, maxMs: 30_000, random: none }), 30_000);
   assert.equal(backoffDelay(1, { baseMs: 500, random: most }), 400);
 });
@@ -53,7 +59,10 @@ test('failures are retried, each announced with its delay, until the API answers
 
   assert.deepEqual(body, { ok: true });
   assert.equal(calls.length, 3);
-  assert.deepEqual(retries.map((retry) => retry.attempt), [1, 2]);
+  assert.deepEqual(
+    retries.map((retry) => retry.attempt),
+    [1, 2],
+  );
   assert.match(retries[0].error.message, /HTTP 500: ABLY_API_KEY is not set/);
   assert.equal(retries[1].error.message, 'Failed to fetch');
   assert.equal(calls[0].init.cache, 'no-store');
@@ -68,7 +77,9 @@ test('after maxAttempts the last error is thrown', async () => {
 test('a 400 is thrown at once without a retry', async () => {
   const calls = fakeFetch([{ status: 400, body: { error: { code: 'session_invalid', message: 'bad session' } } }]);
   const retries = [];
-  await assert.rejects(fetchJsonWithRetry('/api/createTokenRequest', { onRetry: (r) => retries.push(r) }), { status: 400 });
+  await assert.rejects(fetchJsonWithRetry('/api/createTokenRequest', { onRetry: (r) => retries.push(r) }), {
+    status: 400,
+  });
   assert.equal(calls.length, 1);
   assert.deepEqual(retries, []);
 });

@@ -4,7 +4,10 @@ import { afterEach, test } from 'node:test';
 
 import { copyOrSelect, QUIET_ZONE, qrCodePath } from '../../site/share.js';
 
-const saved = { navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator'), getSelection: globalThis.getSelection };
+const saved = {
+  navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator'),
+  getSelection: globalThis.getSelection,
+};
 afterEach(() => {
   if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator);
   else delete globalThis.navigator;
@@ -19,7 +22,12 @@ test('the QR code is a square of unit modules inside a four-module quiet zone', 
   const { size, path } = qrCodePath('https://example.test/s/AbCdEfGhIjKl');
   const squares = path.match(/M\d+ \d+h1v1h-1z/g);
   assert.equal(squares.join(''), path, 'nothing but unit squares');
-  const coordinates = squares.map((square) => square.match(/M(\d+) (\d+)/).slice(1).map(Number));
+  const coordinates = squares.map((square) =>
+    square
+      .match(/M(\d+) (\d+)/)
+      .slice(1)
+      .map(Number),
+  );
   const xs = coordinates.map(([x]) => x);
   const ys = coordinates.map(([, y]) => y);
   assert.equal(Math.min(...xs), QUIET_ZONE);
@@ -47,7 +55,14 @@ test('copy writes the link to the clipboard when the Clipboard API works', async
 
 for (const [why, clipboard] of [
   ['is missing', undefined],
-  ['refuses', { writeText: async () => { throw new DOMException('Write permission denied.', 'NotAllowedError'); } }],
+  [
+    'refuses',
+    {
+      writeText: async () => {
+        throw new DOMException('Write permission denied.', 'NotAllowedError');
+      },
+    },
+  ],
 ]) {
   test(`copy selects the link's text instead when the Clipboard API ${why}`, async () => {
     setNavigator({ clipboard });

@@ -29,7 +29,9 @@ export class FakeErrorInfo extends Error {
 /** Whether `capability` ({resource: ops}) allows `operation` on `channelName`, uniting matching resources. */
 export function permits(capability, channelName, operation) {
   return Object.entries(capability).some(([resource, operations]) => {
-    const matches = resource === '*' || (resource.endsWith('*') ? channelName.startsWith(resource.slice(0, -1)) : resource === channelName);
+    const matches =
+      resource === '*' ||
+      (resource.endsWith('*') ? channelName.startsWith(resource.slice(0, -1)) : resource === channelName);
     return matches && (operations.includes('*') || operations.includes(operation));
   });
 }
@@ -42,7 +44,11 @@ const MODES_BY_OPERATION = {
 };
 
 function denied(operation, channelName) {
-  return new FakeErrorInfo(`Unable to perform channel operation (${operation} on ${channelName}: permission denied)`, 40160, 401);
+  return new FakeErrorInfo(
+    `Unable to perform channel operation (${operation} on ${channelName}: permission denied)`,
+    40160,
+    401,
+  );
 }
 
 /** One Ably app: its channels (history, subscribers, presence) and the queue of deliveries still in flight. */
@@ -75,7 +81,12 @@ export class FakeAblyNetwork {
 
   channel(name) {
     if (!this.channels.has(name)) {
-      this.channels.set(name, { history: [], subscriptions: new Set(), members: new Map(), presenceSubscriptions: new Set() });
+      this.channels.set(name, {
+        history: [],
+        subscriptions: new Set(),
+        members: new Map(),
+        presenceSubscriptions: new Set(),
+      });
     }
     return this.channels.get(name);
   }
@@ -315,9 +326,11 @@ class FakeRealtimeChannel extends FakeEmitter {
     if (this.state === 'attached') return;
     await whenConnected(this.realtime);
     const requested = (this.options.modes ?? DEFAULT_MODES).map((mode) => mode.toLowerCase());
-    const allowed = new Set(Object.entries(MODES_BY_OPERATION)
-      .filter(([operation]) => permits(this.realtime.capability, this.name, operation))
-      .flatMap(([, modes]) => modes));
+    const allowed = new Set(
+      Object.entries(MODES_BY_OPERATION)
+        .filter(([operation]) => permits(this.realtime.capability, this.name, operation))
+        .flatMap(([, modes]) => modes),
+    );
     this.modes = requested.filter((mode) => allowed.has(mode));
     if (!this.modes.length) {
       this.transition('failed');
@@ -462,7 +475,12 @@ class FakePresence {
   add(connectionId) {
     const { realtime, name } = this.channel;
     const { network } = realtime;
-    const member = { clientId: realtime.auth.clientId, connectionId, timestamp: network.now(), data: this.entered.data };
+    const member = {
+      clientId: realtime.auth.clientId,
+      connectionId,
+      timestamp: network.now(),
+      data: this.entered.data,
+    };
     const shared = network.channel(name);
     shared.members.set(`${member.clientId}:${connectionId}`, member);
     this.broadcast('enter', member);
@@ -496,7 +514,8 @@ class FakePresence {
     const { realtime, name } = this.channel;
     const shared = realtime.network.channel(name);
     const message = { ...member, action, channel: name };
-    for (const subscription of shared.presenceSubscriptions) realtime.network.deliver(subscription, message, 'presence');
+    for (const subscription of shared.presenceSubscriptions)
+      realtime.network.deliver(subscription, message, 'presence');
   }
 
   /**
@@ -509,7 +528,8 @@ class FakePresence {
     const members = this.channel.realtime.network.members(this.channel.name);
     if (!this.synced) {
       this.synced = true;
-      for (const member of members) this.channel.realtime.count('presence', { channel: this.channel.name, data: member.data });
+      for (const member of members)
+        this.channel.realtime.count('presence', { channel: this.channel.name, data: member.data });
     }
     return members.map((member) => ({ ...member, action: 'present' }));
   }

@@ -14,8 +14,10 @@ const noPause = async () => {};
  */
 export function fakeSession({ now } = {}) {
   const network = new FakeAblyNetwork(now ? { now } : {});
-  const realtimeFor = (clientId) => () => network.createRealtime({ clientId, capability: appCapability(SESSION, clientId) });
-  const peer = (name, { clientId = `${name}-id`, ...options } = {}) => createPeer(realtimeFor(clientId), { sessionId: SESSION, name, sleep: noPause, ...options });
+  const realtimeFor = (clientId) => () =>
+    network.createRealtime({ clientId, capability: appCapability(SESSION, clientId) });
+  const peer = (name, { clientId = `${name}-id`, ...options } = {}) =>
+    createPeer(realtimeFor(clientId), { sessionId: SESSION, name, sleep: noPause, ...options });
   const join = async (name, options) => {
     const joined = await peer(name, options).start();
     await network.settle();

@@ -37,11 +37,19 @@ const templates = new Map();
  */
 export function appCapability(sessionId, clientId) {
   if (!templates.has(sessionId)) {
-    const script = 'import json, sys; from api.token_policy import capability; print(json.dumps(capability(sys.argv[1], sys.argv[2])))';
-    const output = execFileSync(PYTHON, ['-c', script, sessionId, PLACEHOLDER], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
+    const script =
+      'import json, sys; from api.token_policy import capability; print(json.dumps(capability(sys.argv[1], sys.argv[2])))';
+    const output = execFileSync(PYTHON, ['-c', script, sessionId, PLACEHOLDER], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     templates.set(sessionId, JSON.parse(output));
   }
   return Object.fromEntries(
-    Object.entries(templates.get(sessionId)).map(([resource, operations]) => [resource.replaceAll(PLACEHOLDER, clientId), operations]),
+    Object.entries(templates.get(sessionId)).map(([resource, operations]) => [
+      resource.replaceAll(PLACEHOLDER, clientId),
+      operations,
+    ]),
   );
 }
