@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import ssl
 
 from aiohttp import web
 
@@ -10,6 +11,7 @@ from .connection import handle_websocket
 from .controls import ControlRoutes, Controls
 from .lifecycle import discard
 from .rest import RestApi, ably_errors, add_cors_headers
+from .sandbox import Sandbox
 from .state import World
 
 log = logging.getLogger(__name__)
@@ -17,27 +19,49 @@ log = logging.getLogger(__name__)
 WORLD = web.AppKey("world", World)
 
 
-def create_app(world: World) -> web.Application:
-    """Build the application: the route table of everything the emulator serves."""
+def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
+    """Build the application: the route table of everything the emulator serves.
+
+    With a sandbox, realtime and REST requests go to the world of the app whose key or token they carry.
+    """
     app = web.Application(middlewares=[ably_errors])
     app[WORLD] = world
+    world_for = sandbox.world_for if sandbox is not None else lambda request: world
 
     async def root(request: web.Request) -> web.StreamResponse:
         """`GET /` is the realtime WebSocket; a plain GET answers like a connectivity check."""
         if web.WebSocketResponse().can_prepare(request).ok:
-            return await handle_websocket(world, request)
+            return await handle_websocket(world_for(request), request)
         return web.Response(text="yes\n")
 
     app.router.add_routes([web.get("/", root)])
-    app.router.add_routes(RestApi(world).routes())
+    if sandbox is None:
+        app.router.add_routes(RestApi(world).routes())
+    else:
+        app.router.add_routes(sandbox.routes())
+        app.router.add_routes([_routed(route, world_for) for route in RestApi(world).routes()])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())
     app.on_response_prepare.append(add_cors_headers)
-    app.on_shutdown.append(_close_connections)
+
+    async def close_connections(app: web.Application) -> None:
+        for each in sandbox.worlds() if sandbox is not None else [world]:
+            _close_connections(each)
+
+    app.on_shutdown.append(close_connections)
     return app
 
 
-async def _close_connections(app: web.Application) -> None:
-    world = app[WORLD]
+def _routed(route: web.RouteDef, world_for) -> web.RouteDef:
+    """The same REST route, served by the RestApi of the world the request belongs to."""
+    name = route.handler.__name__
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await getattr(RestApi(world_for(request)), name)(request)
+
+    return web.route(route.method, route.path, handler)
+
+
+def _close_connections(world: World) -> None:
     for connection in list(world.connections.values()):
         transport = connection.transport
         discard(world, connection)
@@ -59,9 +83,11 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None):
         self.config = config or EmulatorConfig()
         self.world = World(self.config)
+        self.sandbox = Sandbox(self.world) if self.config.sandbox else None
         self.controls = Controls(self.world)
         self.host: str | None = None
         self.port: int | None = None
+        self.tls_port: int | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -81,12 +107,30 @@ class Emulator:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def tls_url(self) -> str:
+        """The TLS listener's URL (with `tls_cert`/`tls_key` configured)."""
+        if self.tls_port is None:
+            raise RuntimeError("the emulator has no TLS listener")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.tls_port}"
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
-        """Listen on `host:port` (port 0 picks a free port) and return once connections are accepted."""
-        self._runner = web.AppRunner(create_app(self.world), access_log=None, shutdown_timeout=1.0)
+        """Listen on `host:port` (port 0 picks a free port) and return once connections are accepted.
+
+        With `tls_cert` and `tls_key` configured, the same application is also served with TLS on `tls_port`.
+        """
+        app = create_app(self.world, self.sandbox)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         try:
             await web.TCPSite(self._runner, host, port).start()
+            plain_sockets = len(self._runner.addresses)
+            if self.config.tls_cert:
+                tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                tls.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+                await web.TCPSite(self._runner, host, self.config.tls_port, ssl_context=tls).start()
+                self.tls_port = self._runner.addresses[plain_sockets][1]
         except BaseException:
             await self.stop()
             raise
@@ -101,6 +145,7 @@ class Emulator:
             runner, self._runner = self._runner, None
             await asyncio.wait_for(runner.cleanup(), 10)
         self.port = None
+        self.tls_port = None
 
     async def __aenter__(self) -> "Emulator":
         return await self.start() if self.port is None else self

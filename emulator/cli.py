@@ -50,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="bytes per WebSocket frame (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-messages-per-publish",
+        type=int,
+        default=DEFAULTS.max_messages_per_publish,
+        help="messages per publish; more are refused with 40034; 0 = no limit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--presence-members-max",
+        type=int,
+        default=DEFAULTS.presence_members_max,
+        help="presence members per channel; one more is refused with 91003 (default: %(default)s)",
+    )
+    parser.add_argument(
         "--connection-state-ttl",
         type=float,
         default=DEFAULTS.connection_state_ttl,
@@ -74,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds messages are kept for history, rewind and resume (default: %(default)s)",
     )
     parser.add_argument(
+        "--history-max",
+        type=int,
+        default=DEFAULTS.history_max,
+        help="messages a channel keeps at most, whatever their age (default: %(default)s)",
+    )
+    parser.add_argument(
         "--rewind-max",
         type=int,
         default=DEFAULTS.rewind_max,
@@ -92,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="send in-band AUTH this many seconds before a token expires; 0 = never (default: %(default)s)",
     )
     parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer Ably's test-app API (POST /apps, DELETE /apps/ID) so the SDKs' own test suites can run",
+    )
+    parser.add_argument("--tls-cert", metavar="PEM", help="certificate file: also listen with TLS on --tls-port")
+    parser.add_argument("--tls-key", metavar="PEM", help="private key file of --tls-cert")
+    parser.add_argument(
+        "--tls-port", type=int, default=DEFAULTS.tls_port, help="TLS port; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
         "--log-level",
         default="WARNING",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -105,13 +133,20 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         keys=args.key,
         max_message_size=args.max_message_size,
         max_frame_size=args.max_frame_size,
+        max_messages_per_publish=args.max_messages_per_publish,
+        presence_members_max=args.presence_members_max,
         connection_state_ttl=args.connection_state_ttl,
         max_idle_interval=args.max_idle_interval,
         presence_leave_timeout=args.presence_leave_timeout,
         history_ttl=args.history_ttl,
+        history_max=args.history_max,
         rewind_max=args.rewind_max,
         token_ttl_default=args.token_ttl_default,
         reauth_before_expiry=args.reauth_before_expiry,
+        sandbox=args.sandbox,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_port=args.tls_port,
     )
 
 
@@ -119,6 +154,8 @@ async def serve(config: EmulatorConfig, host: str, port: int) -> None:
     emulator = Emulator(config)
     await emulator.start(host, port)
     print(f"Ably emulator listening on {emulator.url}", flush=True)
+    if emulator.tls_port is not None:
+        print(f"Ably emulator listening on {emulator.tls_url}", flush=True)
     if not config.keys:
         print(f"Local development key: {emulator.key}", flush=True)
     stop = asyncio.Event()
@@ -132,7 +169,10 @@ async def serve(config: EmulatorConfig, host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(serve(config_from(args), args.host, args.port))
     return 0

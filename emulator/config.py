@@ -13,32 +13,49 @@ class EmulatorConfig:
     :param key_capabilities: optional capability per key name (`{"appId.keyId": {"p2p:*": ["*"]}}`); default all.
     :param max_message_size: largest total message size per publish (Ably: 65536), larger publishes are NACKed 40009.
     :param max_frame_size: advertised `maxFrameSize`; frames above it are refused with 40009.
+    :param max_messages_per_publish: most messages in one publish (MESSAGE frame or REST body), more → 40034;
+        0 means no limit (Ably documents the error but publishes no figure).
+    :param presence_members_max: most presence members on one channel (Ably: 200), one more → 91003.
     :param connection_state_ttl: how long a dropped connection can resume (Ably: 120 s).
     :param max_idle_interval: advertised `maxIdleInterval`; the server sends a heartbeat at least this often.
     :param presence_leave_timeout: members of a dropped connection leave after this long unless it resumes.
     :param history_ttl: how long published messages are kept for history, rewind and resume replay.
+    :param history_max: most messages a channel keeps (oldest dropped first), whatever their age.
+    :param housekeeping_interval: how often expired history is pruned and unused channels are dropped.
     :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
     :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
     :param token_ttl_max: longest token lifetime granted (Ably: 24 hours).
     :param timestamp_skew: largest clock difference accepted on a signed TokenRequest.
     :param nonce_window: how long a TokenRequest nonce is remembered to refuse replays.
     :param reauth_before_expiry: send in-band AUTH (action 17) this long before a token expires; 0 disables it.
+    :param sandbox: answer Ably's test-app API (`POST /apps`, `DELETE /apps/{id}`) so the SDKs' own suites run here.
+    :param tls_cert: PEM certificate (chain) file; with `tls_key`, the emulator also listens with TLS on `tls_port`.
+    :param tls_key: PEM private key file of `tls_cert`.
+    :param tls_port: port of the TLS listener (0 picks a free one).
     """
 
     keys: list[str] = field(default_factory=list)
     key_capabilities: dict[str, dict] = field(default_factory=dict)
     max_message_size: int = 65536
     max_frame_size: int = 524288
+    max_messages_per_publish: int = 0
+    presence_members_max: int = 200
     connection_state_ttl: float = 120.0
     max_idle_interval: float = 15.0
     presence_leave_timeout: float = 15.0
     history_ttl: float = 120.0
+    history_max: int = 10000
+    housekeeping_interval: float = 10.0
     rewind_max: int = 100
     token_ttl_default: float = 3600.0
     token_ttl_max: float = 86400.0
     timestamp_skew: float = 600.0
     nonce_window: float = 900.0
     reauth_before_expiry: float = 0.0
+    sandbox: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_port: int = 0
 
     def effective_keys(self) -> list[str]:
         """The keys in force: the configured ones, or the local development key when none are given."""

@@ -29,7 +29,7 @@ async def test_cli_prints_its_url_and_the_local_key_when_no_key_is_given():
 
 async def test_cli_accepts_repeated_keys_and_prints_no_key_line_then():
     second = "otherapp.otherkey:fake-second-secret"
-    server = start_server(CLI + ["--key", FAKE_KEY, "--key", second], cwd=str(REPO))
+    server = start_server([*CLI, "--key", FAKE_KEY, "--key", second], cwd=str(REPO))
     try:
         url = server.wait_for(r"listening on (http://\S+)", timeout=20)[1]
         async with aiohttp.ClientSession() as session:
@@ -58,11 +58,15 @@ def test_cli_help_documents_every_option():
         "--presence-leave-timeout",
         "--history-ttl",
         "--rewind-max",
+        "--sandbox",
+        "--tls-cert",
+        "--tls-key",
+        "--tls-port",
     ):
         assert option in result.stdout
 
 
 def test_cli_refuses_a_malformed_key():
-    result = subprocess.run(CLI + ["--key", "not-a-key"], cwd=REPO, capture_output=True, text=True, timeout=30)
+    result = subprocess.run([*CLI, "--key", "not-a-key"], cwd=REPO, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "appId.keyId:secret" in result.stderr
