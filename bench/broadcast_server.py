@@ -8,6 +8,7 @@ run as the emulator. ``python -m bench.broadcast_server --port 0`` prints
 
 import argparse
 import asyncio
+import contextlib
 
 from aiohttp import WSMsgType, web
 
@@ -56,10 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ the runs and their spread (min–max). Both servers run in their own processes; 
 """
 
 import asyncio
+import contextlib
 import statistics
 import time
 from dataclasses import dataclass
@@ -52,10 +53,8 @@ class RunResult:
 
 
 async def _await_phase(phase: Phase) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(phase.done.wait(), PHASE_TIMEOUT_SECONDS)
-    except TimeoutError:
-        pass
 
 
 @dataclass

@@ -55,7 +55,7 @@ def spread_bars(axes, labels: list[str], spreads: list, xlabel: str) -> None:
     axes.set_yticks(list(positions), labels)
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
-    for position, spread in zip(positions, spreads):
+    for position, spread in zip(positions, spreads, strict=True):
         label = f"  {spread.median:,.0f}" if spread.median >= 100 else f"  {spread.median:.3g}"
         axes.annotate(label, (max(spread.high, spread.median), position), va="center", fontsize=8)
     axes.set_xlim(right=max(max(spread.high, spread.median) for spread in spreads) * 1.25)

@@ -154,7 +154,9 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
         ids = [peers[other].id for other in names[: index + 1]]
         late = await pool.until(
             names[: index + 1],
-            lambda peer: peer.sees_all(ids) and (peer.name != name or peer.status == "acknowledged"),
+            lambda peer, ids=ids, name=name: (
+                peer.sees_all(ids) and (peer.name != name or peer.status == "acknowledged")
+            ),
             JOIN_TIMEOUT_SECONDS,
         )
         if late:

@@ -76,7 +76,8 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         found = channel.log.after(serial) if serial is not None else None
         if found is None:
             error = errors.CHANNEL_MESSAGES_EXPIRED(
-                f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; attached at the live head"
+                f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; "
+                "attached at the live head"
             )
         else:
             replay, resumed, position = found, True, attach_serial
@@ -213,15 +214,19 @@ def publish(
 ) -> dict:
     """Store `messages` on channel `name` and fan them out in one MESSAGE; returns `{"serials": [...]}`.
 
-    :raises AblyError: 40009 when their total size exceeds maxMessageSize (checked before anything is stored).
+    :raises AblyError: 40034 when there are more than `max_messages_per_publish`, 40009 when their total size
+        exceeds maxMessageSize (both checked before anything is stored).
     """
+    most = world.config.max_messages_per_publish
+    if most and len(messages) > most:
+        raise errors.TOO_MANY_MESSAGES(f"{len(messages)} messages in one publish; at most {most} are allowed")
     sizes = [message_size(message) for message in messages]
     if sum(sizes) > world.config.max_message_size:
         raise errors.MESSAGE_TOO_LARGE(
             f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}"
         )
     channel = world.channel(name)
-    for message, size in zip(messages, sizes):
+    for message, size in zip(messages, sizes, strict=True):
         channel.log.append(message)
         world.stats.record_message_size(name, size)
     world.stats.add(name, "messages_published", len(messages))

@@ -1,6 +1,7 @@
 """The realtime endpoint: the WebSocket handshake (auth, resume or new connection) and one handler per action."""
 
 import asyncio
+import contextlib
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -94,7 +95,9 @@ class RealtimeSession:
         self.acknowledge(message, lambda name: on_message(self.world, self.connection, message, name, self.frame_size))
 
     def on_presence(self, message: dict) -> None:
-        self.acknowledge(message, lambda name: on_presence(self.world, self.connection, message, name))
+        self.acknowledge(
+            message, lambda name: on_presence(self.world, self.connection, message, name, self.frame_size)
+        )
 
     def on_unsupported_publish(self, message: dict) -> None:
         def refuse(name):
@@ -136,9 +139,10 @@ class RealtimeSession:
         except AblyError as exc:
             self.transport.fail(Action.ERROR, exc)
             return
-        if credentials.client_id not in (self.connection.client_id, "*") and self.connection.client_id is not None:
+        if not keeps_client_id(self.connection, credentials):
             raise errors.INCOMPATIBLE_CREDENTIALS(
-                f"New token clientId {credentials.client_id!r} differs from the connection's {self.connection.client_id!r}"
+                f"New token clientId {credentials.client_id!r} differs from the connection's "
+                f"{self.connection.client_id!r}: a connection's clientId cannot change"
             )
         self.connection.credentials = credentials
         schedule_token_expiry(self.world, self.connection)
@@ -171,6 +175,15 @@ HANDLERS = {
     Action.ACTIVATE: RealtimeSession.on_ignored,
     Action.SYNC: RealtimeSession.on_ignored,
 }
+
+
+def keeps_client_id(connection: Connection, credentials: Credentials) -> bool:
+    """Whether a new token leaves the connection's identity as it is (Ably refuses any change, spec RTC8a).
+
+    A wildcard token may replace only a wildcard token: it would otherwise widen an identified connection.
+    """
+    new = credentials.client_id
+    return new == connection.client_id or (new == "*" and connection.credentials.client_id == "*")
 
 
 def _channel_of(message: dict) -> str | None:
@@ -234,10 +247,8 @@ async def handle_websocket(world: World, request: web.Request) -> web.StreamResp
 async def _finish(transport: WebSocketTransport) -> None:
     """Let the writer flush a final frame (bounded) if one was queued, then stop the transport's tasks."""
     if transport.closing and not transport.dropped:
-        try:
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(transport.tasks[0]), CLOSE_TIMEOUT)
-        except (TimeoutError, asyncio.CancelledError):
-            pass
     await transport.stop()
     if not transport.ws.closed:
         await transport.ws.close()

@@ -3,7 +3,7 @@
 import asyncio
 import secrets
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from .auth import Authority, Credentials
@@ -13,7 +13,7 @@ from .presence import PresenceSet
 from .stats import Stats
 
 
-class ConnectionState(str, Enum):
+class ConnectionState(StrEnum):
     """A connection's lifecycle: transport up, transport lost but resumable, gone for good."""
 
     CONNECTED = "connected"

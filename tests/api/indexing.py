@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 _INDEX_SCRIPT = r"""
-import inspect, json, sys
+import inspect, json, os, sys
 sys.path.insert(0, sys.argv[1])
 import azure.functions as func
 import function_app
@@ -36,7 +36,8 @@ for function in apps[0].get_functions():
         "is_async": inspect.iscoroutinefunction(handler),
         "module_file": function_app.__file__,
     })
-print(json.dumps({"functions": functions, "ably_settings": sorted(k for k in __import__("os").environ if k.startswith("ABLY_"))}))
+ably_settings = sorted(name for name in os.environ if name.startswith("ABLY_"))
+print(json.dumps({"functions": functions, "ably_settings": ably_settings}))
 """
 
 

@@ -103,7 +103,8 @@ def test_parse_peer_rejects_other_values_with_400(peer):
 def test_client_id_for_peer_is_the_same_at_every_renewal_and_shaped_like_a_random_one():
     client_id = token_policy.client_id_for_peer(PEER, "abc", KEY)
     assert client_id == token_policy.client_id_for_peer(PEER, "abc", KEY)
-    assert len(client_id) == 22 and client_id.replace("-", "").replace("_", "").isalnum()
+    assert len(client_id) == 22
+    assert client_id.replace("-", "").replace("_", "").isalnum()
 
 
 def test_client_id_for_peer_differs_for_another_peer_session_or_key_secret():
@@ -114,7 +115,8 @@ def test_client_id_for_peer_differs_for_another_peer_session_or_key_secret():
         token_policy.client_id_for_peer(PEER, None, KEY),
         token_policy.client_id_for_peer(PEER, "abc", "fakeapp.fakekey:fake-other-secret"),
     }
-    assert client_id not in others and len(others) == 4
+    assert client_id not in others
+    assert len(others) == 4
 
 
 def test_client_id_for_peer_cannot_be_steered_to_a_chosen_client_id():

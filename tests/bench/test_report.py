@@ -21,7 +21,8 @@ def test_report_write_replaces_only_the_sections_that_were_rerun(tmp_path):
 
     text = report.write(tmp_path, rerun, ["token", "fanout", "session"], quick=False).read_text()
 
-    assert "new token numbers" in text and "old token numbers" not in text
+    assert "new token numbers" in text
+    assert "old token numbers" not in text
     assert "session numbers" in text
     assert text.index("## Token") < text.index("## Session")
     assert text.count("## Machine") == 1

@@ -43,7 +43,8 @@ def expect_roster(peer: Peer, names: list[str], timeout: float = 15_000) -> None
 
 
 def expect_host(peer: Peer, name: str, timeout: float = 15_000) -> None:
-    """The page says who hosts (in words and with the roster's one host badge), and offers streaming only to the host."""
+    """The page says who hosts (in words and with the roster's one host badge), and offers streaming only to the
+    host."""
     page = peer.page
     me = page.get_by_test_id("my-name").inner_text()
     expected = "You are hosting." if name == me else f"{name} is hosting."

@@ -1,7 +1,6 @@
 """Accessibility: axe finds no violation on any screen, the whole flow works with the keyboard alone, and the
 page fits a phone (390×844) with touch-sized buttons."""
 
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -121,7 +120,9 @@ def test_on_a_phone_the_session_fits_the_screen_with_touch_sized_buttons(open_pe
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
     for button in page.get_by_role("button").all():
         box = button.bounding_box()
-        assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390, button.inner_text()
+        assert box is not None, f"{button.inner_text()} is not visible"
+        assert box["height"] >= 44, button.inner_text()
+        assert 0 <= box["x"] <= 390 - box["width"], button.inner_text()
     qr = page.get_by_test_id("share-qr").bounding_box()
     assert 150 <= qr["width"] <= 390
     expect_no_axe_violations(page)

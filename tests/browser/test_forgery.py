@@ -13,11 +13,16 @@ CONNECT = """async ({ session, hostId }) => {
   const tokenUrl = `/api/createTokenRequest?session=${session}`;
   const realtime = new Ably.Realtime({
     ...config,
-    authCallback: (_params, done) => fetch(tokenUrl).then((r) => r.json()).then((t) => done(null, t), (e) => done(e, null)),
+    authCallback: (_params, done) =>
+      fetch(tokenUrl)
+        .then((r) => r.json())
+        .then((t) => done(null, t), (e) => done(e, null)),
   });
   const overheard = [];
   const hostInbox = realtime.channels.get(`p2p:${session}:inbox:${hostId}`);
-  const listening = await hostInbox.subscribe((message) => overheard.push(message.name)).then(() => 'attached', (e) => `refused ${e.code}`);
+  const listening = await hostInbox
+    .subscribe((message) => overheard.push(message.name))
+    .then(() => 'attached', (e) => `refused ${e.code}`);
   window.mallory = { realtime, session, overheard };
   return listening;
 }"""
@@ -42,8 +47,12 @@ FORGE = """async ({ hostId, victimId }) => {
   return {
     word: await outcome(() => channel.publish('word', { index: 0, word: 'FORGED', from: hostId })),
     secondWord: await outcome(() => channel.publish('word', { index: 1, word: 'WORDS', kind: 'word', via: 'inbox' })),
-    snapshot: await outcome(() => victimInbox.publish('connection-acknowledged', { words: ['FORGED', 'SNAPSHOT'], from: hostId })),
-    posingAsHost: await outcome(() => channel.publish({ name: 'word', data: { index: 0, word: 'IMPOSTOR' }, clientId: hostId })),
+    snapshot: await outcome(() =>
+      victimInbox.publish('connection-acknowledged', { words: ['FORGED', 'SNAPSHOT'], from: hostId }),
+    ),
+    posingAsHost: await outcome(() =>
+      channel.publish({ name: 'word', data: { index: 0, word: 'IMPOSTOR' }, clientId: hostId }),
+    ),
   };
 }"""
 

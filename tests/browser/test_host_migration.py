@@ -37,7 +37,7 @@ def three_players(open_peer):
 
 
 def test_the_earliest_joiner_hosts_and_every_page_says_so(open_peer):
-    alice, bob, carol = three_players(open_peer)
+    alice, bob, _carol = three_players(open_peer)
 
     expect(alice.page.get_by_test_id("hosting")).to_have_text("You are hosting.")
     expect(bob.page.get_by_test_id("hosting")).to_have_text("alice is hosting.")

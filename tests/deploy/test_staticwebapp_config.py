@@ -83,7 +83,8 @@ def test_config_csp_allows_scripts_and_styles_only_from_the_origin(config):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
     header = config["globalHeaders"]["Content-Security-Policy"]
-    assert "unsafe-eval" not in header and "unsafe-inline" not in header
+    assert "unsafe-eval" not in header
+    assert "unsafe-inline" not in header
 
 
 def test_config_csp_connects_only_to_the_origin_and_ablys_endpoints(config):

@@ -62,9 +62,11 @@ async def test_real_key_from_local_settings_json_starts_no_emulator(http, site_d
 async def test_environment_wins_over_local_settings_json(http, site_dir, clean_settings, monkeypatch):
     monkeypatch.setenv("ABLY_API_KEY", "envapp.envkey:fake-secret-from-env")
     write_local_settings(clean_settings, {"ABLY_API_KEY": FAKE_REAL_KEY})
-    async with dev_server(site_dir, clean_settings) as server:
-        async with http.get(server.url + "/api/createTokenRequest") as response:
-            assert (await response.json())["keyName"] == "envapp.envkey"
+    async with (
+        dev_server(site_dir, clean_settings) as server,
+        http.get(server.url + "/api/createTokenRequest") as response,
+    ):
+        assert (await response.json())["keyName"] == "envapp.envkey"
 
 
 async def test_stopping_restores_the_environment(site_dir, clean_settings):
@@ -76,7 +78,7 @@ async def test_stopping_restores_the_environment(site_dir, clean_settings):
 
 
 @pytest.mark.parametrize(
-    "contents,message",
+    ("contents", "message"),
     [
         ('{"Values": {}}', '"IsEncrypted": false'),
         ('{"IsEncrypted": true, "Values": {}}', '"IsEncrypted": false'),

@@ -65,9 +65,11 @@ async def test_emulator_mode_overrides_an_endpoint_url_from_the_environment(
     http, site_dir, clean_settings, monkeypatch
 ):
     monkeypatch.setenv("ABLY_ENDPOINT_URL", "http://127.0.0.1:9")
-    async with dev_server(site_dir, clean_settings) as server:
-        async with http.get(server.url + "/api/clientConfig") as response:
-            assert (await response.json())["port"] == emulator_origin(server).port
+    async with (
+        dev_server(site_dir, clean_settings) as server,
+        http.get(server.url + "/api/clientConfig") as response,
+    ):
+        assert (await response.json())["port"] == emulator_origin(server).port
 
 
 async def test_emulator_mode_stop_stops_the_emulator_and_restores_the_environment(http, site_dir, clean_settings):

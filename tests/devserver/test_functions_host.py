@@ -50,7 +50,7 @@ async def toy_server(toy_root, site_dir, clean_settings, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "route,path,params",
+    ("route", "path", "params"),
     [
         ("createTokenRequest", "createTokenRequest", {}),
         ("createTokenRequest", "CreateTokenRequest", {}),

@@ -9,7 +9,7 @@ from tests.devserver.conftest import REPO
 
 
 @pytest.mark.parametrize(
-    "pattern,path,matches",
+    ("pattern", "path", "matches"),
     [
         ("/s/*", "/s/abc", True),
         ("/s/*", "/s/a/b.c", True),

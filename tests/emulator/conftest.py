@@ -4,6 +4,7 @@ Tests change the emulator's settings with `@pytest.mark.emulator_config(field=va
 """
 
 import asyncio
+import contextlib
 import json
 from contextlib import AsyncExitStack
 
@@ -49,7 +50,7 @@ async def eventually(predicate, timeout: float = WAIT, what: str = "the conditio
     """Poll a cheap condition until it holds (for state the emulator exposes but announces to nobody)."""
 
     async def poll():
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - nothing announces this state, so polling is the point
             await asyncio.sleep(0.01)
 
     await within(poll(), timeout, what)
@@ -161,10 +162,9 @@ class Clients:
 
     async def close(self) -> None:
         for client in reversed(self._open):
-            try:
+            # A client the test broke on purpose may fail to close; the server stops anyway.
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.close(), WAIT)
-            except Exception:  # a client the test broke on purpose may fail to close; the server stops anyway
-                pass
 
 
 @pytest.fixture
@@ -245,7 +245,8 @@ class RawClients:
         socket = RawSocket(ws, fmt)
         first = await socket.receive()
         if expect_connected:
-            assert first is not None and first["action"] == 4, f"expected CONNECTED, got {first}"
+            assert first is not None, "socket closed instead of CONNECTED"
+            assert first["action"] == 4, f"expected CONNECTED, got {first}"
         return socket, first
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from ably import AblyRealtime
 
 from .conftest import FAKE_KEY, within
 
@@ -105,6 +106,39 @@ async def test_request_token_refuses_an_invalid_capability_with_40000(raw):
     assert (status, reply["error"]["code"]) == (400, 40000)
 
 
+async def test_request_token_refuses_a_wildcard_operation_mixed_with_others_with_40000(raw):
+    body = await signed_request(raw, capability=json.dumps({"room": ["*", "publish"]}))
+    status, _, reply = await post_token_request(raw, body)
+    assert (status, reply["error"]["code"]) == (400, 40000)
+
+
+@pytest.mark.emulator_config(key_capabilities={KEY_NAME: {"room": ["publish", "subscribe"]}})
+async def test_request_token_narrows_a_requested_wildcard_operation_to_the_keys_operations(raw):
+    body = await signed_request(raw, capability=json.dumps({"room": ["*"]}))
+    status, _, details = await post_token_request(raw, body)
+    assert status == 200
+    assert json.loads(details["capability"]) == {"room": ["publish", "subscribe"]}
+
+
+async def test_request_token_accepts_a_reused_nonce_with_another_timestamp(raw):
+    now = await raw.clients.issuer.time()
+    first = await signed_request(raw, nonce="1234567890123456", timestamp=now)
+    again = await signed_request(raw, nonce="1234567890123456", timestamp=now + 1)
+    assert (await post_token_request(raw, first))[0] == 200
+    assert (await post_token_request(raw, again))[0] == 200
+    status, _, reply = await post_token_request(raw, first)
+    assert (status, reply["error"]["code"]) == (401, 40105)
+
+
+async def test_a_string_that_is_not_a_token_fails_the_sdk_connection_with_40101(emulator):
+    client = AblyRealtime(token="Sdnurv_some_invalid_token_nkds9r7", endpoint=f"127.0.0.1:{emulator.port}", tls=False)
+    try:
+        change = await within(client.connection.once_async("failed"), what="the connection to fail")
+        assert (change.reason.code, change.reason.status_code) == (40101, 401)
+    finally:
+        await within(client.close(), what="close")
+
+
 @pytest.mark.emulator_config(key_capabilities={KEY_NAME: {"p2p:*": ["*"]}})
 async def test_request_token_keeps_capability_within_the_keys(raw):
     narrowed = await signed_request(raw, capability=json.dumps({"p2p:abc": ["publish"], "other": ["*"]}))
@@ -130,7 +164,8 @@ async def test_websocket_accepts_access_token_and_reports_the_tokens_client_id(r
     token = (await raw.clients.token("alice")).token
     _, connected = await raw.connect({"access_token": token})
     details = connected["connectionDetails"]
-    assert connected["connectionId"] and details["clientId"] == "alice"
+    assert connected["connectionId"]
+    assert details["clientId"] == "alice"
     assert details["connectionKey"].startswith(connected["connectionId"] + "!")
     assert (details["maxMessageSize"], details["connectionStateTtl"], details["maxIdleInterval"]) == (
         65536,
@@ -147,7 +182,8 @@ async def test_websocket_accepts_basic_auth_with_any_client_id(raw):
 @pytest.mark.parametrize(
     ("query", "code"),
     [
-        ({"access_token": "not-a-token-we-issued"}, 40143),
+        ({"access_token": "not-a-token-we-issued"}, 40101),
+        ({"access_token": f"{KEY_NAME.split('.')[0]}.{'A' * 32}"}, 40143),
         ({"key": f"{KEY_NAME}:wrong-secret"}, 40101),
         ({"key": "nosuch.key:secret"}, 40101),
         ({"access_token": ""}, 40100),
@@ -156,7 +192,8 @@ async def test_websocket_accepts_basic_auth_with_any_client_id(raw):
 async def test_websocket_with_bad_credentials_gets_error_then_close(raw, query, code):
     socket, first = await raw.connect(query, expect_connected=False)
     assert first["action"] == 9
-    assert first["error"]["code"] == code and first["error"]["statusCode"] == 401
+    assert first["error"]["code"] == code
+    assert first["error"]["statusCode"] == 401
     assert await socket.receive() is None
 
 

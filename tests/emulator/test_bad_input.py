@@ -87,7 +87,8 @@ async def test_bad_publish_is_nacked_and_the_connection_carries_on(raw, fields, 
     assert (nack["msgSerial"], nack["count"], nack["error"]["code"]) == (0, 1, code)
     await socket.send({"action": 15, "msgSerial": 1, "channel": "room", "messages": [{"name": "fine"}]})
     ack = await socket.receive_action(1)
-    assert ack["msgSerial"] == 1 and len(ack["res"][0]["serials"]) == 1
+    assert ack["msgSerial"] == 1
+    assert len(ack["res"][0]["serials"]) == 1
 
 
 @pytest.mark.parametrize(

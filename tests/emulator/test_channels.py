@@ -87,7 +87,8 @@ async def test_attached_carries_modes_serial_params_and_presence_flag_on_the_wir
     attached = await other.receive_action(11)
     assert attached["flags"] == (1 << 18) | (1 << 19) | HAS_PRESENCE, "requested modes only, ATTACH_RESUME masked"
     sync = await other.receive_action(16)
-    assert sync["channelSerial"].endswith(":") and [m["clientId"] for m in sync["presence"]] == ["alice"]
+    assert sync["channelSerial"].endswith(":")
+    assert [m["clientId"] for m in sync["presence"]] == ["alice"]
 
 
 async def test_detach_stops_delivery_and_answers_detached(raw):

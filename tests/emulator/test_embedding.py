@@ -45,7 +45,7 @@ async def test_two_emulators_run_side_by_side_with_separate_state():
 async def test_emulator_on_a_busy_port_fails_to_start_and_can_start_again_elsewhere():
     async with Emulator(EmulatorConfig(keys=[FAKE_KEY])) as first:
         second = Emulator(EmulatorConfig(keys=[FAKE_KEY]))
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match=r"(?i)address already in use"):
             await second.start("127.0.0.1", port=first.port)
         assert second.port is None
         await second.start("127.0.0.1", port=0)

@@ -26,7 +26,8 @@ async def test_publish_is_acknowledged_with_the_serials_subscribers_see(clients)
     [message] = await inbox.wait_for_count(1)
     assert result.serials == [message.serial]
     assert (message.name, message.data, message.client_id) == ("greeting", {"text": "hi"}, "alice")
-    assert message.connection_id and message.id.startswith(message.connection_id + ":")
+    assert message.connection_id
+    assert message.id.startswith(message.connection_id + ":")
 
 
 async def test_fan_out_reaches_every_subscriber_in_publish_order_across_formats(clients, emulator):

@@ -43,7 +43,8 @@ async def test_subscriber_dropped_mid_stream_resumes_with_nothing_lost_or_duplic
     received = await inbox.wait_for_count(STREAM, timeout=10)
     assert [m.data for m in received] == [str(i) for i in range(STREAM)]
     assert len(inbox.items) == STREAM
-    assert "disconnected" in states and states[-1] == "connected"
+    assert "disconnected" in states
+    assert states[-1] == "connected"
     assert connection_id(subscriber) == subscriber_id
 
 

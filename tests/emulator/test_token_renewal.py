@@ -93,11 +93,29 @@ async def test_in_band_auth_with_another_client_id_fails_the_connection_with_401
     assert await socket.receive() is None
 
 
-async def test_in_band_auth_with_an_unknown_token_gets_a_token_error_and_stays_resumable(raw, emulator):
+@pytest.mark.parametrize(("first", "second"), [("alice", "*"), (None, "alice"), ("alice", None)])
+async def test_in_band_auth_may_not_change_the_connections_client_id(raw, first, second):
+    socket, _ = await raw.connect(client_id=first)
+    other = (await raw.clients.token(second)).token
+    await socket.send({"action": 17, "auth": {"accessToken": other}})
+    error = await socket.receive_action(9)
+    assert error["error"]["code"] == 40102
+    assert await socket.receive() is None
+
+
+async def test_in_band_auth_with_a_wildcard_token_on_a_wildcard_connection_keeps_it(raw):
+    socket, connected = await raw.connect({"clientId": "bob"}, client_id="*")
+    await socket.send({"action": 17, "auth": {"accessToken": (await raw.clients.token("*")).token}})
+    reply = await socket.receive_action(4)
+    assert (reply["connectionId"], reply["connectionDetails"]["clientId"]) == (connected["connectionId"], "bob")
+
+
+async def test_in_band_auth_with_a_forgotten_token_gets_a_token_error_and_stays_resumable(raw, emulator):
     socket, connected = await raw.connect(client_id="alice")
-    await socket.send({"action": 17, "auth": {"accessToken": "forged"}})
+    await socket.send({"action": 17, "auth": {"accessToken": f"fakeapp.{'A' * 32}"}})
     error = await socket.receive_action(9)
     assert error["error"]["code"] == 40143
     assert await socket.receive() is None
     _, resumed = await raw.connect({"resume": connected["connectionDetails"]["connectionKey"]}, client_id="alice")
-    assert resumed["connectionId"] == connected["connectionId"] and "error" not in resumed
+    assert resumed["connectionId"] == connected["connectionId"]
+    assert "error" not in resumed
