@@ -28,6 +28,8 @@ OPERATIONS = {
 }
 FULL_CAPABILITY = {"*": ["*"]}
 EXPIRED_TOKEN_MEMORY_MS = 3_600_000
+TOKEN_BYTES = 24
+TOKEN_CHARS = 32  # url-safe base64 of TOKEN_BYTES
 
 
 def now_ms() -> int:
@@ -73,6 +75,8 @@ def parse_capability(text) -> dict:
     for resource, ops in capability.items():
         if not isinstance(ops, list) or not ops or not all(isinstance(op, str) and op in OPERATIONS for op in ops):
             raise errors.BAD_REQUEST(f"Invalid capability for resource {resource!r}")
+        if "*" in ops and len(ops) > 1:
+            raise errors.BAD_REQUEST(f"Invalid capability for resource {resource!r}: '*' must be the only operation")
     return capability
 
 
@@ -98,16 +102,28 @@ def permits(capability: dict, channel: str, operation: str) -> bool:
 
 
 def intersect(requested: dict, allowed: dict) -> dict:
-    """Keep the part of `requested` that `allowed` covers (a resource must be covered by one allowed resource)."""
+    """Keep the part of `requested` that `allowed` covers (a resource must be covered by one allowed resource).
+
+    Operations meet with `*` standing for all of the other side's: `{"channel2": ["*"]}` against a key's
+    `{"channel2": ["publish", "subscribe"]}` gives the key's two (ably-js test/rest/capability.test.js).
+    """
     result = {}
     for resource, ops in requested.items():
         granted: set[str] = set()
         for allowed_resource, allowed_ops in allowed.items():
             if resource_matches(allowed_resource, resource):
-                granted |= set(ops) if "*" in allowed_ops else set(ops) & set(allowed_ops)
+                granted |= _meet(set(ops), set(allowed_ops))
         if granted:
-            result[resource] = sorted(granted)
+            result[resource] = ["*"] if "*" in granted else sorted(granted)
     return result
+
+
+def _meet(ops: set[str], other: set[str]) -> set[str]:
+    if "*" in ops:
+        return other
+    if "*" in other:
+        return ops
+    return ops & other
 
 
 @dataclass
@@ -175,7 +191,7 @@ class Authority:
             for key in parsed
         }
         self.tokens: dict[str, Token] = {}
-        self.nonces: dict[tuple[str, str], float] = {}
+        self.nonces: dict[tuple[str, str, float], float] = {}
 
     def key(self, key_name: str) -> ApiKey:
         try:
@@ -210,7 +226,8 @@ class Authority:
             raise errors.INVALID_CLIENT_ID("clientId must be a non-empty string")
         issued = now_ms()
         self._forget_expired_tokens(issued)
-        token = Token(secrets.token_urlsafe(24), key.name, issued, issued + int(ttl_ms), granted, client_id)
+        token_string = f"{key.app_id}.{secrets.token_urlsafe(TOKEN_BYTES)}"
+        token = Token(token_string, key.name, issued, issued + int(ttl_ms), granted, client_id)
         self.tokens[token.token] = token
         return token
 
@@ -228,9 +245,10 @@ class Authority:
         if abs(now_ms() - timestamp) > self.config.timestamp_skew * 1000:
             raise errors.TIMESTAMP_NOT_CURRENT(f"Timestamp not current: {int(timestamp)} is outside the accepted skew")
         self._forget_old_nonces()
-        if (key.name, nonce) in self.nonces:
+        # Ably refuses the same nonce only with the same timestamp: the SDK suites reuse a fixed nonce across tests.
+        if (key.name, nonce, timestamp) in self.nonces:
             raise errors.NONCE_REPLAYED("Nonce value replayed")
-        self.nonces[(key.name, nonce)] = time.monotonic()
+        self.nonces[(key.name, nonce, timestamp)] = time.monotonic()
 
     def _forget_expired_tokens(self, now: int) -> None:
         """Drop tokens expired for over an hour (they then answer 40143 instead of 40142: both make SDKs renew)."""
@@ -244,13 +262,28 @@ class Authority:
             del self.nonces[entry]
 
     def with_token(self, token_string: str) -> Credentials:
-        """Credentials for a token; 40143 when unknown, 40142 when expired."""
+        """Credentials for a token; 40142 when expired, 40143 when shaped like ours but not (or no longer) known.
+
+        Anything else is not a token at all: Ably answers 40101, and the SDKs then fail instead of renewing.
+        """
         token = self.tokens.get(token_string)
         if token is None:
-            raise errors.TOKEN_UNRECOGNISED()
+            if self._looks_issued(token_string):
+                raise errors.TOKEN_UNRECOGNISED()
+            raise errors.INVALID_CREDENTIALS("Invalid token: not a token issued by this service")
         if token.expires <= now_ms():
             raise errors.TOKEN_EXPIRED()
         return Credentials(token.key_name, token.capability, token.client_id, token)
+
+    def _looks_issued(self, token_string: str) -> bool:
+        """`<appId>.<random>` for one of our apps: a token we issued and have forgotten, or one from an earlier run."""
+        app_id, dot, rest = token_string.partition(".")
+        return (
+            bool(dot)
+            and len(rest) == TOKEN_CHARS
+            and any(key.app_id == app_id for key in self.keys.values())
+            and all(char.isalnum() or char in "-_" for char in rest)
+        )
 
     def with_key(self, key_text: str) -> Credentials:
         """Credentials for basic auth with a full `keyName:secret`."""
