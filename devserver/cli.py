@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="how long messages are kept for history, rewind and resume (default: 120)",
     )
+    parser.add_argument(
+        "--emulator-presence-limit",
+        type=int,
+        metavar="MEMBERS",
+        help="presence members per channel before the emulator refuses an enter with 91003 (Ably: 200)",
+    )
     return parser.parse_args(argv)
 
 
@@ -58,6 +64,7 @@ def emulator_settings(args: argparse.Namespace) -> dict[str, float]:
         "presence_leave_timeout": args.emulator_presence_leave_timeout,
         "connection_state_ttl": args.emulator_connection_state_ttl,
         "history_ttl": args.emulator_history_ttl,
+        "presence_members_max": args.emulator_presence_limit,
     }
     return {name: value for name, value in given.items() if value is not None}
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import errors
 from .auth import now_ms, permits
-from .protocol import PAYLOAD_TYPES, Action, Flag, PresenceAction, require_portable
+from .protocol import PAYLOAD_TYPES, Action, Flag, PresenceAction, message_size, require_portable
 
 if TYPE_CHECKING:
     from .state import Channel, Connection, World
@@ -59,20 +59,35 @@ class PresenceSet:
         ][:limit]
 
 
-def on_presence(world: World, connection: Connection, message: dict, channel_name: str) -> None:
-    """Handle an inbound PRESENCE (ACKed without `res`). Raises AblyError for a NACK."""
+def on_presence(world: World, connection: Connection, message: dict, channel_name: str, frame_size: int) -> None:
+    """Handle an inbound PRESENCE (ACKed without `res`). Raises AblyError for a NACK.
+
+    The limits of a publish apply (maxFrameSize, maxMessageSize, messages per publish), and a channel holds at
+    most `presence_members_max` members (91003); a refused PRESENCE changes nothing.
+    """
     if not permits(connection.credentials.capability, channel_name, "presence"):
         raise errors.CAPABILITY_DENIED(f"Permission denied: presence on channel {channel_name!r}")
     items = message.get("presence")
     if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
         raise errors.BAD_REQUEST("PRESENCE needs a non-empty `presence` array of objects")
+    config = world.config
+    if frame_size > config.max_frame_size:
+        raise errors.MESSAGE_TOO_LARGE(f"Frame of {frame_size} bytes exceeds maxFrameSize {config.max_frame_size}")
+    if config.max_messages_per_publish and len(items) > config.max_messages_per_publish:
+        raise errors.TOO_MANY_MESSAGES(
+            f"{len(items)} presence messages in one frame; at most {config.max_messages_per_publish} are allowed"
+        )
     timestamp = now_ms()
     prefix = f"{connection.id}:{message['msgSerial']}"
     records = [
         (_validated(connection, item, f"{prefix}:{index}", timestamp), item.get("id"))
         for index, item in enumerate(items)
     ]
+    size = sum(message_size(record) for record, _ in records)
+    if size > config.max_message_size:
+        raise errors.MESSAGE_TOO_LARGE(f"Presence size {size} bytes exceeds maxMessageSize {config.max_message_size}")
     channel = world.channel(channel_name)
+    _require_room(channel, [record for record, _ in records], config.presence_members_max)
     world.stats.add(channel_name, "presence_published", len(records))
     broadcast = []
     for record, supplied_id in records:
@@ -94,6 +109,20 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
             Flag.PRESENCE_SUBSCRIBE,
             "presence_delivered",
             len(broadcast),
+        )
+
+
+def _require_room(channel: Channel, records: list[dict], most: int) -> None:
+    """Refuse (91003) a PRESENCE whose enters would take the channel past `most` members."""
+    members = channel.presence.members
+    newcomers = {
+        (record["clientId"], record["connectionId"])
+        for record in records
+        if record["action"] != PresenceAction.LEAVE and (record["clientId"], record["connectionId"]) not in members
+    }
+    if newcomers and len(members) + len(newcomers) > most:
+        raise errors.TOO_MANY_PRESENCE_MEMBERS(
+            f"Unable to enter member to presence channel; maximum number of {most} members exceeded"
         )
 
 

@@ -139,12 +139,19 @@ def message_size(message: dict) -> int:
     for key in ("name", "clientId", "data"):
         value = message.get(key)
         if isinstance(value, str):
-            size += len(value.encode())
+            size += len(value.encode("utf-8", "surrogatepass"))
         elif isinstance(value, (bytes, bytearray)):
             size += len(value)
+        elif isinstance(value, (dict, list)):
+            size += _json_bytes(value)
     if message.get("extras") is not None:
-        size += len(json.dumps(message["extras"], separators=(",", ":")))
+        size += _json_bytes(message["extras"])
     return size
+
+
+def _json_bytes(value) -> int:
+    """Structured data counts as its compact JSON text, as the SDKs send it (`encoding: json`)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def without_none(message: dict) -> dict:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 
+from devserver.cli import emulator_settings, parse_args
 from tests.devserver.conftest import REPO, SETTINGS
 from tests.processes import start_server
 
@@ -93,3 +94,9 @@ def test_cli_on_a_busy_port_exits_with_the_reason():
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith("devserver: cannot start:")
     assert "Open " not in result.stdout
+
+
+def test_cli_emulator_presence_limit_flag_sets_the_emulators_member_limit():
+    args = parse_args(["--emulator", "--emulator-presence-limit", "3"])
+    assert emulator_settings(args) == {"presence_members_max": 3}
+    assert emulator_settings(parse_args([])) == {}
