@@ -20,7 +20,9 @@ KNOWN_PARAMS = ("rewind", "delta", "occupancy")
 
 
 def valid_channel_name(name) -> str:
-    """A channel name as Ably accepts it; qualified names (`[?rewind=1]room`) are not emulated.
+    """A channel name as Ably accepts it: not empty, not starting with `:` (an empty namespace) or `[`, no newline.
+
+    Qualified names (`[?rewind=1]room`) are not emulated.
 
     :raises AblyError: 40010.
     """
@@ -28,8 +30,12 @@ def valid_channel_name(name) -> str:
         raise errors.INVALID_CHANNEL_NAME(
             f"Invalid channel name {name!r}: must be a string of 1 to {MAX_CHANNEL_NAME} characters"
         )
-    if name.startswith("[") or "\x00" in name:
-        raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: qualifiers and NUL are not supported")
+    if name.startswith(":"):
+        raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: must not start with ':'")
+    if name.startswith("[") or any(char in name for char in "\x00\n\r"):
+        raise errors.INVALID_CHANNEL_NAME(
+            f"Invalid channel name {name!r}: qualifiers, newlines and NUL are not supported"
+        )
     return name
 
 

@@ -72,8 +72,16 @@ class RealtimeSession:
     def reply(self, message: dict) -> None:
         self.connection.send(message)
 
-    def channel_name(self, message: dict) -> str:
-        return valid_channel_name(message.get("channel"))
+    @staticmethod
+    def channel_name(message: dict, action: str) -> str:
+        """The frame's channel name; a frame with none cannot be answered on a channel, so it fails the connection.
+
+        A string that is not a valid name is the channel's error (40010 on that channel), as on Ably.
+        """
+        name = message.get("channel")
+        if not isinstance(name, str):
+            raise errors.INVALID_CHANNEL_NAME(f"{action} needs a channel name (a string), got {name!r}")
+        return name
 
     def on_heartbeat(self, message: dict) -> None:
         """Echo heartbeats that carry an `id` (`connection.ping()`); others need no answer."""
@@ -81,23 +89,25 @@ class RealtimeSession:
             self.reply({"action": Action.HEARTBEAT, "id": message["id"]})
 
     def on_attach(self, message: dict) -> None:
-        name = self.channel_name(message)
+        name = self.channel_name(message, "ATTACH")
         try:
-            on_attach(self.world, self.connection, message, name)
+            on_attach(self.world, self.connection, message, valid_channel_name(name))
         except AblyError as exc:
             log.info("connection %s: attach to %r refused: %s", self.connection.id, name, exc)
             self.reply({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})
 
     def on_detach(self, message: dict) -> None:
-        on_detach(self.world, self.connection, self.channel_name(message))
+        name = self.channel_name(message, "DETACH")
+        try:
+            on_detach(self.world, self.connection, valid_channel_name(name))
+        except AblyError as exc:
+            self.reply({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})
 
     def on_message(self, message: dict) -> None:
         self.acknowledge(message, lambda name: on_message(self.world, self.connection, message, name, self.frame_size))
 
     def on_presence(self, message: dict) -> None:
-        self.acknowledge(
-            message, lambda name: on_presence(self.world, self.connection, message, name, self.frame_size)
-        )
+        self.acknowledge(message, lambda name: on_presence(self.world, self.connection, message, name, self.frame_size))
 
     def on_unsupported_publish(self, message: dict) -> None:
         def refuse(name):
@@ -118,7 +128,7 @@ class RealtimeSession:
             self.reply(connection.replies.get(msg_serial, {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}))
             return
         try:
-            result = handle(self.channel_name(message))
+            result = handle(valid_channel_name(self.channel_name(message, "A publish")))
             reply = {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}
             if result is not None:
                 reply["res"] = [result]
