@@ -3,7 +3,7 @@
 from api.settings import Endpoint
 
 
-def client_options(endpoint: Endpoint | None) -> dict:
+def client_options(endpoint: Endpoint | None) -> dict[str, object]:
     """Return `{}` for real Ably, or the options that point ably-js at the emulator (or another endpoint).
 
     The emulator speaks WebSocket only and has no connectivity-check host, hence `transports` and
@@ -11,7 +11,7 @@ def client_options(endpoint: Endpoint | None) -> dict:
     """
     if endpoint is None:
         return {}
-    options: dict = {"endpoint": endpoint.host, "tls": endpoint.tls}
+    options: dict[str, object] = {"endpoint": endpoint.host, "tls": endpoint.tls}
     options["tlsPort" if endpoint.tls else "port"] = endpoint.port
     options["transports"] = ["web_socket"]
     options["disableConnectivityCheck"] = True

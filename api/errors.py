@@ -21,7 +21,7 @@ class ApiError(Exception):
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, dict[str, str]]:
         """Return the response body for this error."""
         return {"error": {"code": self.code, "message": self.message}}
 

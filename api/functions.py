@@ -7,6 +7,7 @@ other methods, HEAD included, with an empty 404: no route matches (azure-functio
 
 import functools
 import json
+from collections.abc import Mapping
 
 import azure.functions as func
 from ably import AblyRest
@@ -22,7 +23,7 @@ _READ_METHODS = ("GET", "HEAD")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _json(body: dict, status: int = 200, headers: dict | None = None) -> func.HttpResponse:
+def _json(body: Mapping[str, object], status: int = 200, headers: Mapping[str, str] | None = None) -> func.HttpResponse:
     return func.HttpResponse(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
@@ -52,7 +53,7 @@ def _rest_client(key: str) -> AblyRest:
     return AblyRest(key)
 
 
-async def _signed_token_request(key: str, params: dict) -> dict:
+async def _signed_token_request(key: str, params: token_policy.TokenParams) -> dict[str, object]:
     """Sign a TokenRequest locally with the key (no network call) and return it without null fields."""
     token_request = await _rest_client(key).auth.create_token_request(params)
     return {name: value for name, value in token_request.to_dict().items() if value is not None}

@@ -9,6 +9,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import TypedDict
 
 from api.errors import invalid_peer, invalid_session
 
@@ -87,7 +88,15 @@ def capability(session: str | None, client_id: str) -> dict[str, list[str]]:
     }
 
 
-def token_params(session: str | None, ttl_seconds: int, client_id: str | None = None) -> dict:
+class TokenParams(TypedDict):
+    """What ably-python's create_token_request reads, under the snake_case names it looks for."""
+
+    client_id: str
+    capability: dict[str, list[str]]
+    ttl: timedelta
+
+
+def token_params(session: str | None, ttl_seconds: int, client_id: str | None = None) -> TokenParams:
     """Return the token params for ably-python's create_token_request (snake_case keys; ttl as a timedelta), for
     `client_id` (from client_id_for_peer) or a new random one.
 
