@@ -1,8 +1,8 @@
 """Index a Functions app the way the Python worker does, in a fresh interpreter with no app settings.
 
-Mirrors the worker's indexing step (azure-swa.md §5): put the app root on sys.path, import `function_app`,
-require exactly one FunctionApp at module level, call get_functions(), and check that each function's Python
-parameters are exactly its binding names (the worker rejects the function otherwise).
+Mirrors the worker's indexing step (`index_function_app` in azure-functions-runtime): put the app root on
+sys.path, import `function_app`, require exactly one FunctionApp at module level, call get_functions(), and check
+that each function's Python parameters are exactly its binding names (the worker rejects the function otherwise).
 """
 
 import json

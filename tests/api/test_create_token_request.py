@@ -15,7 +15,7 @@ OPS = ["history", "presence", "publish", "subscribe"]
 
 
 def expected_mac(token_request: dict, secret: str) -> str:
-    """Recompute the MAC as Ably does (ably-protocol.md §8.4): HMAC-SHA256 over the fields, newline-terminated."""
+    """Recompute the MAC as Ably and its SDKs do: HMAC-SHA256, keyed by the secret, of the fields newline-terminated."""
     fields = ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")
     text = "".join(f"{token_request.get(field, '')}\n" for field in fields)
     digest = hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()

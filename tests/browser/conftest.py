@@ -18,7 +18,8 @@ from tests.processes import start_server
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright empties test-results/
 
-# Flags that work as root in a container with no network but loopback (see the team's browser-testing notes).
+# Flags that work as root in a container with no network but loopback: no sandbox (it refuses to run as root), no GPU,
+# no QUIC, and no first-run, background, update or sync traffic.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

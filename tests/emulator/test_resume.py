@@ -70,7 +70,8 @@ async def test_publisher_dropped_mid_stream_publishes_each_message_exactly_once(
 
 
 async def test_resume_transcript_on_the_wire(raw, emulator):
-    """The exact exchange of §7.3: same connectionId, fresh key, RESUMED attach, missed messages replayed."""
+    """The resume exchange as ably-js 2.28 speaks it: the same connectionId, a fresh key, a RESUMED attach, and the
+    missed messages replayed."""
     reader, connected = await raw.connect(client_id="reader")
     reader_id, first_key = connected["connectionId"], connected["connectionDetails"]["connectionKey"]
     writer, _ = await raw.connect(client_id="writer")
