@@ -60,6 +60,13 @@ def stream_words(peer: Peer) -> None:
     peer.page.get_by_role("button", name="Stream words to clients").click()
 
 
+def expect_stream_under_way(peer: Peer, words: int = 2) -> None:
+    """The page shows at least the first `words` words of the phrase. Only a prefix can be awaited: the stream
+    moves on every half second, so on a busy machine the next word may already be there when Playwright looks."""
+    first_words = " ".join(PHRASE.split()[:words])
+    expect(peer.page.get_by_test_id("received-words")).to_have_text(re.compile(f"^{re.escape(first_words)}"))
+
+
 def close_tab(peer: Peer) -> None:
     """The person closes the tab: the page unloads as a browser tab does."""
     peer.page.close()

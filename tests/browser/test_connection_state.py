@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Route, expect
 
 from tests.browser.actions import (
@@ -15,6 +16,15 @@ from tests.browser.actions import (
     restore_network,
     stream_words,
 )
+from tests.browser.conftest import running_dev_host
+
+
+@pytest.fixture(scope="module")
+def dev_host():
+    """A dev host of its own, whose emulator times presence out after 1 s (Ably: 15 s): a page whose connection
+    failed leaves its presence behind, and the rosters settle only once that has timed out."""
+    with running_dev_host("--emulator-presence-leave-timeout", "1") as dev_host:
+        yield dev_host
 
 
 class TokenGate:

@@ -3,15 +3,18 @@ while it was away, no gap, no duplicate, and its place in every roster. On a dev
 connection's state for 3 s (Ably: 2 minutes) and times presence out after 1 s."""
 
 import re
+import time
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser.actions import (
     PHRASE,
     expect_connection,
     expect_host,
     expect_roster,
+    expect_stream_under_way,
     host,
     join,
     lose_network,
@@ -35,7 +38,7 @@ def test_a_peer_offline_past_the_connection_ttl_recovers_the_words_and_its_place
     session = host(alice)
     join(bob, session)
     stream_words(alice)
-    expect(bob.page.get_by_test_id("received-words")).to_have_text("The quick")
+    expect_stream_under_way(bob)
 
     lose_network(bob, dev_host)
     expect_connection(bob, "suspended", timeout=(CONNECTION_STATE_TTL + 10) * 1_000)
@@ -59,12 +62,22 @@ class SocketGate:
 
     def __init__(self) -> None:
         self.shut = False
+        self.refused = 0
 
     def __call__(self, ws: WebSocketRoute) -> None:
         if self.shut:
+            self.refused += 1
             ws.close()
         else:
             ws.connect_to_server()
+
+
+def wait_until(page: Page, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    """Poll a condition on this side, letting Playwright run the page's event handlers (routes) meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        page.wait_for_timeout(50)
 
 
 def test_retry_now_reconnects_a_suspended_page_at_once(open_peer, dev_host):
@@ -78,10 +91,11 @@ def test_retry_now_reconnects_a_suspended_page_at_once(open_peer, dev_host):
     expect_connection(bob, "suspended", timeout=(CONNECTION_STATE_TTL + 10) * 1_000)
     gate.shut = True
     restore_network(bob)  # the browser's online event makes Ably try once; the gate refuses it
+    wait_until(bob.page, lambda: gate.refused > 0, "Ably to try the network once it is back")
     expect_connection(bob, "suspended")
 
     gate.shut = False
     bob.page.get_by_role("button", name="Retry now").click()
 
-    expect_connection(bob, "connected", timeout=5_000)  # Ably alone would wait 30 s in suspended
+    expect_connection(bob, "connected", timeout=10_000)  # Ably alone would wait 30 s in suspended
     expect_roster(alice, ["alice", "bob"])

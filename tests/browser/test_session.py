@@ -2,7 +2,15 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.actions import PHRASE, connection_ids, expect_connection, expect_roster, host, join
+from tests.browser.actions import (
+    PHRASE,
+    connection_ids,
+    expect_connection,
+    expect_roster,
+    expect_stream_under_way,
+    host,
+    join,
+)
 
 
 def test_every_page_shows_all_three_players_and_its_acknowledged_status(open_peer):
@@ -39,7 +47,7 @@ def test_a_peer_dropped_mid_stream_shows_the_phrase_once_in_order_after_it_resum
     (bobs_connection,) = connection_ids(dev_host) - before
 
     alice.page.get_by_role("button", name="Stream words to clients").click()
-    expect(bob.page.get_by_test_id("received-words")).to_have_text("The quick")
+    expect_stream_under_way(bob)
     dev_host.control(f"connections/{bobs_connection}/drop")
 
     expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
