@@ -78,7 +78,9 @@ def chromium_version() -> str:
 def git_commit() -> str:
     """The checked-out commit, marked when the work tree has changes (those were measured too); the report's own
     folder does not count."""
-    commit = _first_line(["git", "rev-parse", "--short=12", "HEAD"]) or "unknown"
+    commit = _first_line(["git", "rev-parse", "--short=12", "HEAD"])
+    if commit is None:  # an export or tarball: no .git, perhaps no git at all
+        return "unknown"
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks"],
         capture_output=True,
