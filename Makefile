@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmarks. Each one sets up what it needs first.
-.PHONY: setup run test test-python test-js bench vendor
+.PHONY: setup run test test-python test-js bench bench-smoke vendor
 
 setup:
 	./scripts/setup.sh
@@ -14,5 +14,16 @@ test:
 bench: setup
 	.venv/bin/python -m bench
 
+# The benchmarks at tiny sizes, checking that each still runs and reports numbers (a few minutes).
+bench-smoke:
+	./scripts/setup.sh --with-browser
+	.venv/bin/python -m pytest -m bench_smoke tests/bench
+
 vendor: setup
 	node scripts/vendor.mjs
+
+# The official SDKs' own test suites against the emulator (not part of `make test`): give the checkouts' paths,
+# e.g. `make sdk-suites ABLY_JS=/work/sdk/ably-js ABLY_PYTHON=/work/sdk/ably-python`; table in test-artifacts/.
+.PHONY: sdk-suites
+sdk-suites: setup
+	./scripts/sdk_suites.sh $(if $(ABLY_JS),--js "$(ABLY_JS)") $(if $(ABLY_PYTHON),--python "$(ABLY_PYTHON)") $(FILES)

@@ -45,7 +45,9 @@ class Sandbox:
             raise errors.INVALID_REQUEST_BODY("App spec must be JSON") from None
         if not isinstance(spec, dict):
             raise errors.INVALID_REQUEST_BODY("App spec must be an object")
-        return web.json_response(self.create(spec), status=201)
+        # ably-js's ABLY_LOCAL_SANDBOX_URL harness routes its clients to the endpoint/port/tls of the answer.
+        where = {"endpoint": request.url.host, "port": request.url.port, "tls": request.secure}
+        return web.json_response({**self.create(spec), **where}, status=201)
 
     async def delete_app(self, request: web.Request) -> web.Response:
         app_id = request.match_info["app_id"]

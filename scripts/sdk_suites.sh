@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Run the official SDKs' own test suites (ably-js, ably-python) against the emulator in sandbox mode, one process
+# per test file, and write a per-file table (markdown) of passed / failed / skipped.
+#
+#   scripts/sdk_suites.sh --js /path/to/ably-js --python /path/to/ably-python [FILE...]
+#   make sdk-suites ABLY_JS=/path/to/ably-js ABLY_PYTHON=/path/to/ably-python
+#
+# The checkouts are not modified: each is copied into the work directory (SDK_WORK, default /tmp/sdk-suites).
+# ably-js needs test/common/ably-common filled (a git submodule). Everything else comes from npm and PyPI:
+#  - ably-js: a trimmed package.json (only what the node build and mocha need; its two GitHub-fork dev
+#    dependencies replaced by the registry's packages of the same name: async 1.5.2, esbuild-plugin-umd-wrapper
+#    1.0.7), `npm install --ignore-scripts`, the node/push/liveobjects bundles built with esbuild, then mocha per
+#    file with ABLY_ENDPOINT=127.0.0.1 ABLY_PORT=<port> ABLY_USE_TLS=false ABLY_TEST_TRANSPORTS=web_socket.
+#  - ably-python: a venv with the checkout's `[crypto,dev]` extras and trustme. Its testapp.py hard-codes ports
+#    80/443 and refuses basic auth over http, so the emulator also listens with TLS on 443 (needs root or
+#    CAP_NET_BIND_SERVICE) with a certificate from a throwaway CA that the tests trust through SSL_CERT_FILE, and
+#    ABLY_ENDPOINT=localhost points the tests at it (no /etc/hosts change).
+# FILE arguments (paths relative to a checkout, e.g. test/realtime/presence.test.js) limit the run to those files.
+# Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), FILE_TIMEOUT (seconds per
+# file, default 900), EMULATOR_PORT (plain port, default 18081), TLS_PORT (default 443).
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+js_src="" python_src="" only=()
+while (($#)); do
+  case "$1" in
+    --js) js_src=$2; shift 2 ;;
+    --python) python_src=$2; shift 2 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) only+=("$1"); shift ;;
+  esac
+done
+[[ -n $js_src || -n $python_src ]] || { echo "give --js PATH and/or --python PATH (see --help)" >&2; exit 2; }
+work=${SDK_WORK:-/tmp/sdk-suites}
+out=${SDK_SUITES_OUT:-$repo/test-artifacts/sdk-suites.md}
+file_timeout=${FILE_TIMEOUT:-900}
+port=${EMULATOR_PORT:-18081}
+tls_port=${TLS_PORT:-443}
+logs=$work/logs
+mkdir -p "$work" "$logs" "$(dirname "$out")"
+results=$work/results.tsv
+: >"$results"
+
+say() { printf '== %s\n' "$*" >&2; }
+
+wanted() { # wanted FILE: whether FILE is selected (all files when none were named)
+  ((${#only[@]} == 0)) && return 0
+  local want
+  for want in "${only[@]}"; do [[ $1 == "$want" || $1 == */"$want" ]] && return 0; done
+  return 1
+}
+
+copy_tree() { # copy_tree SRC DST: the checkout without node_modules, builds or virtualenvs
+  rm -rf "$2" && mkdir -p "$2"
+  tar -C "$1" --exclude=./node_modules --exclude=./build --exclude=./.venv --exclude=./.git -cf - . | tar -C "$2" -xf -
+}
+
+commit_of() {
+  git -C "$1" rev-parse HEAD 2>/dev/null || echo "unknown (not a git work tree)"
+}
+
+prepare_js() {
+  local dir=$work/ably-js
+  say "ably-js: copying $js_src"
+  copy_tree "$js_src" "$dir"
+  [[ -f $dir/test/common/ably-common/test-resources/test-app-setup.json ]] ||
+    { echo "ably-js: test/common/ably-common is empty; fill the submodule first" >&2; return 1; }
+  (
+    cd "$dir" && node -e '
+      const fs = require("fs");
+      const pkg = JSON.parse(fs.readFileSync("package.json"));
+      const keep = ["@ably/vcdiff-decoder", "@babel/generator", "@babel/parser", "@babel/traverse", "chai", "esbuild",
+        "mocha", "mocha-junit-reporter", "source-map-support"];
+      const dev = Object.fromEntries(keep.map((name) => [name, pkg.devDependencies[name]]));
+      dev["async"] = "1.5.2";
+      dev["esbuild-plugin-umd-wrapper"] = "1.0.7";
+      pkg.devDependencies = dev;
+      delete pkg.scripts.prepare;
+      fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2));
+      fs.rmSync("package-lock.json", { force: true });
+    ' &&
+      say "ably-js: npm install" &&
+      npm install --ignore-scripts --no-audit --no-fund >"$logs/js-npm-install.log" 2>&1 &&
+      say "ably-js: building the node bundles" &&
+      node -e '
+        const esbuild = require("esbuild");
+        const configs = require("./grunt/esbuild/build.js");
+        Promise.all(["nodeConfig", "pushPluginConfig", "liveObjectsPluginConfig"].map((n) => esbuild.build(configs[n])))
+          .catch((err) => { console.error(err); process.exit(1); });
+      ' >"$logs/js-build.log" 2>&1
+  )
+}
+
+prepare_python() {
+  local dir=$work/ably-python venv=$work/venv-python
+  say "ably-python: copying $python_src"
+  copy_tree "$python_src" "$dir"
+  if [[ ! -x $venv/bin/pytest ]]; then
+    say "ably-python: venv with its [crypto,dev] extras"
+    python3 -m venv "$venv" &&
+      "$venv/bin/pip" install -q "$dir[crypto,dev]" trustme >"$logs/python-pip.log" 2>&1 || return 1
+  fi
+  "$venv/bin/python" - "$work" <<'EOF'
+import sys, trustme
+work = sys.argv[1]
+ca = trustme.CA()
+ca.cert_pem.write_to_path(f"{work}/ca.pem")
+server = ca.issue_cert("localhost", "127.0.0.1")
+server.private_key_pem.write_to_path(f"{work}/server-key.pem")
+server.cert_chain_pems[0].write_to_path(f"{work}/server-cert.pem")
+for extra in server.cert_chain_pems[1:]:
+    extra.write_to_path(f"{work}/server-cert.pem", append=True)
+EOF
+}
+
+emulator_pid=""
+start_emulator() {
+  local tls=()
+  [[ -f $work/server-cert.pem && -n $python_src ]] &&
+    tls=(--tls-cert "$work/server-cert.pem" --tls-key "$work/server-key.pem" --tls-port "$tls_port")
+  say "emulator: --sandbox on port $port ${tls:+and TLS on $tls_port}"
+  "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port" "${tls[@]}" \
+    >"$logs/emulator.log" 2>&1 &
+  emulator_pid=$!
+  local waited=0
+  until grep -q "listening on http://" "$logs/emulator.log"; do
+    kill -0 "$emulator_pid" 2>/dev/null || { cat "$logs/emulator.log" >&2; return 1; }
+    ((waited++ < 300)) || { echo "emulator did not start" >&2; return 1; }
+    sleep 0.1
+  done
+}
+stop_emulator() { [[ -z $emulator_pid ]] || kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; }
+trap stop_emulator EXIT
+
+record() { # record SUITE FILE PASSED FAILED SKIPPED NOTE
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"
+  printf '   %-10s %-55s passed %-4s failed %-4s skipped %-4s %s\n' "$@" >&2
+}
+
+run_js() {
+  local dir=$work/ably-js file log summary status
+  for file in "$dir"/test/realtime/*.test.js "$dir"/test/rest/*.test.js "$dir"/test/unit/*.test.js; do
+    file=${file#"$dir"/}
+    wanted "$file" || continue
+    log=$logs/js-$(echo "$file" | tr / _).log
+    (cd "$dir" && ABLY_ENDPOINT=127.0.0.1 ABLY_PORT=$port ABLY_USE_TLS=false ABLY_TEST_TRANSPORTS=web_socket \
+      timeout "$file_timeout" node_modules/.bin/mocha --reporter spec --exit "$file") >"$log" 2>&1
+    status=$?
+    summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+    record ably-js "$file" \
+      "$(grep -oP '^\s*\K\d+(?= passing)' <<<"$summary" | tail -1 || true)" \
+      "$(grep -oP '^\s*\K\d+(?= failing)' <<<"$summary" | tail -1 || true)" \
+      "$(grep -oP '^\s*\K\d+(?= pending)' <<<"$summary" | tail -1 || true)" \
+      "$( ((status == 124)) && echo "timed out after ${file_timeout}s")"
+  done
+}
+
+run_python() {
+  local dir=$work/ably-python venv=$work/venv-python file log xml status
+  for file in "$dir"/test/ably/rest/*_test.py "$dir"/test/ably/realtime/*_test.py "$dir"/test/unit/*_test.py; do
+    file=${file#"$dir"/}
+    wanted "$file" || continue
+    log=$logs/py-$(echo "$file" | tr / _).log
+    xml=${log%.log}.xml
+    rm -f "$xml"
+    (cd "$dir" && ABLY_ENDPOINT=localhost ABLY_TLS=true SSL_CERT_FILE=$work/ca.pem \
+      timeout "$file_timeout" "$venv/bin/pytest" -p no:cacheprovider -rfEs --timeout 60 \
+      --junitxml="$xml" "$file") >"$log" 2>&1
+    status=$?
+    # shellcheck disable=SC2046  # three numbers
+    record ably-python "$file" $("$venv/bin/python" - "$xml" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+try:
+    suite = ET.parse(sys.argv[1]).getroot()
+    suite = suite if suite.tag == "testsuite" else suite[0]
+    tests, failed = int(suite.get("tests")), int(suite.get("failures")) + int(suite.get("errors"))
+    skipped = int(suite.get("skipped"))
+    print(tests - failed - skipped, failed, skipped)
+except Exception:
+    print("- - -")
+EOF
+    ) "$( ((status == 124)) && echo "timed out after ${file_timeout}s")"
+  done
+}
+
+write_table() {
+  {
+    echo "# Official SDK test suites against the emulator"
+    echo
+    echo "Generated by \`scripts/sdk_suites.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
+    [[ -n $js_src ]] && echo "ably-js $(commit_of "$js_src") (from $js_src), ably-common" \
+      "$(git -C "$js_src" ls-tree HEAD test/common/ably-common 2>/dev/null | awk '{ print $3 }')."
+    [[ -n $python_src ]] && echo "ably-python $(commit_of "$python_src") (from $python_src)."
+    echo
+    echo "| suite | file | passed | failed | skipped/pending | note |"
+    echo "|---|---|---:|---:|---:|---|"
+    awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3 == "" ? 0 : $3, $4 == "" ? 0 : $4, $5 == "" ? 0 : $5, $6 }' "$results"
+    awk -F'\t' '{ p[$1] += $3; f[$1] += $4; s[$1] += $5 }
+      END { for (k in p) printf "| %s | **total** | **%d** | **%d** | **%d** | |\n", k, p[k], f[k], s[k] }' "$results" | sort
+    echo
+    echo "Logs (one per file): $logs"
+  } >"$out"
+  say "table: $out"
+}
+
+status=0
+if [[ -n $js_src ]]; then prepare_js || { echo "ably-js set-up failed (logs in $logs)" >&2; exit 1; }; fi
+if [[ -n $python_src ]]; then prepare_python || { echo "ably-python set-up failed (logs in $logs)" >&2; exit 1; }; fi
+start_emulator || exit 1
+[[ -z $js_src ]] || run_js
+[[ -z $python_src ]] || run_python
+write_table
+awk -F'\t' '$4 > 0 || $6 != "" { bad = 1 } END { exit bad }' "$results" || status=1
+exit $status
