@@ -14,6 +14,7 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
+from azure.functions.decorators.http import HttpTrigger
 
 ROUTE_PREFIX = "/api/"
 _SCRIPT_FILE = "function_app.py"
@@ -68,6 +69,8 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
     spec = importlib.util.spec_from_file_location(
         f"_devserver_function_app_{next(_load_count)}", app_root / _SCRIPT_FILE
     )
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {app_root / _SCRIPT_FILE}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     apps = [value for value in vars(module).values() if isinstance(value, func.FunctionRegister)]
@@ -76,15 +79,17 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
     functions = []
     for function in apps[0].get_functions():
         trigger = function.get_trigger()
-        if not function.is_http_function():
-            _log.warning("not hosting %s: only HTTP triggers run in the dev host", function.get_function_name())
+        name = function.get_function_name() or function.get_user_function().__name__
+        if not isinstance(trigger, HttpTrigger):
+            _log.warning("not hosting %s: only HTTP triggers run in the dev host", name)
             continue
         methods = frozenset(str(getattr(m, "value", m)).upper() for m in trigger.methods) if trigger.methods else None
+        route = trigger.route or name  # azure-functions defaults an unset route to the function's name
         functions.append(
             HttpFunction(
-                name=function.get_function_name(),
-                route=trigger.route,
-                pattern=route_to_regex(trigger.route),
+                name=name,
+                route=route,
+                pattern=route_to_regex(route),
                 methods=methods,
                 trigger_param=trigger.name,
                 handler=function.get_user_function(),

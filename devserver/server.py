@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from yarl import URL
@@ -11,6 +12,9 @@ from devserver.functions_host import ROUTE_PREFIX, FunctionsHost, load_http_func
 from devserver.local_settings import missing_from, read_values
 from devserver.static_site import StaticSite
 from devserver.swa_config import load_swa_config
+
+if TYPE_CHECKING:
+    from emulator import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "ABLY_API_KEY"
@@ -51,7 +55,7 @@ class DevServer:
         config_path: Path | None = None,
         local_settings_path: Path | None = None,
         force_emulator: bool = False,
-        emulator_settings: dict | None = None,
+        emulator_settings: dict[str, Any] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -63,7 +67,7 @@ class DevServer:
         self.force_emulator = force_emulator
         self.emulator_settings = dict(emulator_settings or {})
         self.url: str | None = None
-        self.emulator = None
+        self.emulator: Emulator | None = None
         self.key_source: str | None = None
         self._runner: web.AppRunner | None = None
         self._saved_environ: dict[str, str | None] = {}
@@ -76,9 +80,11 @@ class DevServer:
             settings = missing_from(os.environ, read_values(self.local_settings_path))
             self.key_source = None if self.force_emulator else self._real_key_source(settings)
             if self.key_source is None:
-                settings.update(await self._start_emulator())
-                ws_origin = str(URL(self.emulator.url).with_scheme("ws")).rstrip("/")
-                config = config.with_connect_sources(self.emulator.url.rstrip("/"), ws_origin)
+                emulator_settings = await self._start_emulator()
+                settings.update(emulator_settings)
+                emulator_url = emulator_settings[ENDPOINT_URL]
+                ws_origin = str(URL(emulator_url).with_scheme("ws")).rstrip("/")
+                config = config.with_connect_sources(emulator_url.rstrip("/"), ws_origin)
             self._apply_environ(settings)
             app = create_app(StaticSite(self.site_dir, config), FunctionsHost(functions))
             self._runner = web.AppRunner(app)
@@ -110,7 +116,7 @@ class DevServer:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
     def _real_key_source(self, local_values: dict[str, str]) -> str | None:
@@ -126,9 +132,9 @@ class DevServer:
         from emulator import Emulator, EmulatorConfig
 
         key = new_local_key()
-        self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
-        await self.emulator.start(host=self.host, port=self.emulator_port)
-        return {API_KEY: key, ENDPOINT_URL: self.emulator.url}
+        emulator = self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
+        await emulator.start(host=self.host, port=self.emulator_port)
+        return {API_KEY: key, ENDPOINT_URL: emulator.url}
 
     def _apply_environ(self, settings: dict[str, str]) -> None:
         for name, value in settings.items():

@@ -33,7 +33,7 @@ class StaticSite:
 
         target = rule.rewrite if rule is not None and rule.rewrite else path
         file = self._file_for(target)
-        if file is None and self.config.falls_back(path):
+        if file is None and self.config.fallback_rewrite is not None and self.config.falls_back(path):
             file = self._file_for(self.config.fallback_rewrite)
         if file is None:
             return web.Response(status=404, text="Not Found", headers=headers)

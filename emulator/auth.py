@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -174,7 +175,8 @@ def mac_text(request: dict) -> str:
 
 def sign(request: dict, secret: str) -> str:
     """The base64 HMAC-SHA256 of the request's MAC text under the key secret."""
-    digest = hmac.new(secret.encode(), mac_text(request).encode(), hashlib.sha256).digest()
+    text = mac_text(request).encode("utf-8", "surrogatepass")  # a lone surrogate must fail the checks, not the server
+    digest = hmac.new(secret.encode(), text, hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -222,8 +224,8 @@ class Authority:
         if not granted:
             raise errors.CAPABILITY_DENIED("Requested capability is not within the key's capability")
         client_id = body.get("clientId")
-        if client_id is not None and (not isinstance(client_id, str) or not client_id):
-            raise errors.INVALID_CLIENT_ID("clientId must be a non-empty string")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id or not _utf8(client_id)):
+            raise errors.INVALID_CLIENT_ID("clientId must be a non-empty string of Unicode characters")
         issued = now_ms()
         self._forget_expired_tokens(issued)
         token_string = f"{key.app_id}.{secrets.token_urlsafe(TOKEN_BYTES)}"
@@ -302,10 +304,23 @@ class Authority:
         return hit
 
 
+def _utf8(text: str) -> bool:
+    """Whether `text` has a UTF-8 form (a lone surrogate from a JSON escape has none, so msgpack cannot carry it)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _number(value, name: str) -> float:
+    """A finite number from a number or numeric string (NaN would pass every comparison it is checked with)."""
     if isinstance(value, bool):
         raise errors.INVALID_PARAMETER(f"Invalid {name}: {value!r}")
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         raise errors.INVALID_PARAMETER(f"Invalid {name}: {value!r}") from None
+    if not math.isfinite(number):
+        raise errors.INVALID_PARAMETER(f"Invalid {name}: {value!r} is not a finite number")
+    return number

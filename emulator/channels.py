@@ -9,14 +9,14 @@ from . import errors
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync_frames
-from .protocol import PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
+from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
 from .state import Subscriber
 
 if TYPE_CHECKING:
     from .state import Connection, World
 
 MAX_CHANNEL_NAME = 2048
-KNOWN_PARAMS = ("rewind", "delta", "occupancy")
+KNOWN_PARAMS = ("rewind", "delta", "occupancy", "modes")
 
 
 def valid_channel_name(name) -> str:
@@ -39,9 +39,25 @@ def valid_channel_name(name) -> str:
     return name
 
 
-def granted_modes(capability: dict, channel: str, flags: int) -> int:
-    """The requested modes (all four classic ones by default) that the capability allows; 40160 if none."""
-    requested = flags & Flag.ALL_MODES or Flag.DEFAULT_MODES
+def requested_modes(flags: int, params: dict) -> int:
+    """The modes an ATTACH asks for: the `modes` param if given (it wins over the flags, as on Ably), else the
+    mode flags, else Ably's default set.
+
+    :raises AblyError: 40003 for a `modes` param naming an unknown mode.
+    """
+    if "modes" not in params:
+        return flags & Flag.ALL_MODES or Flag.DEFAULT_MODES
+    modes = 0
+    for mode_name in params["modes"].split(","):
+        flag = MODE_FLAGS.get(mode_name.strip().lower())
+        if flag is None:
+            raise errors.INVALID_PARAMETER(f"Invalid channel param modes {params['modes']!r}: unknown mode")
+        modes |= flag
+    return modes
+
+
+def granted_modes(capability: dict, channel: str, requested: int) -> int:
+    """The requested modes that the capability allows; 40160 if none."""
     allowed = 0
     if permits(capability, channel, "publish"):
         allowed |= Flag.PUBLISH
@@ -49,6 +65,8 @@ def granted_modes(capability: dict, channel: str, flags: int) -> int:
         allowed |= Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
     if permits(capability, channel, "presence"):
         allowed |= Flag.PRESENCE | Flag.PRESENCE_SUBSCRIBE
+    if permits(capability, channel, "annotation-publish"):
+        allowed |= Flag.ANNOTATION_PUBLISH
     modes = requested & allowed
     if not modes:
         raise errors.CAPABILITY_DENIED(f"Permission denied: attach to channel {channel!r}")
@@ -69,7 +87,7 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         raise errors.BAD_REQUEST("ATTACH flags must be an integer")
     if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
         raise errors.BAD_REQUEST("ATTACH params must be an object of strings")
-    modes = granted_modes(connection.credentials.capability, name, flags)
+    modes = granted_modes(connection.credentials.capability, name, requested_modes(flags, params))
     channel = world.channel(name)
     attach_serial = message.get("channelSerial")
     replay, error, resumed = [], None, False
@@ -146,6 +164,7 @@ def on_message(world: World, connection: Connection, message: dict, name: str, f
     """Handle an inbound MESSAGE; returns the ACK `res` entry (`{"serials": [...]}`). Raises AblyError → NACK."""
     if not permits(connection.credentials.capability, name, "publish"):
         raise errors.CAPABILITY_DENIED(f"Permission denied: publish to channel {name!r}")
+    connection.require_mode(name, Flag.PUBLISH, "publish")
     items = message.get("messages")
     if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
         raise errors.BAD_REQUEST("MESSAGE needs a non-empty `messages` array of objects")
@@ -190,12 +209,10 @@ def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str
         raise errors.INVALID_MESSAGE_DATA("Message encoding must be a string")
     if not isinstance(item.get("extras"), (dict, type(None))):
         raise errors.INVALID_MESSAGE_DATA("Message extras must be an object")
-    require_portable(item.get("data"), "Message data")
-    require_portable(item.get("extras"), "Message extras")
     supplied_id = item.get("id")
     if supplied_id is not None and (not isinstance(supplied_id, str) or not supplied_id):
         raise errors.BAD_REQUEST("Message id must be a non-empty string")
-    return without_none(
+    stored = without_none(
         {
             "id": supplied_id or message_id,
             "action": 0,
@@ -208,6 +225,8 @@ def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str
             "extras": item.get("extras"),
         }
     )
+    require_portable(stored, "Message")
+    return stored
 
 
 def publish(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from . import errors
 
 SERIAL_WIDTH = 16
-REWIND_DURATION = re.compile(r"^(\d+)([smh])$")
+REWIND_COUNT = re.compile(r"[0-9]{1,9}")
+REWIND_DURATION = re.compile(r"([0-9]{1,9})([smh])")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
@@ -19,7 +20,7 @@ def format_serial(number: int) -> str:
 
 def parse_serial(text) -> int | None:
     """The counter inside a serial, or None when the text is not one of ours."""
-    if isinstance(text, str) and text.isdigit() and len(text) == SERIAL_WIDTH:
+    if isinstance(text, str) and len(text) == SERIAL_WIDTH and text.isascii() and text.isdigit():
         return int(text)
     return None
 
@@ -75,13 +76,13 @@ class MessageLog:
         """
         self.prune()
         value = value.strip() if isinstance(value, str) else value
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and REWIND_COUNT.fullmatch(value):
             count = min(int(value), limit)
             return [entry.message for entry in list(self.entries)[-count:]] if count else []
-        match = REWIND_DURATION.match(value) if isinstance(value, str) else None
+        match = REWIND_DURATION.fullmatch(value) if isinstance(value, str) else None
         if not match:
             raise errors.INVALID_PARAMETER(
-                f"Invalid rewind value {value!r}: use a count or a duration like 30s, 2m, 1h"
+                f"Invalid rewind value {value[:40]!r}: use a count or a duration like 30s, 2m, 1h (up to 9 digits)"
             )
         since_ms = time.time() * 1000 - int(match[1]) * UNIT_SECONDS[match[2]] * 1000
         return [entry.message for entry in self.entries if entry.timestamp >= since_ms][-limit:]

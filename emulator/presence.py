@@ -67,6 +67,7 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
     """
     if not permits(connection.credentials.capability, channel_name, "presence"):
         raise errors.CAPABILITY_DENIED(f"Permission denied: presence on channel {channel_name!r}")
+    connection.require_mode(channel_name, Flag.PRESENCE, "enter presence")
     items = message.get("presence")
     if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
         raise errors.BAD_REQUEST("PRESENCE needs a non-empty `presence` array of objects")
@@ -128,7 +129,7 @@ def _require_room(channel: Channel, records: list[dict], most: int) -> None:
 
 def _validated(connection: Connection, item: dict, message_id: str, timestamp: int) -> dict:
     action = item.get("action")
-    if isinstance(action, bool) or action not in CLIENT_ACTIONS:
+    if type(action) is not int or action not in CLIENT_ACTIONS:
         raise errors.BAD_REQUEST(f"Invalid presence action {action!r}: use 2 (enter), 3 (leave) or 4 (update)")
     client_id = item.get("clientId")
     if client_id is not None and not isinstance(client_id, str):
@@ -141,8 +142,6 @@ def _validated(connection: Connection, item: dict, message_id: str, timestamp: i
         raise errors.PRESENCE_NO_CLIENT_ID()
     if not isinstance(item.get("data"), PAYLOAD_TYPES):
         raise errors.INVALID_MESSAGE_DATA("Presence data must be a string, binary, object or array")
-    require_portable(item.get("data"), "Presence data")
-    require_portable(item.get("extras"), "Presence extras")
     record = {
         "id": message_id,
         "action": int(action),
@@ -153,6 +152,7 @@ def _validated(connection: Connection, item: dict, message_id: str, timestamp: i
     for optional in ("data", "encoding", "extras"):
         if item.get(optional) is not None:
             record[optional] = item[optional]
+    require_portable(record, "Presence message")
     return record
 
 

@@ -47,8 +47,26 @@ class Flag:
     PUBLISH = 1 << 17
     SUBSCRIBE = 1 << 18
     PRESENCE_SUBSCRIBE = 1 << 19
+    ANNOTATION_PUBLISH = 1 << 21
+    ANNOTATION_SUBSCRIBE = 1 << 22
+    OBJECT_SUBSCRIBE = 1 << 24
+    OBJECT_PUBLISH = 1 << 25
     ALL_MODES = 0x36F0000
-    DEFAULT_MODES = PRESENCE | PUBLISH | SUBSCRIBE | PRESENCE_SUBSCRIBE
+    # What Ably grants an ATTACH that names no modes (ably-js channel.test.js `attachWithInvalidChannelParams`).
+    DEFAULT_MODES = PRESENCE | PUBLISH | SUBSCRIBE | PRESENCE_SUBSCRIBE | ANNOTATION_PUBLISH
+
+
+# Channel mode names as the `modes` channel param spells them (comma-separated), and their flags.
+MODE_FLAGS = {
+    "presence": Flag.PRESENCE,
+    "publish": Flag.PUBLISH,
+    "subscribe": Flag.SUBSCRIBE,
+    "presence_subscribe": Flag.PRESENCE_SUBSCRIBE,
+    "annotation_publish": Flag.ANNOTATION_PUBLISH,
+    "annotation_subscribe": Flag.ANNOTATION_SUBSCRIBE,
+    "object_subscribe": Flag.OBJECT_SUBSCRIBE,
+    "object_publish": Flag.OBJECT_PUBLISH,
+}
 
 
 class PresenceAction(IntEnum):
@@ -66,6 +84,8 @@ MSGPACK = "msgpack"
 FORMATS = (JSON, MSGPACK)
 # What a message's or presence member's `data` may be, in either wire format.
 PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
+# Deepest nesting of objects and arrays in a stored message (Ably publishes no figure; the encoders fail near 500).
+MAX_NESTING = 100
 
 
 def decode(frame: str | bytes) -> dict:
@@ -92,15 +112,32 @@ def parse_json(text: str | bytes):
 
 
 def require_portable(value, what: str) -> None:
-    """Refuse structured data that one of the wire formats cannot carry (NaN, binary inside objects...).
+    """Refuse what one wire format could not carry to a peer of the other, so no stored message can fail a peer.
+
+    Checked: JSON (NaN, binary inside objects), msgpack (lone surrogates, integers beyond 64 bits) and nesting
+    deeper than MAX_NESTING, which either encoder could fail on once the frame's own levels are added.
 
     :raises AblyError: 40013.
     """
-    if isinstance(value, (dict, list)):
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise errors.INVALID_MESSAGE_DATA(f"{what} cannot be carried as JSON: {exc}") from None
+    if nesting(value) > MAX_NESTING:
+        raise errors.INVALID_MESSAGE_DATA(f"{what} is nested more than {MAX_NESTING} levels deep")
+    try:
+        json.dumps(for_json(value), allow_nan=False)
+        msgpack.packb(value, use_bin_type=True)
+    except (TypeError, ValueError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
+        raise errors.INVALID_MESSAGE_DATA(f"{what} cannot be carried by both wire formats: {exc}") from None
+
+
+def nesting(value) -> int:
+    """How many levels of objects and arrays `value` has (0 for a scalar); stops counting past MAX_NESTING."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_NESTING:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def encode(message: dict, fmt: str) -> str | bytes:

@@ -1,16 +1,20 @@
 """The emulated world in memory: connections, channels and their subscribers, independent of any socket."""
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from . import errors
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .history import MessageLog
 from .presence import PresenceSet
 from .stats import Stats
+
+log = logging.getLogger(__name__)
 
 
 class ConnectionState(StrEnum):
@@ -70,6 +74,15 @@ class Connection:
         """Queue a frame on the live transport; without one the frame is dropped (resume replays what matters)."""
         if self.transport is not None:
             self.transport.send(message, frames)
+
+    def require_mode(self, channel: str, mode: int, operation: str) -> None:
+        """Refuse (40165) an operation whose mode the attachment to `channel` did not request; unattached is free.
+
+        :raises AblyError: 40165.
+        """
+        modes = self.channels.get(channel)
+        if modes is not None and not modes & mode:
+            raise errors.MODE_NOT_REQUESTED(f"Unable to {operation} on channel {channel!r}: mode not requested")
 
     def remember_reply(self, msg_serial: int, reply: dict) -> None:
         """Keep the ACK/NACK of a publish so a re-sent copy gets the same answer without being published twice."""
@@ -150,9 +163,15 @@ class World:
         """
         frames: dict = {}
         reached = 0
-        for subscriber in channel.subscribers.values():
+        for subscriber in list(channel.subscribers.values()):
             if subscriber.modes & mode and subscriber.connection is not skip:
-                subscriber.connection.send(message, frames)
+                try:
+                    subscriber.connection.send(message, frames)
+                except Exception:  # one subscriber's failure must not stop delivery to the others
+                    log.exception(
+                        "connection %s: could not queue a frame on %r", subscriber.connection.id, channel.name
+                    )
+                    continue
                 reached += 1
         if reached:
             self.stats.add(channel.name, counter, reached * per_frame)
