@@ -11,7 +11,7 @@ import emulator.history
 
 from .conftest import Inbox, eventually, within
 
-CLASSIC_MODES = 0xF0000
+DEFAULT_MODES = 0xF0000 | 1 << 21  # presence, publish, subscribe, presence_subscribe, annotation_publish
 HAS_PRESENCE, HAS_BACKLOG, RESUMED = 1, 2, 4
 
 
@@ -76,7 +76,7 @@ async def test_attached_carries_modes_serial_params_and_presence_flag_on_the_wir
     socket, _ = await raw.connect(client_id="alice")
     await socket.send({"action": 10, "channel": "room", "params": {"rewind": "1", "unknown": "x"}})
     attached = await socket.receive_action(11)
-    assert attached["flags"] == CLASSIC_MODES
+    assert attached["flags"] == DEFAULT_MODES
     assert attached["channelSerial"] == "0000000000000000"
     assert attached["params"] == {"rewind": "1"}
 

@@ -133,7 +133,11 @@ for (const format of FORMATS) {
 
       const other = emulator.realtime({ format, clientId: 'other' }, t).channels.get(name);
       await within(other.attach(), { what: 'the other client attaching' });
-      assert.deepEqual([...other.modes].sort(), ['presence', 'presence_subscribe', 'publish', 'subscribe']);
+      assert.deepEqual(
+        [...other.modes].sort(),
+        ['annotation_publish', 'presence', 'presence_subscribe', 'publish', 'subscribe'],
+        "Ably's default modes",
+      );
       await publishInOrder(other, ['unseen']);
       await within(other.presence.enter('seen'), { what: 'the other client entering' });
 
