@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import EmulatorConfig
 from .connection import handle_websocket
-from .controls import ControlRoutes, Controls
+from .controls import ControlRoutes, Controls, is_control, same_origin_only
 from .lifecycle import discard
 from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
@@ -24,7 +24,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
 
     With a sandbox, realtime and REST requests go to the world of the app whose key or token they carry.
     """
-    app = web.Application(middlewares=[ably_errors])
+    app = web.Application(middlewares=[same_origin_only, ably_errors])
     app[WORLD] = world
     world_for = sandbox.world_for if sandbox is not None else lambda request: world
 
@@ -41,7 +41,12 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
         app.router.add_routes(sandbox.routes())
         app.router.add_routes([_routed(route, world_for) for route in RestApi(world).routes()])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())
-    app.on_response_prepare.append(add_cors_headers)
+
+    async def cors(request: web.Request, response: web.StreamResponse) -> None:
+        if not is_control(request):
+            await add_cors_headers(request, response)
+
+    app.on_response_prepare.append(cors)
 
     async def close_connections(app: web.Application) -> None:
         for each in sandbox.worlds() if sandbox is not None else [world]:
@@ -62,6 +67,7 @@ def _routed(route: web.RouteDef, world_for) -> web.RouteDef:
 
 
 def _close_connections(world: World) -> None:
+    world.close()
     for connection in list(world.connections.values()):
         transport = connection.transport
         discard(world, connection)
@@ -102,7 +108,7 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        if self.port is None:
+        if self.host is None or self.port is None:
             raise RuntimeError("the emulator is not started")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
@@ -110,7 +116,7 @@ class Emulator:
     @property
     def tls_url(self) -> str:
         """The TLS listener's URL (with `tls_cert`/`tls_key` configured)."""
-        if self.tls_port is None:
+        if self.host is None or self.tls_port is None:
             raise RuntimeError("the emulator has no TLS listener")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"https://{host}:{self.tls_port}"

@@ -108,7 +108,7 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     elif "rewind" in params:
         replay = channel.log.rewind(params["rewind"], world.config.rewind_max)
         if replay:
-            position = format_serial(parse_serial(replay[0]["serial"]) - 1)
+            position = format_serial(int(replay[0]["serial"]) - 1)  # a stored serial is always one of ours
     if not modes & Flag.SUBSCRIBE:
         replay = []
     if not connection.echo:
@@ -158,6 +158,7 @@ def detach(world: World, connection: Connection, name: str) -> None:
     if channel is not None:
         channel.subscribers.pop(connection.id, None)
         leave_connection(world, channel, connection.id)
+        world.release(name)
 
 
 def on_message(world: World, connection: Connection, message: dict, name: str, frame_size: int) -> dict:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -48,8 +49,10 @@ class RealtimeSession:
             self.frame_size = len(frame.data)
             try:
                 message = decode(frame.data)
-                self.world.stats.add(_channel_of(message), "bytes_in", self.frame_size)
-                self.dispatch(message)
+                try:
+                    self.dispatch(message)
+                finally:  # after dispatch: a channel is counted only once it exists (past the capability check)
+                    self.world.stats.add(_channel_of(message), "bytes_in", self.frame_size)
             except AblyError as exc:
                 log.warning("connection %s: refused frame: %s", self.connection.id, exc)
                 self.end(exc)
@@ -129,7 +132,7 @@ class RealtimeSession:
             return
         try:
             result = handle(valid_channel_name(self.channel_name(message, "A publish")))
-            reply = {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}
+            reply: dict[str, object] = {"action": Action.ACK, "msgSerial": msg_serial, "count": 1}
             if result is not None:
                 reply["res"] = [result]
         except AblyError as exc:
@@ -171,7 +174,7 @@ class RealtimeSession:
         """Actions a client may send that need no answer (ACTIVATE from 1.x, client SYNC)."""
 
 
-HANDLERS = {
+HANDLERS: dict[int, Callable[[RealtimeSession, dict], None]] = {
     Action.HEARTBEAT: RealtimeSession.on_heartbeat,
     Action.ATTACH: RealtimeSession.on_attach,
     Action.DETACH: RealtimeSession.on_detach,

@@ -4,9 +4,31 @@ from aiohttp import web
 
 from . import errors
 from .lifecycle import describe, discard, expire_connection
+from .rest import error_reply
 from .state import World
 
 PREFIX = "/_emulator"
+# Browsers label requests a page on another origin makes (Fetch Metadata); "same-site" includes other ports.
+FOREIGN_FETCH_SITES = ("cross-site", "same-site")
+
+
+def is_control(request: web.Request) -> bool:
+    return request.path.startswith(f"{PREFIX}/")
+
+
+@web.middleware
+async def same_origin_only(request: web.Request, handler):
+    """Refuse (403, 40300) control requests a web page on another origin makes: they know the port, not the page.
+
+    Requests without an Origin (tests, curl, Node) and same-origin ones are served; control responses carry no
+    CORS headers, so no other page can read them either.
+    """
+    if is_control(request):
+        origin = request.headers.get("Origin")
+        foreign = origin is not None and origin != f"{request.scheme}://{request.host}"
+        if foreign or request.headers.get("Sec-Fetch-Site") in FOREIGN_FETCH_SITES:
+            return error_reply(request, errors.FORBIDDEN(f"{PREFIX}/ answers only same-origin requests"))
+    return await handler(request)
 
 
 class Controls:
@@ -37,12 +59,12 @@ class Controls:
     def drop_all(self, client_id: str | None = None) -> int:
         """Cut every live transport (or those of `client_id`); returns how many were cut."""
         live = [
-            c
+            c.transport
             for c in self.world.connections.values()
             if c.transport is not None and (client_id is None or c.client_id == client_id)
         ]
-        for connection in live:
-            connection.transport.drop()
+        for transport in live:
+            transport.drop()
         return len(live)
 
     def expire_tokens(self, client_id: str | None = None) -> int:

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import logging
+from typing import overload
 from urllib.parse import urlencode
 
 import msgpack
@@ -94,13 +95,25 @@ def credentials_for(world: World, request: web.Request) -> Credentials:
     raise errors.UNAUTHORIZED()
 
 
-def channel_for(world: World, request: web.Request, operation: str) -> tuple[Credentials, str]:
+def channel_for(world: World, request: web.Request, operation: str | tuple[str, ...]) -> tuple[Credentials, str]:
     credentials = credentials_for(world, request)
     name = valid_channel_name(request.match_info["channel"])
     operations = (operation,) if isinstance(operation, str) else operation
     if not any(permits(credentials.capability, name, op) for op in operations):
         raise errors.CAPABILITY_DENIED(f"Permission denied: {'/'.join(operations)} on channel {name!r}")
     return credentials, name
+
+
+@overload
+def int_param(
+    request: web.Request, name: str, default: int, low: int | None = None, high: int | None = None
+) -> int: ...
+
+
+@overload
+def int_param(
+    request: web.Request, name: str, default: None = None, low: int | None = None, high: int | None = None
+) -> int | None: ...
 
 
 def int_param(
@@ -170,9 +183,9 @@ class RestApi:
         if start is not None and end is not None and start > end:
             raise errors.INVALID_PARAMETER("start must not be later than end")
         cursor = int_param(request, "cursor", None, 0)
-        until = request.query.get("from_serial") or request.query.get("fromSerial")
-        if until is not None and cursor is None and direction == "backwards":
-            cursor = int_param(request, "from_serial" if "from_serial" in request.query else "fromSerial", None, 0) + 1
+        if cursor is None and direction == "backwards":
+            until = int_param(request, "from_serial" if request.query.get("from_serial") else "fromSerial", None, 0)
+            cursor = None if until is None else until + 1
         channel = self.world.channels.get(name)
         if channel is None:
             return reply(request, [], headers={"Link": self._links(request, None)})
@@ -209,8 +222,8 @@ class RestApi:
             )
             for index, item in enumerate(items)
         ]
-        self.world.stats.add(name, "bytes_in", request.content_length or 0)
         result = publish(self.world, name, messages, None, None, None)
+        self.world.stats.add(name, "bytes_in", request.content_length or 0)
         return reply(request, {"channel": name, "messageId": base, **result}, 201)
 
     async def presence(self, request: web.Request) -> web.Response:

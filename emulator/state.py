@@ -10,6 +10,7 @@ from typing import Protocol
 from . import errors
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
+from .errors import AblyError
 from .history import MessageLog
 from .presence import PresenceSet
 from .stats import Stats
@@ -33,9 +34,11 @@ LEGAL_MOVES = {
 
 
 class Transport(Protocol):
-    """The socket side of a connection, as seen by the world: queue a frame, or cut the line."""
+    """The socket side of a connection, as seen by the world: queue a frame, send the client away, or cut the line."""
 
-    def send(self, message: dict, frames: dict | None = None) -> None: ...
+    def send(self, message: dict, frames: dict[str, str | bytes] | None = None) -> None: ...
+
+    def disconnect(self, error: AblyError) -> None: ...
 
     def drop(self) -> None: ...
 
@@ -114,8 +117,8 @@ class Channel:
 
     def __init__(self, name: str, config: EmulatorConfig):
         self.name = name
-        self.log = MessageLog(config.history_ttl)
-        self.presence_log = MessageLog(config.history_ttl)
+        self.log = MessageLog(config.history_ttl, config.history_max)
+        self.presence_log = MessageLog(config.history_ttl, config.history_max)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
 
@@ -126,16 +129,58 @@ class World:
     def __init__(self, config: EmulatorConfig):
         self.config = config
         self.authority = Authority(config.effective_keys(), config)
-        self.stats = Stats()
         self.channels: dict[str, Channel] = {}
+        self.stats = Stats(lambda name: name in self.channels)
         self.connections: dict[str, Connection] = {}
+        self._housekeeping: asyncio.TimerHandle | None = None
 
     def channel(self, name: str) -> Channel:
-        """The channel called `name`, created on first use as Ably does."""
+        """The channel called `name`, created on first use as Ably does (callers check capabilities first)."""
         channel = self.channels.get(name)
         if channel is None:
             channel = self.channels[name] = Channel(name, self.config)
+            self._schedule_housekeeping()
         return channel
+
+    def release(self, name: str) -> None:
+        """Drop channel `name` once nothing needs it: no attachment (live or paused), no member, no history."""
+        channel = self.channels.get(name)
+        if channel is None or channel.subscribers or channel.presence.members:
+            return
+        channel.log.prune()
+        channel.presence_log.prune()
+        if channel.log.entries or channel.presence_log.entries:
+            return
+        if any(name in connection.channels for connection in self.connections.values()):
+            return
+        del self.channels[name]
+
+    def housekeep(self) -> None:
+        """Prune expired history everywhere and drop the channels nothing needs any more."""
+        for name in list(self.channels):
+            self.release(name)
+
+    def close(self) -> None:
+        """Stop the housekeeping timer (the emulator is stopping)."""
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            self._housekeeping = None
+
+    def _schedule_housekeeping(self) -> None:
+        """Run `housekeep` every `housekeeping_interval` while any channel exists (none outside an event loop)."""
+        if self._housekeeping is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._housekeeping = loop.call_later(self.config.housekeeping_interval, self._housekeeping_tick)
+
+    def _housekeeping_tick(self) -> None:
+        self._housekeeping = None
+        self.housekeep()
+        if self.channels:
+            self._schedule_housekeeping()
 
     def new_connection(self, credentials: Credentials, client_id: str | None, echo: bool, fmt: str) -> Connection:
         connection_id = secrets.token_hex(5)

@@ -31,16 +31,16 @@ class WebSocketTransport:
         self.last_sent = asyncio.get_running_loop().time()
         self.tasks = [asyncio.create_task(self._write()), asyncio.create_task(self._heartbeat())]
 
-    def send(self, message: dict, frames: dict | None = None) -> None:
+    def send(self, message: dict, frames: dict[str, str | bytes] | None = None) -> None:
         """Queue `message`; `frames` caches its encoding per format when the same message goes to many."""
         if self.closing:
             return
         if frames is None:
             frame = encode(message, self.fmt)
+        elif self.fmt in frames:
+            frame = frames[self.fmt]
         else:
-            frame = frames.get(self.fmt)
-            if frame is None:
-                frame = frames[self.fmt] = encode(message, self.fmt)
+            frame = frames[self.fmt] = encode(message, self.fmt)
         self.stats.add(message.get("channel"), "bytes_out", len(frame))
         self.queue.put_nowait(frame)
 
