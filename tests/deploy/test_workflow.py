@@ -1,6 +1,7 @@
 """The GitHub Actions workflow tests before it deploys, deploys site/ unbuilt and the staged API with the root
 config, pins every action by commit, and is valid for actionlint and for GitHub's workflow schema."""
 
+import os
 import re
 import subprocess
 import sys
@@ -65,6 +66,11 @@ def check_jsonschema(*paths: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
+
+
+def make_test_env(workflow: dict) -> dict:
+    [make_test] = [step for step in workflow["jobs"]["test"]["steps"] if step.get("run", "").endswith("make test")]
+    return make_test["env"]
 
 
 def unpinned_uses(text: str) -> list[str]:
@@ -143,13 +149,30 @@ def test_tests_run_on_python_3_11_node_20_and_playwrights_chromium(workflow):
 
 def test_failed_tests_upload_the_screenshots_and_junit_reports(workflow):
     steps = workflow["jobs"]["test"]["steps"]
-    [make_test] = [step for step in steps if step.get("run", "").endswith("make test")]
-    assert "--junitxml=test-artifacts/" in make_test["env"]["PYTEST_ADDOPTS"]
-    assert "--test-reporter=junit --test-reporter-destination=test-artifacts/" in make_test["env"]["NODE_OPTIONS"]
     [upload] = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["if"] == "failure()"
     assert upload["with"]["path"] == "test-artifacts/"
-    assert steps.index(upload) > steps.index(make_test)
+    assert steps[-1] is upload
+    env = make_test_env(workflow)
+    assert "--junitxml=test-artifacts/" in env["PYTEST_ADDOPTS"]
+    assert "--test-reporter=junit --test-reporter-destination=test-artifacts/" in env["NODE_OPTIONS"]
+
+
+def test_the_report_options_make_pytest_and_node_test_write_junit(workflow, tmp_path):
+    (tmp_path / "test-artifacts").mkdir()  # the workflow makes it before `make test`
+    (tmp_path / "test_passes.py").write_text("def test_passes():\n    pass\n")
+    (tmp_path / "passes.test.mjs").write_text("import test from 'node:test';\ntest('passes', () => {});\n")
+    env = {**os.environ, **make_test_env(workflow)}
+    runs = [
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_passes.py"],
+        ["node", "--test", "passes.test.mjs"],
+    ]
+    for command in runs:
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+    reports = {path.name: path.read_text() for path in (tmp_path / "test-artifacts").iterdir()}
+    assert sorted(reports) == ["junit-node.xml", "junit-python.xml"]
+    assert all('name="passes"' in text or 'name="test_passes"' in text for text in reports.values())
 
 
 def test_deploy_runs_only_after_the_tests_pass(workflow):
