@@ -36,11 +36,11 @@ class Entry:
 
 
 class MessageLog:
-    """Messages of one channel, kept for at least `retention` seconds, oldest first."""
+    """Messages of one channel, oldest first: each kept for `retention` seconds, and at most `capacity` of them."""
 
-    def __init__(self, retention: float):
+    def __init__(self, retention: float, capacity: int):
         self.retention = retention
-        self.entries: deque[Entry] = deque()
+        self.entries: deque[Entry] = deque(maxlen=capacity)
         self.head = 0
 
     def append(self, message: dict) -> dict:
