@@ -87,7 +87,8 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         raise errors.BAD_REQUEST("ATTACH flags must be an integer")
     if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
         raise errors.BAD_REQUEST("ATTACH params must be an object of strings")
-    modes = granted_modes(connection.credentials.capability, name, requested_modes(flags, params))
+    requested = requested_modes(flags, params)
+    modes = granted_modes(connection.credentials.capability, name, requested)
     channel = world.channel(name)
     attach_serial = message.get("channelSerial")
     replay, error, resumed = [], None, False
@@ -143,7 +144,26 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         for frame in sync_frames(channel):
             connection.send(frame)
     channel.subscribers[connection.id] = Subscriber(connection, modes)
-    connection.channels[name] = modes
+    connection.channels[name] = requested
+
+
+def recheck_capabilities(world: World, connection: Connection) -> None:
+    """After a new token: each attachment gets the modes the new capability allows; one left with none fails (40160).
+
+    As on Ably (ably-js test/realtime/reauth.test.js `reauthCapabilityDowngradeFullChannel`): the channel gets a
+    channel ERROR and is detached, its presence members leave.
+    """
+    for name, requested in list(connection.channels.items()):
+        try:
+            modes = granted_modes(connection.credentials.capability, name, requested)
+        except errors.AblyError as exc:
+            detach(world, connection, name)
+            connection.send({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})
+            continue
+        channel = world.channels.get(name)
+        subscriber = channel.subscribers.get(connection.id) if channel is not None else None
+        if subscriber is not None:
+            subscriber.modes = modes
 
 
 def on_detach(world: World, connection: Connection, name: str) -> None:

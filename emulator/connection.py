@@ -9,7 +9,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import errors
 from .auth import Credentials
-from .channels import on_attach, on_detach, on_message, valid_channel_name
+from .channels import on_attach, on_detach, on_message, recheck_capabilities, valid_channel_name
 from .errors import AblyError
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .presence import on_presence
@@ -160,6 +160,7 @@ class RealtimeSession:
         self.connection.credentials = credentials
         schedule_token_expiry(self.world, self.connection)
         self.reply(connected_message(self.world, self.connection))
+        recheck_capabilities(self.world, self.connection)
 
     def on_close(self, message: dict) -> None:
         """Graceful close: CLOSED, presence leaves at once, nothing kept for resume."""

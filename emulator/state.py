@@ -56,7 +56,7 @@ class Connection:
     transport: Transport | None = None
     key: str = ""
     issued_keys: set[str] = field(default_factory=set)
-    channels: dict[str, int] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)  # attached channel → the modes its ATTACH requested
     last_msg_serial: int = -1
     replies: dict[int, dict] = field(default_factory=dict)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
@@ -80,6 +80,8 @@ class Connection:
 
     def require_mode(self, channel: str, mode: int, operation: str) -> None:
         """Refuse (40165) an operation whose mode the attachment to `channel` did not request; unattached is free.
+
+        The capability is checked apart: a mode requested but not granted becomes usable when a new token allows it.
 
         :raises AblyError: 40165.
         """

@@ -80,3 +80,40 @@ async def test_a_subscribe_only_attachment_through_the_sdk_receives_messages_but
     await within(other.publish("hello", "x"))
     assert [m.name for m in await messages.wait_for_count(1)] == ["hello"]
     assert members.items == []
+
+
+async def reauthorize(raw, socket, capability: dict) -> None:
+    token = (await raw.clients.token("raw", capability)).token
+    await socket.send({"action": 17, "auth": {"accessToken": token}})
+    await socket.receive_action(4)
+
+
+async def test_a_new_token_that_adds_publish_lets_an_attachment_that_requested_it_publish(raw):
+    socket, _ = await raw.connect(capability={"room": ["subscribe"]})
+    await attach(socket, "room")
+    await socket.send({"action": 15, "msgSerial": 0, "channel": "room", "messages": [{"name": "x"}]})
+    assert (await socket.receive_action(2))["error"]["code"] == 40160
+    await reauthorize(raw, socket, {"room": ["subscribe", "publish"]})
+    await socket.send({"action": 15, "msgSerial": 1, "channel": "room", "messages": [{"name": "x"}]})
+    assert (await socket.receive_action(1))["msgSerial"] == 1
+
+
+async def test_a_new_token_without_the_channel_fails_the_attachment_with_40160(raw):
+    socket, _ = await raw.connect(capability={"room": ["*"], "other": ["*"]})
+    await attach(socket, "room")
+    await attach(socket, "other")
+    await reauthorize(raw, socket, {"other": ["*"]})
+    error = await socket.receive_action(9)
+    assert (error["channel"], error["error"]["code"]) == ("room", 40160)
+    publisher, _ = await raw.connect(client_id="publisher")
+    for channel in ("room", "other"):
+        await publisher.send(
+            {
+                "action": 15,
+                "msgSerial": 0 if channel == "room" else 1,
+                "channel": channel,
+                "messages": [{"name": channel}],
+            }
+        )
+    delivered = await socket.receive_action(15)
+    assert delivered["channel"] == "other"
