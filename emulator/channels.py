@@ -205,7 +205,12 @@ def on_message(world: World, connection: Connection, message: dict, name: str, f
         )
         for index, item in enumerate(items)
     ]
-    return publish(world, name, stamped, prefix, connection, connection.id)
+    return publish(world, name, stamped, prefix, connection, connection.id, supplied_ids(items))
+
+
+def supplied_ids(items: list[dict]) -> frozenset[str]:
+    """The message ids a client chose itself: only these are de-duplicated (idempotent publishing)."""
+    return frozenset(item["id"] for item in items if isinstance(item.get("id"), str))
 
 
 def client_id_for(own: str | None, wildcard: bool, item: dict) -> str | None:
@@ -257,8 +262,12 @@ def publish(
     message_id: str | None,
     origin: Connection | None,
     connection_id: str | None,
+    client_ids: frozenset[str] = frozenset(),
 ) -> dict:
     """Store `messages` on channel `name` and fan them out in one MESSAGE; returns `{"serials": [...]}`.
+
+    A message whose id is in `client_ids` and was published on the channel within the idempotency window is
+    neither stored nor delivered again; its serial is the earlier one's (Ably's idempotent publishing).
 
     :raises AblyError: 40034 when there are more than `max_messages_per_publish`, 40009 when their total size
         exceeds maxMessageSize (both checked before anything is stored).
@@ -272,9 +281,22 @@ def publish(
             f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}"
         )
     channel = world.channel(name)
-    for message, size in zip(messages, sizes, strict=True):
+    earlier = {
+        message["id"]: serial
+        for message in messages
+        if message["id"] in client_ids and (serial := channel.recent_ids.serial_of(message["id"])) is not None
+    }
+    serials = [earlier.get(message["id"]) for message in messages]
+    fresh = [(message, size) for message, size in zip(messages, sizes, strict=True) if message["id"] not in earlier]
+    for message, size in fresh:
         channel.log.append(message)
         world.stats.record_message_size(name, size)
+        if message["id"] in client_ids:
+            channel.recent_ids.add(message["id"], message["serial"])
+    result = {"serials": [serial or message["serial"] for serial, message in zip(serials, messages, strict=True)]}
+    messages = [message for message, _ in fresh]
+    if not messages:
+        return result
     world.stats.add(name, "messages_published", len(messages))
     world.broadcast(
         channel,
@@ -294,7 +316,7 @@ def publish(
         len(messages),
         skip=origin if origin is not None and not origin.echo else None,
     )
-    return {"serials": [message["serial"] for message in messages]}
+    return result
 
 
 def rest_message_id() -> str:

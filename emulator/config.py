@@ -21,6 +21,8 @@ class EmulatorConfig:
     :param presence_leave_timeout: members of a dropped connection leave after this long unless it resumes.
     :param history_ttl: how long published messages are kept for history, rewind and resume replay.
     :param history_max: most messages a channel keeps (oldest dropped first), whatever their age.
+    :param idempotency_window: how long a client-supplied message id is remembered, so that a message published
+        again with it is not stored or delivered twice (Ably: 2 minutes).
     :param housekeeping_interval: how often expired history is pruned and unused channels are dropped.
     :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
     :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
@@ -45,6 +47,7 @@ class EmulatorConfig:
     presence_leave_timeout: float = 15.0
     history_ttl: float = 120.0
     history_max: int = 10000
+    idempotency_window: float = 120.0
     housekeeping_interval: float = 10.0
     rewind_max: int = 100
     token_ttl_default: float = 3600.0

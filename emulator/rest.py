@@ -11,7 +11,7 @@ from aiohttp import web
 
 from . import errors
 from .auth import Credentials, now_ms, permits
-from .channels import client_id_for, publish, rest_message_id, stamp, valid_channel_name
+from .channels import client_id_for, publish, rest_message_id, stamp, supplied_ids, valid_channel_name
 from .errors import AblyError
 from .protocol import JSON, MSGPACK, PresenceAction, encode_body, parse_json
 from .state import World
@@ -210,6 +210,8 @@ class RestApi:
         items = body if isinstance(body, list) else [body]
         if not items or not all(isinstance(item, dict) for item in items):
             raise errors.INVALID_REQUEST_BODY("Publish a message object or a non-empty array of them")
+        if request.query.get("_forceNack") == "true":
+            raise errors.FORCED_NACK()
         base = rest_message_id()
         timestamp = now_ms()
         messages = [
@@ -217,14 +219,27 @@ class RestApi:
                 item,
                 f"{base}:{index}",
                 client_id_for(credentials.client_id, credentials.is_wildcard, item),
-                None,
+                self._on_behalf_of(item),
                 timestamp,
             )
             for index, item in enumerate(items)
         ]
-        result = publish(self.world, name, messages, None, None, None)
+        result = publish(self.world, name, messages, None, None, None, supplied_ids(items))
         self.world.stats.add(name, "bytes_in", request.content_length or 0)
         return reply(request, {"channel": name, "messageId": base, **result}, 201)
+
+    def _on_behalf_of(self, item: dict) -> str | None:
+        """The connectionId a message is published as: that of the realtime connection its `connectionKey` names.
+
+        :raises AblyError: 40006 when the key names no live connection (spec TM2h).
+        """
+        key = item.get("connectionKey")
+        if key is None:
+            return None
+        connection = self.world.find_by_key(key) if isinstance(key, str) else None
+        if connection is None:
+            raise errors.INVALID_CONNECTION_KEY(f"Invalid connectionKey {key!r}: no such connection")
+        return connection.id
 
     async def presence(self, request: web.Request) -> web.Response:
         """The channel's current members, as PresenceMessages with action `present`."""
@@ -273,7 +288,8 @@ async def ably_errors(request: web.Request, handler):
     except web.HTTPNotFound:
         return error_reply(request, errors.NOT_FOUND(f"No such resource: {request.path}"))
     except web.HTTPMethodNotAllowed:
-        return error_reply(request, errors.METHOD_NOT_ALLOWED(f"{request.method} is not allowed on {request.path}"))
+        # Ably answers a known path with another method as it answers an unknown path (ably-js `request_404`).
+        return error_reply(request, errors.NOT_FOUND(f"No such resource: {request.method} {request.path}"))
     except web.HTTPException:
         raise
     except Exception:

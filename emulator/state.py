@@ -12,6 +12,7 @@ from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .errors import AblyError
 from .history import MessageLog
+from .idempotency import RecentIds
 from .presence import PresenceSet
 from .stats import Stats
 
@@ -121,6 +122,7 @@ class Channel:
         self.name = name
         self.log = MessageLog(config.history_ttl, config.history_max)
         self.presence_log = MessageLog(config.history_ttl, config.history_max)
+        self.recent_ids = RecentIds(config.idempotency_window, config.history_max)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
 

@@ -140,8 +140,11 @@ async def test_unknown_routes_and_methods_get_ably_error_bodies(raw):
     async with session.get(f"{raw.emulator.url}/no/such/thing") as response:
         body = await response.json()
         assert (response.status, body["error"]["code"], response.headers["X-Ably-Errorcode"]) == (404, 40400, "40400")
+    # A known path with another method is not found either, as on Ably (ably-js rest/request.test.js `request_404`).
+    async with session.get(f"{raw.emulator.url}/keys/ablyjs.test/requestToken") as response:
+        assert (response.status, (await response.json())["error"]["code"]) == (404, 40400)
     async with session.delete(f"{raw.emulator.url}/time") as response:
-        assert (response.status, (await response.json())["error"]["code"]) == (405, 40500)
+        assert (response.status, (await response.json())["error"]["code"]) == (404, 40400)
 
 
 async def test_history_rejects_bad_parameters_with_40003(raw):
