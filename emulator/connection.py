@@ -14,7 +14,7 @@ from .errors import AblyError
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .presence import on_presence
 from .protocol import FORMATS, JSON, Action, decode
-from .state import Connection, World
+from .state import Connection, World, well_formed_key
 from .transport import WebSocketTransport
 
 log = logging.getLogger(__name__)
@@ -293,7 +293,7 @@ def open_connection(world: World, query, fmt: str) -> tuple[Connection, AblyErro
             return resume(world, connection, credentials, echo, fmt), None
         if connection is not None:
             error = errors.INCOMPATIBLE_RESUME()
-        elif "!" not in resume_key:
+        elif not well_formed_key(resume_key):
             error = errors.MALFORMED_CONNECTION_KEY(f"Invalid connection key {resume_key!r}")
         else:
             error = errors.CONNECTION_EXPIRED()

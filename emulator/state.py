@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +18,16 @@ from .presence import PresenceSet
 from .stats import Stats
 
 log = logging.getLogger(__name__)
+
+
+CONNECTION_ID_BYTES = 5
+KEY_SUFFIX_BYTES = 6
+CONNECTION_KEY = re.compile(f"[0-9a-f]{{{2 * CONNECTION_ID_BYTES}}}![0-9a-f]{{{2 * KEY_SUFFIX_BYTES}}}")
+
+
+def well_formed_key(text: str) -> bool:
+    """Whether `text` has the shape of the connection keys we issue (`<connectionId>!<suffix>`)."""
+    return CONNECTION_KEY.fullmatch(text) is not None
 
 
 class ConnectionState(StrEnum):
@@ -64,7 +75,7 @@ class Connection:
 
     def mint_key(self) -> str:
         """A fresh connectionKey (spec RTN15e), remembered so that any key we issued can resume."""
-        self.key = f"{self.id}!{secrets.token_hex(6)}"
+        self.key = f"{self.id}!{secrets.token_hex(KEY_SUFFIX_BYTES)}"
         self.issued_keys.add(self.key)
         return self.key
 
@@ -187,9 +198,9 @@ class World:
             self._schedule_housekeeping()
 
     def new_connection(self, credentials: Credentials, client_id: str | None, echo: bool, fmt: str) -> Connection:
-        connection_id = secrets.token_hex(5)
+        connection_id = secrets.token_hex(CONNECTION_ID_BYTES)
         while connection_id in self.connections:
-            connection_id = secrets.token_hex(5)
+            connection_id = secrets.token_hex(CONNECTION_ID_BYTES)
         connection = Connection(connection_id, credentials, client_id, echo, fmt)
         connection.mint_key()
         self.connections[connection_id] = connection
