@@ -95,6 +95,8 @@ class Target:
         data = f'{{"phase":{phase_id},"seq":{seq},"t":{time.perf_counter_ns()},"pad":"{padding}"}}'
         frame = ably_wire.message_frame(CHANNEL, self.msg_serial, "tick", data)
         self.msg_serial += 1
+        if self.publisher is None:
+            raise RuntimeError("publish before connect")
         await self.publisher.send_str(frame)
 
     async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import os
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
 
 from bench import plots
@@ -46,7 +47,7 @@ class Load:
     files: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # url → (resource type, raw, gzip)
     other_origins: list[str] = field(default_factory=list)
 
-    def total(self, index: int, scripts_only: bool = False) -> int:
+    def total(self, index: Literal[1, 2], scripts_only: bool = False) -> int:
         return sum(file[index] for file in self.files.values() if not scripts_only or file[0] == "script")
 
 
@@ -91,11 +92,8 @@ async def measure(settings: FirstLoadSettings) -> dict[str, list[Load]]:
     from tests.browser_path import chromium_executable
 
     env = {name: value for name, value in os.environ.items() if not name.startswith("ABLY_")}
-    launch = {"args": CHROMIUM_ARGS}
-    if executable := chromium_executable():
-        launch["executable_path"] = executable
     async with running(["bench.site_host"], r"Open (http://\S+?)/?\s*$", env=env) as host, async_playwright() as pw:
-        browser = await pw.chromium.launch(**launch)
+        browser = await pw.chromium.launch(args=CHROMIUM_ARGS, executable_path=chromium_executable())
         try:
             for path, ready in PAGES.values():
                 await _load_once(browser, host.url, path, ready)  # warm the host's file cache and the browser

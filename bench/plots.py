@@ -7,20 +7,21 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 DPI = 110
 
 
-def figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, object]:
+def figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
     """A new figure with one set of axes and a light grid."""
     fig, axes = plt.subplots(figsize=(width, height))
     axes.grid(True, alpha=0.3)
     return fig, axes
 
 
-def panels(count: int, width: float = 11.0, height: float = 3.4) -> tuple[Figure, list]:
+def panels(count: int, width: float = 11.0, height: float = 3.4) -> tuple[Figure, list[Axes]]:
     """A new figure with ``count`` side-by-side axes."""
     fig, axes = plt.subplots(1, count, figsize=(width, height))
     axes = list(axes) if count > 1 else [axes]
@@ -29,7 +30,7 @@ def panels(count: int, width: float = 11.0, height: float = 3.4) -> tuple[Figure
     return fig, axes
 
 
-def thousands(axes) -> None:
+def thousands(axes: Axes) -> None:
     """Label the x axis 0, 50k, 100k … instead of crowding it with six-digit numbers."""
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.0f}k" if value else "0"))
 

@@ -63,8 +63,10 @@ async def running(
         env=None if env is None else dict(env),
     )
     try:
-        url = await asyncio.wait_for(_ready_url(process, re.compile(ready_pattern)), READY_TIMEOUT_SECONDS)
-        drain = asyncio.create_task(_discard(process.stdout))
+        stdout = process.stdout
+        assert stdout is not None, "started with stdout=PIPE"
+        url = await asyncio.wait_for(_ready_url(stdout, re.compile(ready_pattern)), READY_TIMEOUT_SECONDS)
+        drain = asyncio.create_task(_discard(stdout))
         try:
             yield ServerProcess(url=url, process=process)
         finally:
@@ -73,10 +75,10 @@ async def running(
         await _stop(process)
 
 
-async def _ready_url(process: asyncio.subprocess.Process, pattern: re.Pattern[str]) -> str:
+async def _ready_url(stdout: asyncio.StreamReader, pattern: re.Pattern[str]) -> str:
     seen: list[str] = []
     while True:
-        line = await process.stdout.readline()
+        line = await stdout.readline()
         if not line:
             raise RuntimeError(f"server exited before it was ready:\n{''.join(seen)}")
         text = line.decode(errors="replace")

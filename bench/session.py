@@ -8,6 +8,7 @@ Node worker processes. Sizes and protocols alternate inside each run, so drift o
 
 import asyncio
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -286,8 +287,8 @@ def migration_lines(results: Results, settings: SessionSettings) -> list[str]:
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in settings.sizes:
-        runs = [run for run in _runs(results, SITE, n) if run.leave and run.crash]
-        if not runs:
+        migrations = [(run.leave, run.crash) for run in _runs(results, SITE, n) if run.leave and run.crash]
+        if not migrations:
             lines.append(f"| {n} | n/a | | | n/a | | |")
             continue
 
@@ -295,20 +296,27 @@ def migration_lines(results: Results, settings: SessionSettings) -> list[str]:
             return _ms(_spread(value for value in values if value is not None))
 
         lines.append(
-            f"| {n} | {cell(run.leave.elected_ms for run in runs)} | {cell(run.leave.acknowledged_ms for run in runs)} "
-            f"| {_spread(run.leave.cost.deliveries for run in runs).format(',.0f')} "
-            f"| {cell(run.crash.elected_ms for run in runs)} | {cell(run.crash.acknowledged_ms for run in runs)} "
-            f"| {_spread(run.crash.cost.deliveries for run in runs).format(',.0f')} |"
+            f"| {n} | {cell(leave.elected_ms for leave, _ in migrations)} "
+            f"| {cell(leave.acknowledged_ms for leave, _ in migrations)} "
+            f"| {_spread(leave.cost.deliveries for leave, _ in migrations).format(',.0f')} "
+            f"| {cell(crash.elected_ms for _, crash in migrations)} "
+            f"| {cell(crash.acknowledged_ms for _, crash in migrations)} "
+            f"| {_spread(crash.cost.deliveries for _, crash in migrations).format(',.0f')} |"
         )
     return lines
 
 
+def _run_failures(label: str, store: Mapping[tuple[str, int], Sequence[SequentialResult | BurstResult]]) -> list[str]:
+    return [
+        f"* {label} {protocol} N={n} run {number}: {failure}"
+        for (protocol, n), runs in store.items()
+        for number, run in enumerate(runs, 1)
+        for failure in run.failures
+    ]
+
+
 def failure_lines(results: Results) -> list[str]:
-    lines = []
-    for label, store in (("sequential", results.sequential), ("burst", results.bursts)):
-        for (protocol, n), runs in store.items():
-            for number, run in enumerate(runs, 1):
-                lines += [f"* {label} {protocol} N={n} run {number}: {failure}" for failure in run.failures]
+    lines = _run_failures("sequential", results.sequential) + _run_failures("burst", results.bursts)
     lines += [f"* peer error: {error}" for error in results.errors[:20]]
     return lines
 

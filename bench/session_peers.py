@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bench.processes import REPO_ROOT, cpu_seconds
 
@@ -25,6 +26,16 @@ STDERR_TAIL_CHARS = 4000
 
 def wall_ms() -> float:
     return time.time() * 1000
+
+
+T = TypeVar("T")
+
+
+def known(value: T | None, what: str) -> T:
+    """A peer field its events have set by now (``until`` said so); fails loudly if that event never came."""
+    if value is None:
+        raise RuntimeError(f"no {what} event was seen")
+    return value
 
 
 @dataclass
@@ -95,8 +106,10 @@ class PeerPool:
         return worker
 
     async def send(self, worker: Worker, command: dict) -> None:
-        worker.process.stdin.write((json.dumps(command) + "\n").encode())
-        await worker.process.stdin.drain()
+        stdin = worker.process.stdin
+        assert stdin is not None, "workers start with stdin=PIPE"
+        stdin.write((json.dumps(command) + "\n").encode())
+        await stdin.drain()
 
     async def join(self, name: str, worker: Worker, protocol: str, session: str, role: str = "guest") -> None:
         self.peers[name] = Peer(name, worker)
@@ -163,7 +176,9 @@ class PeerPool:
         self.workers = []
 
     async def _read_events(self, worker: Worker) -> None:
-        while line := await worker.process.stdout.readline():
+        stdout = worker.process.stdout
+        assert stdout is not None, "workers start with stdout=PIPE"
+        while line := await stdout.readline():
             try:
                 event = json.loads(line)
             except ValueError:
@@ -171,18 +186,21 @@ class PeerPool:
             self._apply(worker, event)
 
     async def _keep_stderr(self, worker: Worker) -> None:
-        while chunk := await worker.process.stderr.read(65536):
+        stderr = worker.process.stderr
+        assert stderr is not None, "workers start with stderr=PIPE"
+        while chunk := await stderr.read(65536):
             worker.stderr_tail = (worker.stderr_tail + chunk.decode(errors="replace"))[-STDERR_TAIL_CHARS:]
 
     def _apply(self, worker: Worker, event: dict) -> None:
-        kind, t = event.get("e"), event.get("t")
+        kind, t = event.get("e"), float(event["t"])  # observe.mjs's emit() stamps every event
         if kind == "ready":
             self._ready[worker.name].set()
             return
         if kind == "error":
             self.errors.append(f"{event.get('p')}: {event.get('message')}")
             return
-        peer = self.peers.get(event.get("p"))
+        name = event.get("p")
+        peer = self.peers.get(name) if isinstance(name, str) else None
         if peer is None:
             return
         if kind == "start":

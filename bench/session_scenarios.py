@@ -12,12 +12,13 @@ import asyncio
 import collections
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
 
 from bench.processes import ServerProcess
-from bench.session_peers import PeerPool, wall_ms
+from bench.session_peers import Peer, PeerPool, known, wall_ms
 
 SITE, TUTORIAL = "site", "tutorial"
 PEERS_PER_WORKER = 25
@@ -151,12 +152,10 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
         if await pool.until([name], lambda peer: peer.id is not None, JOIN_TIMEOUT_SECONDS):
             result.failures.append(f"peer {index} did not connect within {JOIN_TIMEOUT_SECONDS:.0f} s")
             return result
-        ids = [peers[other].id for other in names[: index + 1]]
+        ids = [known(peers[other].id, "joined") for other in names[: index + 1]]
         late = await pool.until(
             names[: index + 1],
-            lambda peer, ids=ids, name=name: (
-                peer.sees_all(ids) and (peer.name != name or peer.status == "acknowledged")
-            ),
+            _sees_join(ids, name),
             JOIN_TIMEOUT_SECONDS,
         )
         if late:
@@ -165,9 +164,10 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
             )
             return result
         joiner = peers[name]
-        seen = [peers[other].first_seen[joiner.id] for other in names[: index + 1]]
+        joiner_id = known(joiner.id, "joined")
+        seen = [peers[other].first_seen[joiner_id] for other in names[: index + 1]]
         seen += [joiner.first_seen[other_id] for other_id in ids]
-        result.join_ms.append(max(seen) - joiner.start_t)
+        result.join_ms.append(max(seen) - known(joiner.start_t, "start"))
     result.join_cost = await counters.cost(protocol, session)
     result.join_cpu = counters.cpu_since(pool, cpu_mark)
 
@@ -195,6 +195,11 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
     return result
 
 
+def _sees_join(ids: list[str], joiner: str) -> Callable[[Peer], bool]:
+    """Every peer sees everyone who joined so far, and the joiner's join has been acknowledged by the host."""
+    return lambda peer: peer.sees_all(ids) and (peer.name != joiner or peer.status == "acknowledged")
+
+
 async def _migrate(
     pool: PeerPool, counters: EmulatorCounters, session: str, names: list[str], crash: bool
 ) -> Migration:
@@ -208,16 +213,16 @@ async def _migrate(
         await pool.close_peer(leaving.name)
         if await pool.until([leaving.name], lambda peer: peer.closing_t is not None, MIGRATION_TIMEOUT_SECONDS):
             return Migration(None, None, Cost())
-        started = leaving.closing_t
+        started = known(leaving.closing_t, "closing")
     elected = acknowledged = None
     if not await pool.until(remaining, lambda peer: peer.host == heir.id, MIGRATION_TIMEOUT_SECONDS):
-        elected = max(peers[name].host_since for name in remaining) - started
+        elected = max(known(peers[name].host_since, "host") for name in remaining) - started
         if not await pool.until(
             remaining,
-            lambda peer: peer.status == "acknowledged" and peer.status_since > started,
+            lambda peer: peer.status == "acknowledged" and (peer.status_since or 0.0) > started,
             MIGRATION_TIMEOUT_SECONDS,
         ):
-            acknowledged = max(peers[name].status_since for name in remaining) - started
+            acknowledged = max(known(peers[name].status_since, "status") for name in remaining) - started
     return Migration(elected, acknowledged, await counters.cost(SITE, session))
 
 
@@ -243,7 +248,7 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     if await pool.until(joiners, lambda peer: peer.id is not None, BURST_TIMEOUT_SECONDS):
         result.failures.append("not every peer connected")
         return result
-    ids = [peers[name].id for name in names]
+    ids = [known(peers[name].id, "joined") for name in names]
     late = await pool.until(names, lambda peer: peer.sees_all(ids), BURST_TIMEOUT_SECONDS)
     if late:
         result.failures.append(f"{len(late)} of {n} peers never saw everyone")
@@ -256,10 +261,10 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     result.hosts = len(hosts) if protocol == SITE else 1
     converged = [max(peers[name].first_seen[peer_id] for peer_id in ids) for name in names]
     if protocol == SITE:
-        converged += [peers[name].host_since for name in names]
+        converged += [known(peers[name].host_since, "host") for name in names]
     result.converged_ms = max(converged) - started
     result.cpu = counters.cpu_since(pool, cpu_mark)
     if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
-        result.acknowledged_ms = max(peers[name].status_since for name in names) - started
+        result.acknowledged_ms = max(known(peers[name].status_since, "status") for name in names) - started
     result.cost = await counters.cost(protocol, session)
     return result

@@ -59,8 +59,11 @@ def start_server(args: list[str], env: dict[str, str] | None = None, cwd: str | 
     )
     server = ServerProcess(process)
 
+    stdout = process.stdout
+    assert stdout is not None, "started with stdout=PIPE"
+
     def pump() -> None:
-        for line in process.stdout:
+        for line in stdout:
             server.lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from tests.browser_path import chromium_executable
 from tests.processes import start_server
@@ -109,7 +109,7 @@ class Peer:
 @pytest.fixture
 def open_peer(browser: Browser, dev_host: DevHost, request):
     """Open a page as a new person; at the end keep a screenshot of each page and fail on any console error."""
-    opened: list[tuple[object, Peer]] = []
+    opened: list[tuple[BrowserContext, Peer]] = []
 
     def open_peer(name: str, path: str = "/", init_script: str | None = None, **context_args) -> Peer:
         """`init_script` runs before the page's scripts (e.g. to take an API away); `context_args` go to new_context."""
@@ -120,7 +120,12 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
         page = context.new_page()
         page.set_default_timeout(15_000)
         peer = Peer(name, page)
-        page.on("console", lambda message: message.type == "error" and peer.problems.append(f"console: {message.text}"))
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                peer.problems.append(f"console: {message.text}")
+
+        page.on("console", on_console)
         page.on("pageerror", lambda error: peer.problems.append(f"page error: {error}"))
         opened.append((context, peer))
         page.goto(path)
