@@ -6,7 +6,8 @@
 #   make sdk-suites ABLY_JS=/path/to/ably-js ABLY_PYTHON=/path/to/ably-python
 #
 # The checkouts are not modified: each is copied into the work directory (SDK_WORK, default /tmp/sdk-suites).
-# ably-js needs test/common/ably-common filled (a git submodule). Everything else comes from npm and PyPI:
+# Their ably-common submodules must be filled (ably-js: test/common/ably-common, ably-python: submodules) at the
+# commits the checkouts pin. Everything else comes from npm and PyPI:
 #  - ably-js: a trimmed package.json (only what the node build and mocha need; its two GitHub-fork dev
 #    dependencies replaced by the registry's packages of the same name: async 1.5.2, esbuild-plugin-umd-wrapper
 #    1.0.7), `npm install --ignore-scripts`, the node/push/liveobjects bundles built with esbuild, then mocha per
@@ -17,7 +18,8 @@
 #    ABLY_ENDPOINT=localhost points the tests at it (no /etc/hosts change).
 # FILE arguments (paths relative to a checkout, e.g. test/realtime/presence.test.js) limit the run to those files.
 # Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), FILE_TIMEOUT (seconds per
-# file, default 900), EMULATOR_PORT (plain port, default 18081), TLS_PORT (default 443).
+# file, default 900), EMULATOR_PORT (plain port; default 80 with --python, whose tests use http on port 80 too,
+# else 18081), TLS_PORT (default 443).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 js_src="" python_src="" only=()
@@ -25,7 +27,7 @@ while (($#)); do
   case "$1" in
     --js) js_src=$2; shift 2 ;;
     --python) python_src=$2; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) only+=("$1"); shift ;;
   esac
 done
@@ -33,7 +35,7 @@ done
 work=${SDK_WORK:-/tmp/sdk-suites}
 out=${SDK_SUITES_OUT:-$repo/test-artifacts/sdk-suites.md}
 file_timeout=${FILE_TIMEOUT:-900}
-port=${EMULATOR_PORT:-18081}
+port=${EMULATOR_PORT:-$([[ -n $python_src ]] && echo 80 || echo 18081)}
 tls_port=${TLS_PORT:-443}
 logs=$work/logs
 mkdir -p "$work" "$logs" "$(dirname "$out")"
@@ -94,6 +96,8 @@ prepare_python() {
   local dir=$work/ably-python venv=$work/venv-python
   say "ably-python: copying $python_src"
   copy_tree "$python_src" "$dir"
+  [[ -f $dir/submodules/test-resources/messages-encoding.json ]] ||
+    { echo "ably-python: submodules/ (ably-common) is empty; fill the submodule first" >&2; return 1; }
   if [[ ! -x $venv/bin/pytest ]]; then
     say "ably-python: venv with its [crypto,dev] extras"
     python3 -m venv "$venv" &&
@@ -122,7 +126,7 @@ start_emulator() {
     >"$logs/emulator.log" 2>&1 &
   emulator_pid=$!
   local waited=0
-  until grep -q "listening on http://" "$logs/emulator.log"; do
+  until grep -qs "listening on http://" "$logs/emulator.log"; do
     kill -0 "$emulator_pid" 2>/dev/null || { cat "$logs/emulator.log" >&2; return 1; }
     ((waited++ < 300)) || { echo "emulator did not start" >&2; return 1; }
     sleep 0.1
