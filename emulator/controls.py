@@ -1,5 +1,9 @@
 """Test and benchmark controls: drop transports, expire tokens, read and reset counters (Python and HTTP)."""
 
+import gc
+import os
+import tracemalloc
+
 from aiohttp import web
 
 from . import errors
@@ -83,6 +87,30 @@ class Controls:
     def reset_stats(self) -> None:
         self.world.stats.reset()
 
+    def memory(self) -> dict:
+        """What the emulator holds, after a full garbage collection, for soak benchmarks.
+
+        `traced_bytes` is the Python heap as tracemalloc counts it (null unless the process was started with
+        `PYTHONTRACEMALLOC=1`), `rss_bytes` the resident set (null without /proc); plus the number of channels
+        (with their retained messages) and connections still kept.
+        """
+        gc.collect()
+        return {
+            "traced_bytes": tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None,
+            "rss_bytes": _rss_bytes(),
+            "channels": len(self.world.channels),
+            "messages": sum(len(channel.log.entries) for channel in self.world.channels.values()),
+            "connections": len(self.world.connections),
+        }
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
+
 
 class ControlRoutes:
     """The HTTP face of `Controls`, for Node tests, browsers and benchmarks."""
@@ -98,6 +126,7 @@ class ControlRoutes:
             web.post(f"{PREFIX}/tokens/expire", self.expire_tokens),
             web.get(f"{PREFIX}/stats", self.stats),
             web.post(f"{PREFIX}/stats/reset", self.reset_stats),
+            web.get(f"{PREFIX}/memory", self.memory),
         ]
 
     async def connections(self, request: web.Request) -> web.Response:
@@ -123,3 +152,6 @@ class ControlRoutes:
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.controls.reset_stats()
         return web.json_response({"reset": True})
+
+    async def memory(self, request: web.Request) -> web.Response:
+        return web.json_response(self.controls.memory())

@@ -118,3 +118,15 @@ async def test_controls_answer_same_origin_and_non_browser_requests_without_cors
             assert "Access-Control-Allow-Origin" not in response.headers
     async with session.get(f"{emulator.url}/time", headers={"Origin": "http://app.example"}) as response:
         assert response.headers["Access-Control-Allow-Origin"] == "http://app.example"
+
+
+async def test_memory_control_reports_what_the_emulator_still_holds(raw: RawClients, emulator):
+    socket, _ = await raw.connect(client_id="ann")
+    await socket.send({"action": MESSAGE, "channel": "room", "msgSerial": 0, "messages": [{"data": "x"}] * 3})
+    await socket.receive_action(ACK)
+    session = await raw.http()
+    async with session.get(f"{emulator.url}{PREFIX}/memory") as response:
+        memory = await response.json()
+    assert (memory["channels"], memory["messages"], memory["connections"]) == (1, 3, 1)
+    assert memory["traced_bytes"] is None  # only with PYTHONTRACEMALLOC=1
+    assert memory["rss_bytes"] > 0
