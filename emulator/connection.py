@@ -287,17 +287,34 @@ def open_connection(world: World, query, fmt: str) -> tuple[Connection, AblyErro
     echo = query.get("echo", "true") != "false"
     resume_key = query.get("resume") or query.get("recover")
     error = None
+    remain_present_for = _remain_present_for(query.get("remainPresentFor"), world.config.connection_state_ttl)
+    connection = None
     if resume_key:
         connection = world.find_by_key(resume_key)
         if connection is not None and connection.client_id == client_id:
-            return resume(world, connection, credentials, echo, fmt), None
-        if connection is not None:
-            error = errors.INCOMPATIBLE_RESUME()
+            connection = resume(world, connection, credentials, echo, fmt)
+        elif connection is not None:
+            connection, error = None, errors.INCOMPATIBLE_RESUME()
         elif not well_formed_key(resume_key):
             error = errors.MALFORMED_CONNECTION_KEY(f"Invalid connection key {resume_key!r}")
         else:
             error = errors.CONNECTION_EXPIRED()
-    return world.new_connection(credentials, client_id, echo, fmt), error
+    if connection is None:
+        connection = world.new_connection(credentials, client_id, echo, fmt)
+    connection.remain_present_for = remain_present_for
+    return connection, error
+
+
+def _remain_present_for(value: str | None, most: float) -> float | None:
+    """The `remainPresentFor` param (milliseconds members stay after an abrupt drop) in seconds, at most `most`.
+
+    :raises AblyError: 40003 when it is not a non-negative integer.
+    """
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise errors.INVALID_PARAMETER(f"Invalid remainPresentFor {value[:20]!r}: milliseconds expected")
+    return min(int(value) / 1000, most)
 
 
 def authenticate(world: World, query) -> Credentials:

@@ -36,9 +36,16 @@ def transport_lost(world: World, connection: Connection) -> None:
     connection.cancel_timers()
     loop = asyncio.get_running_loop()
     connection.timers["presence"] = loop.call_later(
-        world.config.presence_leave_timeout, leave_everywhere, world, connection
+        presence_grace(world, connection), leave_everywhere, world, connection
     )
     connection.timers["ttl"] = loop.call_later(world.config.connection_state_ttl, discard, world, connection)
+
+
+def presence_grace(world: World, connection: Connection) -> float:
+    """How long members of a dropped connection stay present: its `remainPresentFor`, else the configured time."""
+    if connection.remain_present_for is not None:
+        return connection.remain_present_for
+    return world.config.presence_leave_timeout
 
 
 def leave_everywhere(world: World, connection: Connection) -> None:

@@ -69,6 +69,7 @@ class Connection:
     key: str = ""
     issued_keys: set[str] = field(default_factory=set)
     channels: dict[str, int] = field(default_factory=dict)  # attached channel → the modes its ATTACH requested
+    remain_present_for: float | None = None  # the `remainPresentFor` connect param, in seconds
     last_msg_serial: int = -1
     replies: dict[int, dict] = field(default_factory=dict)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
