@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmarks. Each one sets up what it needs first.
-.PHONY: setup run test test-python test-js bench bench-smoke vendor
+.PHONY: setup run lint test test-python test-js bench bench-smoke vendor
 
 setup:
 	./scripts/setup.sh
@@ -7,8 +7,13 @@ setup:
 run: setup
 	.venv/bin/python -m devserver
 
+# Format, lint and type checks (ruff, mypy, Prettier, ESLint), in seconds; `make test` runs them first.
+lint: setup
+	./scripts/lint.sh
+
 test:
 	./scripts/setup.sh --with-browser
+	./scripts/lint.sh
 	./scripts/test.sh
 
 bench: setup

@@ -39,4 +39,3 @@ def test_fanout_quick_run_reports_throughput_and_latency_for_both_servers():
         assert 0 < float(row["p50"]) <= float(row["p99"]), output
         assert row["lost"] == "0", f"{server} lost deliveries:\n{output}"
     assert re.search(r"Emulator / bare throughput: \*\*\d+\.\d\d\*\*", output), output
-
