@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fanout, first_load, machine, report, session, token_endpoint
+from bench import fanout, first_load, machine, report, session, soak, token_endpoint
 from bench.processes import REPO_ROOT
 
 BENCHMARKS = {
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "first-load": first_load.run,
     "fanout": fanout.run,
     "session": session.run,
+    "soak": soak.run,
 }
 DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks"
 
