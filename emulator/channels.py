@@ -166,6 +166,20 @@ def recheck_capabilities(world: World, connection: Connection) -> None:
             subscriber.modes = modes
 
 
+def on_sync(world: World, connection: Connection, name: str) -> None:
+    """Answer a client's SYNC request (ably-js `channel.sync()`, spec RTP19): the presence set again, in pages.
+
+    The SDK then publishes a leave for any member it holds that the SYNC leaves out. Only an attachment that
+    receives presence is answered; anything else is ignored as before.
+    """
+    channel = world.channels.get(name)
+    subscriber = channel.subscribers.get(connection.id) if channel is not None else None
+    if channel is None or subscriber is None or not subscriber.modes & Flag.PRESENCE_SUBSCRIBE:
+        return
+    for frame in sync_frames(channel):
+        connection.send(frame)
+
+
 def on_detach(world: World, connection: Connection, name: str) -> None:
     """Answer DETACH: stop delivery, leave the connection's presence members at once, reply DETACHED."""
     detach(world, connection, name)

@@ -9,7 +9,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import errors
 from .auth import Credentials
-from .channels import on_attach, on_detach, on_message, recheck_capabilities, valid_channel_name
+from .channels import on_attach, on_detach, on_message, on_sync, recheck_capabilities, valid_channel_name
 from .errors import AblyError
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .presence import on_presence
@@ -171,8 +171,11 @@ class RealtimeSession:
     def on_disconnect(self, message: dict) -> None:
         self.transport.close()
 
+    def on_sync(self, message: dict) -> None:
+        on_sync(self.world, self.connection, self.channel_name(message, "SYNC"))
+
     def on_ignored(self, message: dict) -> None:
-        """Actions a client may send that need no answer (ACTIVATE from 1.x, client SYNC)."""
+        """Actions a client may send that need no answer (ACTIVATE from 1.x)."""
 
 
 HANDLERS: dict[int, Callable[[RealtimeSession, dict], None]] = {
@@ -187,7 +190,7 @@ HANDLERS: dict[int, Callable[[RealtimeSession, dict], None]] = {
     Action.CLOSE: RealtimeSession.on_close,
     Action.DISCONNECT: RealtimeSession.on_disconnect,
     Action.ACTIVATE: RealtimeSession.on_ignored,
-    Action.SYNC: RealtimeSession.on_ignored,
+    Action.SYNC: RealtimeSession.on_sync,
 }
 
 
