@@ -5,6 +5,7 @@ from dataclasses import dataclass
 # Stable codes for the JSON body `{"error": {"code": ..., "message": ...}}`; clients may branch on them.
 SETTING_MISSING = "setting_missing"
 SETTING_INVALID = "setting_invalid"
+SESSION_MISSING = "session_missing"
 SESSION_INVALID = "session_invalid"
 PEER_INVALID = "peer_invalid"
 METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -34,6 +35,11 @@ def missing_setting(name: str) -> ApiError:
 def invalid_setting(name: str, expected: str) -> ApiError:
     """An app setting has the wrong shape (500); `expected` describes the shape, never the value."""
     return ApiError(500, SETTING_INVALID, f"The app setting {name} is invalid: expected {expected}.")
+
+
+def missing_session(pattern: str) -> ApiError:
+    """The request names no session (400): every token is for one session's channels."""
+    return ApiError(400, SESSION_MISSING, f"The session parameter is required and must match {pattern}.")
 
 
 def invalid_session(pattern: str) -> ApiError:

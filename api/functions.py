@@ -63,7 +63,7 @@ async def _signed_token_request(key: str, params: token_policy.TokenParams) -> d
 async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
     """Return a signed Ably TokenRequest, limited to the app's (or one session's) channels.
 
-    Query: `session` (optional) — a session id; the token then covers only that session's channels and the
+    Query: `session` (required) — a session id; the token covers only that session's channels and the
     caller's own inbox. `peer` (optional) — a random secret the page keeps: the clientId is derived from it, so
     token renewals keep the same clientId; without it every call gets a new random clientId.
     """

@@ -11,9 +11,10 @@ import secrets
 from datetime import timedelta
 from typing import TypedDict
 
-from api.errors import invalid_peer, invalid_session
+from api.errors import invalid_peer, invalid_session, missing_session
 
-# The session rule shared with site/ (docs/architecture.md, "Channels and identities").
+# The session rule shared with site/ (docs/architecture.md, "Channels and identities"). Matched whole
+# (fullmatch): with `match`, `$` also matches before a trailing newline, so `abc\n` would pass.
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
@@ -36,11 +37,14 @@ def new_client_id() -> str:
     return secrets.token_urlsafe(_CLIENT_ID_BYTES)
 
 
-def parse_session(raw: str | None) -> str | None:
-    """Return the session id named by a request (None when absent), or raise an ApiError (400) when invalid."""
+def parse_session(raw: str | None) -> str:
+    """Return the session id named by a request, or raise an ApiError (400) when it is absent or invalid.
+
+    Required: the site always names its session, and a token without one would need a wildcard capability.
+    """
     if raw is None:
-        return None
-    if not _SESSION_ID.match(raw):
+        raise missing_session(SESSION_ID_PATTERN)
+    if not _SESSION_ID.fullmatch(raw):
         raise invalid_session(SESSION_ID_PATTERN)
     return raw
 
@@ -49,12 +53,12 @@ def parse_peer(raw: str | None) -> str | None:
     """Return the page secret named by a request (None when absent), or raise an ApiError (400) when malformed."""
     if raw is None:
         return None
-    if not _PEER.match(raw):
+    if not _PEER.fullmatch(raw):
         raise invalid_peer(PEER_PATTERN)
     return raw
 
 
-def client_id_for_peer(peer: str, session: str | None, key: str) -> str:
+def client_id_for_peer(peer: str, session: str, key: str) -> str:
     """Return the clientId of the page that holds `peer`, a random secret it sends with every token request.
 
     Why: ably-js renews its token through the same authUrl and fails the connection (40102) if the new token names
@@ -64,21 +68,17 @@ def client_id_for_peer(peer: str, session: str | None, key: str) -> str:
     `peer` for a given clientId means inverting HMAC-SHA256, and nobody can choose the clientId they get.
     """
     secret = key.split(":", 1)[1]
-    digest = hmac.new(secret.encode(), f"clientId\n{session or ''}\n{peer}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode(), f"clientId\n{session}\n{peer}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:_CLIENT_ID_BYTES]).rstrip(b"=").decode()
 
 
-def capability(session: str | None, client_id: str) -> dict[str, list[str]]:
+def capability(session: str, client_id: str) -> dict[str, list[str]]:
     """Return the capability of `client_id`: its session's channel, publish to the session's inboxes, and
     subscribe to its own inbox only, so a message sent to one peer cannot be read by another.
 
     Ably unites the operations of every resource matching a channel, so the own inbox gets publish (from the
     wildcard) and subscribe. No inbox gets history, which would let a token read it over REST.
-    Without a session the token still names every app channel (`p2p:*`), but may only publish there: a
-    wildcard that granted subscribe or history would match every inbox.
     """
-    if session is None:
-        return {f"{CHANNEL_PREFIX}*": ["publish"]}
     channel = f"{CHANNEL_PREFIX}{session}"
     inboxes = f"{channel}{INBOX_SEGMENT}"
     return {
@@ -96,7 +96,7 @@ class TokenParams(TypedDict):
     ttl: timedelta
 
 
-def token_params(session: str | None, ttl_seconds: int, client_id: str | None = None) -> TokenParams:
+def token_params(session: str, ttl_seconds: int, client_id: str | None = None) -> TokenParams:
     """Return the token params for ably-python's create_token_request (snake_case keys; ttl as a timedelta), for
     `client_id` (from client_id_for_peer) or a new random one.
 

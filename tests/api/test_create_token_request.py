@@ -12,6 +12,7 @@ from api.functions import create_token_request
 from tests.api.conftest import FAKE_KEY_NAME, FAKE_KEY_SECRET, assert_no_secret, call
 
 OPS = ["history", "presence", "publish", "subscribe"]
+SESSION = {"session": "demo"}
 
 
 def expected_mac(token_request: dict, secret: str) -> str:
@@ -23,7 +24,8 @@ def expected_mac(token_request: dict, secret: str) -> str:
 
 
 async def token_request(params: dict | None = None) -> dict:
-    response = await call(create_token_request, params=params)
+    """The 200 body for `params`, which name the session `demo` unless they name another."""
+    response = await call(create_token_request, params={**SESSION, **(params or {})})
     assert response.status_code == 200, response.get_body()
     return json.loads(response.get_body())
 
@@ -42,9 +44,14 @@ async def test_create_token_request_has_every_field_ably_checks_and_no_nulls(con
     assert abs(body["timestamp"] - time.time() * 1000) < 60_000
 
 
-async def test_create_token_request_without_session_may_only_publish_on_app_channels(configured):
-    body = await token_request()
-    assert json.loads(body["capability"]) == {"p2p:*": ["publish"]}
+async def test_create_token_request_without_session_is_a_400_naming_the_parameter(configured):
+    # A token for no session would need a wildcard capability (every session's channels), which the site never needs.
+    response = await call(create_token_request, params={"peer": PEER})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "code": "session_missing",
+        "message": "The session parameter is required and must match ^[A-Za-z0-9_-]{1,64}$.",
+    }
 
 
 async def test_create_token_request_with_session_covers_only_that_session_and_its_own_inbox(configured):
@@ -80,7 +87,7 @@ async def test_create_token_request_ignores_a_client_id_named_by_the_browser(con
 
 
 async def test_create_token_request_is_json_and_never_cached(configured):
-    response = await call(create_token_request)
+    response = await call(create_token_request, params=SESSION)
     assert response.mimetype == "application/json"
     assert response.charset == "utf-8"
     assert response.headers["Cache-Control"] == "no-store"
@@ -90,7 +97,7 @@ async def test_create_token_request_is_json_and_never_cached(configured):
 
 async def test_create_token_request_answers_head_like_get(configured):
     """`curl -I` works; the host sends no body for HEAD."""
-    response = await call(create_token_request, method="HEAD")
+    response = await call(create_token_request, params=SESSION, method="HEAD")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -103,14 +110,14 @@ def error_body(response) -> dict:
 
 
 async def test_create_token_request_without_key_is_a_500_naming_the_setting(app_settings):
-    response = await call(create_token_request)
+    response = await call(create_token_request, params=SESSION)
     assert response.status_code == 500
     assert error_body(response) == {"code": "setting_missing", "message": "The app setting ABLY_API_KEY is not set."}
 
 
 async def test_create_token_request_with_malformed_key_is_a_500_that_does_not_echo_it(app_settings):
     app_settings(ABLY_API_KEY=FAKE_KEY_SECRET)
-    response = await call(create_token_request)
+    response = await call(create_token_request, params=SESSION)
     assert response.status_code == 500
     error = error_body(response)
     assert error["code"] == "setting_invalid"
@@ -119,14 +126,14 @@ async def test_create_token_request_with_malformed_key_is_a_500_that_does_not_ec
 
 async def test_create_token_request_with_invalid_ttl_setting_is_a_500_naming_it(configured):
     configured(ABLY_TOKEN_TTL_SECONDS="forever")
-    response = await call(create_token_request)
+    response = await call(create_token_request, params=SESSION)
     assert response.status_code == 500
     error = error_body(response)
     assert error["code"] == "setting_invalid"
     assert "ABLY_TOKEN_TTL_SECONDS" in error["message"]
 
 
-@pytest.mark.parametrize("session", ["", "two words", "p2p:*", "x" * 65, "../etc"])
+@pytest.mark.parametrize("session", ["", "two words", "p2p:*", "x" * 65, "../etc", "abc\n", "abc\r\n"])
 async def test_create_token_request_with_invalid_session_is_a_400(configured, session):
     response = await call(create_token_request, params={"session": session})
     assert response.status_code == 400
@@ -144,7 +151,7 @@ async def test_create_token_request_checks_the_session_before_the_settings(app_s
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "post"])
 async def test_create_token_request_answers_other_methods_with_405(configured, method):
-    response = await call(create_token_request, method=method)
+    response = await call(create_token_request, params=SESSION, method=method)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
     error = error_body(response)
@@ -170,7 +177,7 @@ async def test_create_token_request_with_a_peer_still_ignores_a_client_id_named_
     assert named["clientId"] != "the-hosts-client-id"
 
 
-@pytest.mark.parametrize("peer", ["", "short", "x" * 129, "not/url/safe/at/all/!!"])
+@pytest.mark.parametrize("peer", ["", "short", "x" * 129, "not/url/safe/at/all/!!", "p" * 22 + "\n"])
 async def test_create_token_request_with_invalid_peer_is_a_400(configured, peer):
     response = await call(create_token_request, params={"session": "demo", "peer": peer})
     assert response.status_code == 400

@@ -13,24 +13,35 @@ def test_parse_session_accepts_ids_matching_the_shared_rule(session):
     assert token_policy.parse_session(session) == session
 
 
-def test_parse_session_treats_an_absent_session_as_none():
-    assert token_policy.parse_session(None) is None
+def test_parse_session_rejects_an_absent_session_with_400_naming_the_parameter():
+    with pytest.raises(ApiError) as raised:
+        token_policy.parse_session(None)
+    assert (raised.value.status, raised.value.code) == (400, "session_missing")
+    assert "session parameter" in raised.value.message
 
 
 @pytest.mark.parametrize(
     "session",
-    ["", "x" * 65, "has space", "dots.in.id", "colon:sub", "star*", "slash/x", "ümlaut", "new\nline", "a\x00"],
+    [
+        "",
+        "x" * 65,
+        "has space",
+        "dots.in.id",
+        "colon:sub",
+        "star*",
+        "slash/x",
+        "ümlaut",
+        "new\nline",
+        "a\x00",
+        "abc\n",
+        "abc\r\n",
+    ],
 )
 def test_parse_session_rejects_ids_outside_the_rule_with_400(session):
     with pytest.raises(ApiError) as raised:
         token_policy.parse_session(session)
     assert (raised.value.status, raised.value.code) == (400, "session_invalid")
     assert token_policy.SESSION_ID_PATTERN in raised.value.message
-
-
-def test_capability_without_session_names_every_app_channel_but_only_to_publish():
-    # A wildcard with subscribe or history would match every inbox, so a session-less token reads nothing.
-    assert token_policy.capability(None, "c1") == {"p2p:*": ["publish"]}
 
 
 def test_capability_with_session_covers_its_channel_every_inbox_to_publish_and_only_the_own_inbox_to_read():
@@ -50,7 +61,7 @@ def permitted(capability: dict[str, list[str]], channel: str) -> set[str]:
     return ops
 
 
-@pytest.mark.parametrize("session", [None, "abc"])
+@pytest.mark.parametrize("session", ["abc", "other"])
 def test_capability_lets_no_token_read_another_peers_inbox(session):
     granted = token_policy.capability(session, "mallory")
     for channel in ("p2p:abc:inbox:alice", "p2p:other:inbox:alice"):
@@ -92,7 +103,7 @@ def test_parse_peer_treats_an_absent_peer_as_none():
     assert token_policy.parse_peer(None) is None
 
 
-@pytest.mark.parametrize("peer", ["", "short", "x" * 129, "has space" * 3, "colon:" * 5, "ümlaut" * 5])
+@pytest.mark.parametrize("peer", ["", "short", "x" * 129, "p" * 22 + "\n", "has space" * 3, "colon:" * 5, "ümlaut" * 5])
 def test_parse_peer_rejects_other_values_with_400(peer):
     with pytest.raises(ApiError) as raised:
         token_policy.parse_peer(peer)
@@ -112,7 +123,7 @@ def test_client_id_for_peer_differs_for_another_peer_session_or_key_secret():
     others = {
         token_policy.client_id_for_peer("q" * 22, "abc", KEY),
         token_policy.client_id_for_peer(PEER, "abd", KEY),
-        token_policy.client_id_for_peer(PEER, None, KEY),
+        token_policy.client_id_for_peer(PEER, "ab", KEY),
         token_policy.client_id_for_peer(PEER, "abc", "fakeapp.fakekey:fake-other-secret"),
     }
     assert client_id not in others

@@ -36,7 +36,7 @@ async def test_real_key_mode_token_requests_are_signed_with_that_key(http, real_
 
 
 async def test_real_key_mode_passes_function_errors_through(http, real_key_server):
-    async with http.post(real_key_server.url + "/api/createTokenRequest") as response:
+    async with http.post(real_key_server.url + "/api/createTokenRequest?session=abc") as response:
         assert response.status == 405
         assert (await response.json())["error"]["code"] == "method_not_allowed"
     async with http.get(real_key_server.url + "/api/createTokenRequest?session=no%20spaces") as response:
@@ -54,7 +54,7 @@ async def test_real_key_from_local_settings_json_starts_no_emulator(http, site_d
     async with dev_server(site_dir, clean_settings) as server:
         assert server.emulator is None
         assert server.key_source == "local.settings.json"
-        async with http.get(server.url + "/api/createTokenRequest") as response:
+        async with http.get(server.url + "/api/createTokenRequest?session=abc") as response:
             body = await response.json()
     assert (body["keyName"], body["ttl"]) == (FAKE_REAL_KEY.split(":")[0], 120_000)
 
@@ -64,7 +64,7 @@ async def test_environment_wins_over_local_settings_json(http, site_dir, clean_s
     write_local_settings(clean_settings, {"ABLY_API_KEY": FAKE_REAL_KEY})
     async with (
         dev_server(site_dir, clean_settings) as server,
-        http.get(server.url + "/api/createTokenRequest") as response,
+        http.get(server.url + "/api/createTokenRequest?session=abc") as response,
     ):
         assert (await response.json())["keyName"] == "envapp.envkey"
 
@@ -102,7 +102,7 @@ async def test_force_emulator_ignores_a_configured_real_key(http, site_dir, clea
     monkeypatch.setenv("ABLY_API_KEY", FAKE_REAL_KEY)
     async with dev_server(site_dir, clean_settings, force_emulator=True) as server:
         assert server.emulator is not None
-        async with http.get(server.url + "/api/createTokenRequest") as response:
+        async with http.get(server.url + "/api/createTokenRequest?session=abc") as response:
             body = await response.json()
         assert body["keyName"] != FAKE_REAL_KEY.split(":")[0]
         assert body["keyName"] == server.emulator.keys[0].split(":")[0]

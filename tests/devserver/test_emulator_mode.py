@@ -53,7 +53,7 @@ async def test_emulator_mode_token_request_is_accepted_by_the_emulator(http, emu
 
 
 async def test_emulator_mode_rejects_a_token_request_with_a_forged_mac(http, emulator_server):
-    async with http.get(emulator_server.url + "/api/createTokenRequest") as response:
+    async with http.get(emulator_server.url + "/api/createTokenRequest?session=demo") as response:
         token_request = await response.json()
     token_request["capability"] = json.dumps({"*": ["*"]})
     request_token = f"{emulator_server.emulator.url}/keys/{token_request['keyName']}/requestToken"
