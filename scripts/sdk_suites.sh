@@ -19,7 +19,8 @@
 # FILE arguments (paths relative to a checkout, e.g. test/realtime/presence.test.js) limit the run to those files.
 # Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), FILE_TIMEOUT (seconds per
 # file, default 900), EMULATOR_PORT (plain port; default 80 with --python, whose tests use http on port 80 too,
-# else 18081), TLS_PORT (default 443).
+# else 18081), TLS_PORT (default 443), EMULATOR_SRC (the tree whose emulator/ runs, default this repository; e.g. a
+# `git worktree` of an older commit, to measure before/after).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 js_src="" python_src="" only=()
@@ -37,6 +38,7 @@ out=${SDK_SUITES_OUT:-$repo/test-artifacts/sdk-suites.md}
 file_timeout=${FILE_TIMEOUT:-900}
 port=${EMULATOR_PORT:-$([[ -n $python_src ]] && echo 80 || echo 18081)}
 tls_port=${TLS_PORT:-443}
+emulator_src=${EMULATOR_SRC:-$repo}
 logs=$work/logs
 mkdir -p "$work" "$logs" "$(dirname "$out")"
 results=$work/results.tsv
@@ -122,8 +124,8 @@ start_emulator() {
   [[ -f $work/server-cert.pem && -n $python_src ]] &&
     tls=(--tls-cert "$work/server-cert.pem" --tls-key "$work/server-key.pem" --tls-port "$tls_port")
   say "emulator: --sandbox on port $port ${tls:+and TLS on $tls_port}"
-  "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port" "${tls[@]}" \
-    >"$logs/emulator.log" 2>&1 &
+  (cd "$emulator_src" && exec "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port" \
+    "${tls[@]}") >"$logs/emulator.log" 2>&1 &
   emulator_pid=$!
   local waited=0
   until grep -qs "listening on http://" "$logs/emulator.log"; do
