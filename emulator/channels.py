@@ -39,6 +39,19 @@ def valid_channel_name(name) -> str:
     return name
 
 
+def attach_params(params) -> dict[str, str]:
+    """ATTACH params as strings: ably-js sends what the app gave (`{rewind: 1}` in resume_rewind_1), Ably reads
+    scalars as their text.
+
+    :raises AblyError: 40000 when params is not an object of strings, numbers or booleans.
+    """
+    if params is None:
+        return {}
+    if not isinstance(params, dict) or not all(isinstance(v, (str, int, float)) for v in params.values()):
+        raise errors.BAD_REQUEST("ATTACH params must be an object of strings (or numbers)")
+    return {str(key): str(value).lower() if isinstance(value, bool) else str(value) for key, value in params.items()}
+
+
 def requested_modes(flags: int, params: dict) -> int:
     """The modes an ATTACH asks for: the `modes` param if given (it wins over the flags, as on Ably), else the
     mode flags, else Ably's default set.
@@ -82,11 +95,9 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     or delivered twice.
     """
     flags = message.get("flags") or 0
-    params = message.get("params") or {}
     if not isinstance(flags, int) or isinstance(flags, bool):
         raise errors.BAD_REQUEST("ATTACH flags must be an integer")
-    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
-        raise errors.BAD_REQUEST("ATTACH params must be an object of strings")
+    params = attach_params(message.get("params"))
     requested = requested_modes(flags, params)
     modes = granted_modes(connection.credentials.capability, name, requested)
     channel = world.channel(name)
@@ -106,7 +117,8 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
             )
         else:
             replay, resumed, position = found, True, attach_serial
-    elif "rewind" in params:
+    elif "rewind" in params and not flags & Flag.ATTACH_RESUME:
+        # ATTACH_RESUME: the client resumes an attachment it had, so it must not be rewound again (spec RTL4j2).
         replay = channel.log.rewind(params["rewind"], world.config.rewind_max)
         if replay:
             position = format_serial(int(replay[0]["serial"]) - 1)  # a stored serial is always one of ours

@@ -127,7 +127,7 @@ async def test_bad_presence_is_nacked(raw, presence):
     [
         pytest.param({"flags": "all"}, 40000, id="flags-wrong-type"),
         pytest.param({"params": ["rewind"]}, 40000, id="params-not-an-object"),
-        pytest.param({"params": {"rewind": 5}}, 40000, id="param-not-a-string"),
+        pytest.param({"params": {"rewind": {"n": 5}}}, 40000, id="param-not-a-scalar"),
         pytest.param({"params": {"rewind": "forever"}}, 40003, id="bad-rewind"),
     ],
 )

@@ -141,3 +141,29 @@ async def test_attach_while_already_attached_replays_nothing_twice(raw):
     assert again["flags"] & RESUMED
     await socket.send({"action": 0, "id": "after-reattach"})
     assert await socket.receive() == {"action": 0, "id": "after-reattach"}, f"{delivered['messages']} came only once"
+
+
+async def test_attach_resume_flag_skips_the_rewind(raw):
+    """ably-js resume_rewind_1 (spec RTL4j2): a client resuming its attachment is not rewound again."""
+    publisher, _ = await raw.connect(client_id="publisher")
+    await publisher.send({"action": 15, "msgSerial": 0, "channel": "room", "messages": [{"name": "old"}]})
+    await publisher.receive_action(1)
+    socket, _ = await raw.connect(client_id="resumer")
+    attach_resume = 32
+    await socket.send({"action": 10, "channel": "room", "flags": attach_resume, "params": {"rewind": "1"}})
+    attached = await socket.receive_action(11)
+    assert not attached["flags"] & HAS_BACKLOG
+    await socket.send({"action": 0, "id": "ping"})
+    assert (await socket.receive())["id"] == "ping", "no rewound message came before the heartbeat's echo"
+
+
+async def test_a_numeric_param_is_read_as_its_text(raw):
+    """ably-js passes `params: {rewind: 1}` through as a number (resume_rewind_1); Ably reads it as "1"."""
+    publisher, _ = await raw.connect(client_id="publisher")
+    await publisher.send({"action": 15, "msgSerial": 0, "channel": "room", "messages": [{"name": "old"}]})
+    await publisher.receive_action(1)
+    socket, _ = await raw.connect(client_id="late")
+    await socket.send({"action": 10, "channel": "room", "params": {"rewind": 1}})
+    attached = await socket.receive_action(11)
+    assert attached["params"] == {"rewind": "1"}
+    assert [m["name"] for m in (await socket.receive_action(15))["messages"]] == ["old"]
