@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
-# Run every test: Python (emulator with ably-python, API, dev host, browser) and Node (ably-js, P2P classes).
+# Run every test: the Python tests (emulator with ably-python, API, dev host, browser) on pytest-xdist workers,
+# side by side with the Node tests (ably-js, P2P classes), whose output follows pytest's. Exits non-zero when any
+# test fails. Arguments go to pytest (e.g. `./scripts/test.sh -k presence`); PYTEST_WORKERS sets the number of
+# workers (default 2). The bench smoke tests are left out: `make bench-smoke` runs them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-status=0
-.venv/bin/python -m pytest "$@" || status=$?
-npm test || status=$?
-exit $status
+
+node_log=$(mktemp)
+npm test >"$node_log" 2>&1 &
+node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null; rm -f "$node_log"' EXIT
+
+# --dist loadfile: a module's tests share a worker, so a module's own dev host starts once. Not reordered, so each
+# worker still runs the browser tests last (see tests/conftest.py).
+python_status=0
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder --durations=10 "$@" ||
+  python_status=$?
+
+node_status=0
+wait "$node_pid" || node_status=$?
+echo "=== Node tests (npm test) ==="
+cat "$node_log"
+
+((python_status == 0)) || echo "FAILED: the Python tests (pytest exit status $python_status)" >&2
+((node_status == 0)) || echo "FAILED: the Node tests (npm test exit status $node_status)" >&2
+((python_status == 0 && node_status == 0))
