@@ -82,10 +82,15 @@ async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route="clientConfig", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
 def client_config(req: func.HttpRequest) -> func.HttpResponse:
-    """Return the Ably client options for the site: `{}` for real Ably, the emulator's address otherwise."""
+    """Return the Ably client options for the site: `{}` for real Ably, the emulator's address otherwise.
+
+    `shareOrigin`, when present, is the origin the page's invite link should use instead of its own.
+    """
     try:
         _require_get(req)
-        body = client_options(settings.endpoint())
+        body = client_options(settings.endpoint(request_url=req.url))
+        if share_origin := settings.share_origin(request_url=req.url):
+            body["shareOrigin"] = share_origin
     except ApiError as error:
         return _error(error)
     return _json(body)

@@ -1,5 +1,6 @@
 """The app settings the API reads, parsed and validated in one place, per request (never at import)."""
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -11,6 +12,9 @@ from api.errors import invalid_setting, missing_setting
 API_KEY = "ABLY_API_KEY"
 TOKEN_TTL_SECONDS = "ABLY_TOKEN_TTL_SECONDS"
 ENDPOINT_URL = "ABLY_ENDPOINT_URL"
+SHARE_ORIGIN = "SHARE_ORIGIN"
+# ABLY_ENDPOINT_URL's value when Ably answers on the page's own origin (the dev host proxies its emulator there).
+SAME_ORIGIN = "same-origin"
 
 DEFAULT_TOKEN_TTL_SECONDS = 3600
 # Ably caps token lifetimes at 24 hours; anything longer would be refused when the token is requested.
@@ -53,12 +57,19 @@ def token_ttl_seconds(environ: Mapping[str, str] = os.environ) -> int:
     return ttl
 
 
-def endpoint(environ: Mapping[str, str] = os.environ) -> Endpoint | None:
-    """Return ABLY_ENDPOINT_URL parsed, None when unset (real Ably), or raise an ApiError (500) when malformed."""
+def endpoint(environ: Mapping[str, str] = os.environ, request_url: str | None = None) -> Endpoint | None:
+    """Return ABLY_ENDPOINT_URL parsed, None when unset (real Ably), or raise an ApiError (500) when malformed.
+
+    `same-origin` means the origin of `request_url`, the address the browser used (behind a trusted proxy,
+    the one it forwarded), so a page opened over https, on a LAN address or through a tunnel finds Ably there.
+    """
     raw = environ.get(ENDPOINT_URL, "").strip()
     if not raw:
         return None
-    expected = "an origin such as http://127.0.0.1:8081 (http or https, host, optional port, no path)"
+    if raw == SAME_ORIGIN and request_url is not None:
+        request = urlsplit(request_url)
+        raw = f"{request.scheme}://{request.netloc}"
+    expected = "an origin such as http://127.0.0.1:8081 (http or https, host, optional port, no path) or same-origin"
     try:
         parts = urlsplit(raw)
         port = parts.port
@@ -70,3 +81,31 @@ def endpoint(environ: Mapping[str, str] = os.environ) -> Endpoint | None:
         raise invalid_setting(ENDPOINT_URL, expected)
     tls = parts.scheme == "https"
     return Endpoint(host=parts.hostname, port=port or (443 if tls else 80), tls=tls)
+
+
+def share_origin(environ: Mapping[str, str] = os.environ, request_url: str | None = None) -> str | None:
+    """Return SHARE_ORIGIN for a page only this machine can open (a loopback host), else None.
+
+    The dev host sets it to its LAN or public address, so the invite link on http://localhost works on a
+    friend's phone. A page opened at any other address shares its own origin.
+    """
+    raw = environ.get(SHARE_ORIGIN, "").strip()
+    if not raw or request_url is None or not _is_loopback_host(urlsplit(request_url).hostname or ""):
+        return None
+    try:
+        parts = urlsplit(raw)
+        valid = parts.port != 0 and parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise invalid_setting(SHARE_ORIGIN, "an origin such as http://192.168.1.20:4280")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -6,6 +6,8 @@ import logging
 import signal
 import sys
 
+from yarl import URL
+
 from devserver.local_settings import LocalSettingsError
 from devserver.server import DevServer
 
@@ -18,10 +20,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every interface so friends on your network can join; prints the LAN URLs",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        type=_origin,
+        help="the https:// address of a tunnel to this port (dev tunnels, ngrok...): invite links use it",
+    )
+    parser.add_argument(
         "--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)"
     )
     parser.add_argument(
-        "--emulator-port", type=int, default=0, help="port for the emulator (default 0 = any free port)"
+        "--emulator-port",
+        type=int,
+        default=0,
+        help="loopback port where the emulator also answers, with its test controls (default 0 = any free port); "
+        "browsers reach it on --port",
     )
     parser.add_argument(
         "--emulator",
@@ -58,6 +75,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _origin(text: str) -> str:
+    """An http(s) origin with no path, as --public-url takes it."""
+    url = URL(text)
+    if url.scheme not in ("http", "https") or not url.host or url.path not in ("", "/") or url.query_string:
+        raise argparse.ArgumentTypeError("expected an origin such as https://example.devtunnels.ms")
+    return str(url.origin())
+
+
 def emulator_settings(args: argparse.Namespace) -> dict[str, float]:
     """The EmulatorConfig fields the command line overrides."""
     given = {
@@ -77,6 +102,8 @@ async def serve(args: argparse.Namespace) -> int:
         emulator_port=args.emulator_port,
         force_emulator=args.emulator,
         emulator_settings=emulator_settings(args),
+        lan=args.lan,
+        public_url=args.public_url,
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -89,9 +116,15 @@ async def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         if server.emulator is not None:
-            print(f"Emulator: {server.emulator.url}", flush=True)
+            print(f"Emulator: {server.emulator.url} (its controls; pages reach it on the dev host's port)", flush=True)
         else:
             print(f"Ably: the real service, with ABLY_API_KEY from {server.key_source}", flush=True)
+        for lan_url in server.lan_urls:
+            print(f"On your network: {lan_url}/", flush=True)
+        if server.public_url:
+            print(f"Public: {server.public_url}/", flush=True)
+        if server.share_url:
+            print(f"Invite links use {server.share_url}", flush=True)
         print(f"Open {server.url}/", flush=True)
         await stopping.wait()
     finally:

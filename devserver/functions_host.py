@@ -17,6 +17,9 @@ from aiohttp import web
 from azure.functions.decorators.http import HttpTrigger
 
 ROUTE_PREFIX = "/api/"
+# Request bodies the dev host accepts (the app's functions take none). Azure Functions allows 100 MB; a lower
+# limit here keeps a stray upload from filling the laptop's memory.
+MAX_BODY_BYTES = 1024 * 1024
 _SCRIPT_FILE = "function_app.py"
 _log = logging.getLogger(__name__)
 _load_count = itertools.count()
@@ -114,13 +117,19 @@ class FunctionsHost:
         return web.Response(status=404)
 
     async def _invoke(self, function: HttpFunction, request: web.Request, route_params: dict) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return _body_too_large()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _body_too_large()
         func_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
             headers=dict(request.headers),
             params=dict(request.query),
             route_params=route_params,
-            body=await request.read(),
+            body=body,
         )
         try:
             if inspect.iscoroutinefunction(function.handler):
@@ -132,6 +141,16 @@ class FunctionsHost:
             _log.exception("function %s raised", function.name)
             return web.Response(status=500)
         return _to_aiohttp(result)
+
+
+def _body_too_large() -> web.Response:
+    """A JSON 413 in the API's error shape, so the page can read why its request was refused."""
+    message = f"The request body is larger than {MAX_BODY_BYTES} bytes."
+    return web.json_response(
+        {"error": {"code": "body_too_large", "message": message}},
+        status=413,
+        headers={"Cache-Control": "no-store", "Connection": "close"},
+    )
 
 
 def _to_aiohttp(result: Any) -> web.Response:

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from yarl import URL
 
-from devserver.functions_host import ROUTE_PREFIX, FunctionsHost, load_http_functions
+from devserver.emulator_proxy import EmulatorProxy, is_for_emulator
+from devserver.forwarded import trust_local_proxy
+from devserver.functions_host import MAX_BODY_BYTES, ROUTE_PREFIX, FunctionsHost, load_http_functions
 from devserver.local_settings import missing_from, read_values
+from devserver.network import local_host, shareable_hosts
 from devserver.static_site import StaticSite
-from devserver.swa_config import load_swa_config
+from devserver.swa_config import SwaConfig, load_swa_config
 
 if TYPE_CHECKING:
     from emulator import Emulator
@@ -19,14 +22,41 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "ABLY_API_KEY"
 ENDPOINT_URL = "ABLY_ENDPOINT_URL"
+SAME_ORIGIN = "same-origin"  # api.settings.SAME_ORIGIN: browsers find Ably where they found the page
+SHARE_ORIGIN = "SHARE_ORIGIN"
+# How long a client may take to send a request's headers (and to start the next one on a kept-alive connection).
+HEADER_TIMEOUT_SECONDS = 10.0
 
 
-def create_app(site: StaticSite, api: FunctionsHost) -> web.Application:
-    """Route /api/* to the functions and everything else to the static site, as SWA does."""
-    app = web.Application()
+def create_app(site: StaticSite, api: FunctionsHost, emulator: EmulatorProxy | None = None) -> web.Application:
+    """Route /api/* to the functions, ably-js's requests to the emulator and the rest to the static site.
+
+    Every response outside /api/ carries the config's global headers, errors aiohttp raises included
+    (SWA applies globalHeaders to every response but the API's).
+    """
+    middlewares = [trust_local_proxy] if emulator is None else [trust_local_proxy, _emulator_first(emulator)]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app.router.add_route("*", ROUTE_PREFIX + "{tail:.*}", api.handle)
     app.router.add_route("*", "/{tail:.*}", site.handle)
+    app.on_response_prepare.append(_global_headers(site.config))
     return app
+
+
+def _emulator_first(emulator: EmulatorProxy):
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        return await (emulator.handle if is_for_emulator(request) else handler)(request)
+
+    return middleware
+
+
+def _global_headers(config: SwaConfig):
+    async def add(request: web.Request, response: web.StreamResponse) -> None:
+        if not request.path.startswith(ROUTE_PREFIX):
+            for name, value in config.global_headers.items():
+                response.headers.setdefault(name, value)
+
+    return add
 
 
 def new_local_key() -> str:
@@ -39,6 +69,9 @@ class DevServer:
 
     `force_emulator` starts the emulator even when a real key is configured (the browser tests use it).
     `emulator_settings` overrides EmulatorConfig fields, e.g. `{"presence_leave_timeout": 1.0}` for tests.
+    The emulator listens on loopback (`emulator_port`, for its test controls) and is proxied on `port`.
+    `lan` listens on every interface; `public_url` (a tunnel's https address) is what invite links use,
+    else the first LAN address when listening beyond loopback; see `share_url`.
 
     The functions read their settings from os.environ, as under the Functions host, so `start()` sets
     ABLY_API_KEY and ABLY_ENDPOINT_URL (and local.settings.json's Values) there and `stop()` restores them.
@@ -56,8 +89,16 @@ class DevServer:
         local_settings_path: Path | None = None,
         force_emulator: bool = False,
         emulator_settings: dict[str, Any] | None = None,
+        lan: bool = False,
+        public_url: str | None = None,
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
     ) -> None:
-        self.host = host
+        self.host = "0.0.0.0" if lan and host == "127.0.0.1" else host
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.header_timeout = header_timeout
+        self.lan_urls: list[str] = []
+        self.share_url: str | None = None
+        self._proxy: EmulatorProxy | None = None
         self.port = port
         self.emulator_port = emulator_port
         self.app_root = app_root
@@ -80,28 +121,34 @@ class DevServer:
             settings = missing_from(os.environ, read_values(self.local_settings_path))
             self.key_source = None if self.force_emulator else self._real_key_source(settings)
             if self.key_source is None:
-                emulator_settings = await self._start_emulator()
-                settings.update(emulator_settings)
-                emulator_url = emulator_settings[ENDPOINT_URL]
-                ws_origin = str(URL(emulator_url).with_scheme("ws")).rstrip("/")
-                config = config.with_connect_sources(emulator_url.rstrip("/"), ws_origin)
-            self._apply_environ(settings)
-            app = create_app(StaticSite(self.site_dir, config), FunctionsHost(functions))
-            self._runner = web.AppRunner(app)
+                settings.update(await self._start_emulator())
+            app = create_app(StaticSite(self.site_dir, config), FunctionsHost(functions), self._proxy)
+            # aiohttp closes a connection whose request has not fully arrived within keepalive_timeout.
+            self._runner = web.AppRunner(app, keepalive_timeout=self.header_timeout)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port)
             await site.start()
+            bound_port = self._runner.addresses[0][1]
+            self.url = str(URL.build(scheme="http", host=local_host(self.host), port=bound_port))
+            self.lan_urls = [
+                str(URL.build(scheme="http", host=ip, port=bound_port)) for ip in shareable_hosts(self.host)
+            ]
+            self.share_url = self.public_url or next(iter(self.lan_urls), None)
+            if self.share_url:
+                settings[SHARE_ORIGIN] = self.share_url
+            self._apply_environ(settings)
         except BaseException:
             await self.stop()
             raise
-        bound_port = self._runner.addresses[0][1]
-        self.url = str(URL.build(scheme="http", host=self.host, port=bound_port))
 
     async def stop(self) -> None:
         """Stop listening, stop the emulator and put the environment back as it was. Safe to call twice."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._proxy is not None:
+            await self._proxy.stop()
+            self._proxy = None
         if self.emulator is not None:
             await self.emulator.stop()
             self.emulator = None
@@ -128,13 +175,15 @@ class DevServer:
         return None
 
     async def _start_emulator(self) -> dict[str, str]:
-        """Start the emulator with a fresh local key; return the settings that point the functions at it."""
+        """Start the emulator on loopback with a fresh local key, and its proxy; return the functions' settings."""
         from emulator import Emulator, EmulatorConfig
 
         key = new_local_key()
         emulator = self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
-        await emulator.start(host=self.host, port=self.emulator_port)
-        return {API_KEY: key, ENDPOINT_URL: emulator.url}
+        await emulator.start(host="127.0.0.1", port=self.emulator_port)
+        self._proxy = EmulatorProxy(emulator.url)
+        await self._proxy.start()
+        return {API_KEY: key, ENDPOINT_URL: SAME_ORIGIN}
 
     def _apply_environ(self, settings: dict[str, str]) -> None:
         for name, value in settings.items():

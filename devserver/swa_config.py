@@ -2,10 +2,8 @@
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-
-CSP = "Content-Security-Policy"
 
 
 def glob_to_regex(pattern: str) -> re.Pattern:
@@ -63,26 +61,6 @@ class SwaConfig:
         """Return the configured MIME type for the path's extension, if the config names one."""
         suffix = Path(path).suffix.lower()
         return self.mime_types.get(suffix) if suffix else None
-
-    def with_connect_sources(self, *sources: str) -> "SwaConfig":
-        """Return a copy whose CSP also lets the page connect to `sources` (the local emulator's origins)."""
-        if CSP not in self.global_headers or not sources:
-            return self
-        headers = {**self.global_headers, CSP: extend_connect_src(self.global_headers[CSP], sources)}
-        return replace(self, global_headers=headers)
-
-
-def extend_connect_src(policy: str, sources: tuple[str, ...]) -> str:
-    """Add `sources` to the policy's connect-src (created from default-src when absent); nothing else changes."""
-    directives = [part.strip() for part in policy.split(";") if part.strip()]
-    names = [directive.split()[0].lower() for directive in directives]
-    if "connect-src" in names:
-        index = names.index("connect-src")
-        directives[index] = " ".join([directives[index], *sources])
-    else:
-        default = directives[names.index("default-src")].split()[1:] if "default-src" in names else []
-        directives.append(" ".join(["connect-src", *default, *sources]))
-    return "; ".join(directives)
 
 
 def _route_rule(entry: dict) -> RouteRule:

@@ -8,7 +8,10 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from devserver.cli import emulator_settings, parse_args
+from devserver.network import lan_addresses
 from tests.devserver.conftest import REPO, SETTINGS
 from tests.processes import start_server
 
@@ -30,7 +33,7 @@ def test_cli_help_lists_the_options():
         [sys.executable, "-m", "devserver", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0
-    for option in ("--host", "--port", "--emulator-port"):
+    for option in ("--host", "--port", "--emulator-port", "--lan", "--public-url"):
         assert option in result.stdout
 
 
@@ -54,14 +57,13 @@ def test_cli_starts_the_emulator_prints_it_then_the_url_last_and_stops_on_sigter
         [sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", "0"], cwd=str(REPO), env=cli_env()
     )
     try:
-        url = server.wait_for(OPEN_LINE).group(1)
+        url, port = server.wait_for(OPEN_LINE).groups()
         emulator_line, open_line = server.seen[-2:]
         assert open_line == f"Open {url}/\n"
         assert emulator_line.startswith("Emulator: http://127.0.0.1:")
-        emulator_url = emulator_line.split(" ", 1)[1].strip()
         status, body = fetch(url + "/api/clientConfig")
         assert status == 200
-        assert json.loads(body)["port"] == int(emulator_url.rsplit(":", 1)[1])
+        assert json.loads(body)["port"] == int(port)  # the emulator is proxied on the dev host's own port
         status, body = fetch(url + "/s/demo")
         assert status == 200
     finally:
@@ -100,3 +102,31 @@ def test_cli_emulator_presence_limit_flag_sets_the_emulators_member_limit():
     args = parse_args(["--emulator", "--emulator-presence-limit", "3"])
     assert emulator_settings(args) == {"presence_members_max": 3}
     assert emulator_settings(parse_args([])) == {}
+
+
+def test_cli_lan_prints_the_lan_urls_and_the_invite_origin_beside_the_local_one():
+    if not lan_addresses():
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    server = start_server([sys.executable, "-m", "devserver", "--port", "0", "--lan"], cwd=str(REPO), env=cli_env())
+    try:
+        port = server.wait_for(OPEN_LINE).group(2)
+        lan_lines = [line.strip() for line in server.seen if line.startswith("On your network: ")]
+        assert lan_lines == [f"On your network: http://{address}:{port}/" for address in lan_addresses()]
+        assert f"Invite links use http://{lan_addresses()[0]}:{port}\n" in server.seen
+        status, _ = fetch(lan_lines[0].split(": ", 1)[1] + "s/demo")
+        assert status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_cli_public_url_must_be_an_origin():
+    assert parse_args(["--public-url", "https://abc.devtunnels.ms/"]).public_url == "https://abc.devtunnels.ms"
+    result = subprocess.run(
+        [sys.executable, "-m", "devserver", "--public-url", "ftp://x/y"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--public-url" in result.stderr

@@ -1,4 +1,4 @@
-"""Without a real key the dev host starts the emulator, hands the functions its key, and lets the page reach it."""
+"""Without a real key the dev host runs the emulator behind its own origin: one port for the site, /api and Ably."""
 
 import json
 
@@ -9,14 +9,12 @@ from yarl import URL
 from tests.devserver.conftest import REPO, dev_server, environ_snapshot
 
 CONFIG = json.loads((REPO / "staticwebapp.config.json").read_text())
+ABLY_REST = {"X-Ably-Version": "5"}  # what ably-js sends on every REST call
+CONNECTED = 4  # the protocol's CONNECTED action
 
 
-def emulator_origin(server) -> URL:
-    return URL(server.emulator.url)
-
-
-async def test_emulator_mode_client_config_points_at_the_emulator(http, emulator_server):
-    origin = emulator_origin(emulator_server)
+async def test_emulator_mode_client_config_points_at_the_dev_hosts_own_origin(http, emulator_server):
+    origin = URL(emulator_server.url)
     async with http.get(emulator_server.url + "/api/clientConfig") as response:
         assert response.status == 200
         assert await response.json() == {
@@ -28,22 +26,47 @@ async def test_emulator_mode_client_config_points_at_the_emulator(http, emulator
         }
 
 
-async def test_emulator_mode_csp_adds_only_the_emulators_origin_to_connect_src(http, emulator_server):
-    origin = emulator_origin(emulator_server)
-    expected = CONFIG["globalHeaders"]["Content-Security-Policy"].split("; ")
-    connect_at = next(i for i, directive in enumerate(expected) if directive.startswith("connect-src"))
-    expected[connect_at] += f" http://{origin.host}:{origin.port} ws://{origin.host}:{origin.port}"
+async def test_emulator_mode_client_config_follows_a_local_tls_proxys_forwarded_host(http, emulator_server):
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "play.example.test"}
+    async with http.get(emulator_server.url + "/api/clientConfig", headers=forwarded) as response:
+        config = await response.json()
+    assert (config["endpoint"], config["tls"], config["tlsPort"]) == ("play.example.test", True, 443)
+
+
+async def test_emulator_mode_refuses_a_malformed_forwarded_host_with_the_configs_headers(http, emulator_server):
+    async with http.get(emulator_server.url + "/", headers={"X-Forwarded-Host": "a b/c"}) as response:
+        assert response.status == 400
+        assert response.headers["Content-Security-Policy"] == CONFIG["globalHeaders"]["Content-Security-Policy"]
+
+
+async def test_emulator_mode_csp_is_the_configs_own_since_everything_is_on_one_origin(http, emulator_server):
     for path in ("/", "/s/abc"):
         async with http.get(emulator_server.url + path) as response:
-            assert response.headers["Content-Security-Policy"].split("; ") == expected
+            assert response.headers["Content-Security-Policy"] == CONFIG["globalHeaders"]["Content-Security-Policy"]
 
 
-async def test_emulator_mode_token_request_is_accepted_by_the_emulator(http, emulator_server):
+async def test_emulator_mode_websocket_at_the_root_reaches_the_emulator(http, emulator_server):
+    key = emulator_server.emulator.key
+    async with http.ws_connect(emulator_server.url + f"/?key={key}&format=json&v=5") as ws:
+        message = await ws.receive_json(timeout=10)
+    assert message["action"] == CONNECTED
+
+
+async def test_emulator_mode_a_dropped_emulator_connection_drops_the_browsers_too(http, emulator_server):
+    key = emulator_server.emulator.key
+    async with http.ws_connect(emulator_server.url + f"/?key={key}&format=json&v=5") as ws:
+        connection_id = (await ws.receive_json(timeout=10))["connectionId"]
+        emulator_server.emulator.controls.drop_connection(connection_id)
+        message = await ws.receive(timeout=10)
+    assert message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+
+
+async def test_emulator_mode_token_request_is_accepted_by_the_emulator_on_the_same_origin(http, emulator_server):
     async with http.get(emulator_server.url + "/api/createTokenRequest?session=demo") as response:
         assert response.status == 200
         token_request = await response.json()
-    request_token = f"{emulator_server.emulator.url}/keys/{token_request['keyName']}/requestToken"
-    async with http.post(request_token, json=token_request) as response:
+    request_token = f"{emulator_server.url}/keys/{token_request['keyName']}/requestToken"
+    async with http.post(request_token, json=token_request, headers=ABLY_REST) as response:
         assert response.status in (200, 201), await response.text()
         details = await response.json()
     assert details["token"]
@@ -56,9 +79,15 @@ async def test_emulator_mode_rejects_a_token_request_with_a_forged_mac(http, emu
     async with http.get(emulator_server.url + "/api/createTokenRequest?session=demo") as response:
         token_request = await response.json()
     token_request["capability"] = json.dumps({"*": ["*"]})
-    request_token = f"{emulator_server.emulator.url}/keys/{token_request['keyName']}/requestToken"
-    async with http.post(request_token, json=token_request) as response:
+    request_token = f"{emulator_server.url}/keys/{token_request['keyName']}/requestToken"
+    async with http.post(request_token, json=token_request, headers=ABLY_REST) as response:
         assert response.status == 401
+
+
+async def test_emulator_mode_a_browser_navigating_to_an_ably_path_gets_the_site(http, emulator_server):
+    for path in ("/time", "/channels/demo/messages", "/_emulator/connections"):
+        async with http.get(emulator_server.url + path) as response:
+            assert (response.status, response.content_type) == (200, "text/html"), path
 
 
 async def test_emulator_mode_overrides_an_endpoint_url_from_the_environment(
@@ -69,7 +98,7 @@ async def test_emulator_mode_overrides_an_endpoint_url_from_the_environment(
         dev_server(site_dir, clean_settings) as server,
         http.get(server.url + "/api/clientConfig") as response,
     ):
-        assert (await response.json())["port"] == emulator_origin(server).port
+        assert (await response.json())["port"] == URL(server.url).port
 
 
 async def test_emulator_mode_stop_stops_the_emulator_and_restores_the_environment(http, site_dir, clean_settings):
@@ -77,7 +106,7 @@ async def test_emulator_mode_stop_stops_the_emulator_and_restores_the_environmen
     server = dev_server(site_dir, clean_settings)
     await server.start()
     emulator_url = server.emulator.url
-    assert environ_snapshot()["ABLY_ENDPOINT_URL"] == emulator_url
+    assert environ_snapshot()["ABLY_ENDPOINT_URL"] == "same-origin"
     await server.stop()
     assert server.emulator is None
     assert environ_snapshot() == before

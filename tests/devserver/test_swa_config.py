@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from devserver.swa_config import extend_connect_src, glob_to_regex, load_swa_config
+from devserver.swa_config import glob_to_regex, load_swa_config
 from tests.devserver.conftest import REPO
 
 
@@ -60,16 +60,3 @@ def test_a_missing_config_file_means_no_rules_no_fallback_and_no_headers(tmp_pat
     config = load_swa_config(tmp_path / "absent.json")
     assert (config.routes, config.global_headers, config.falls_back("/x")) == ([], {}, False)
 
-
-def test_extend_connect_src_adds_only_the_given_origins_to_connect_src():
-    policy = "default-src 'self'; connect-src 'self' wss://*.ably.net; frame-ancestors 'none'"
-    extended = extend_connect_src(policy, ("http://127.0.0.1:9", "ws://127.0.0.1:9"))
-    assert extended == (
-        "default-src 'self'; connect-src 'self' wss://*.ably.net http://127.0.0.1:9 ws://127.0.0.1:9; "
-        "frame-ancestors 'none'"
-    )
-
-
-def test_extend_connect_src_starts_from_default_src_when_connect_src_is_absent():
-    extended = extend_connect_src("default-src 'self'; img-src data:", ("ws://127.0.0.1:9",))
-    assert extended == "default-src 'self'; img-src data:; connect-src 'self' ws://127.0.0.1:9"
