@@ -11,7 +11,7 @@
 //
 //   kind                      sender  channel → handled by               payload
 //   connected                 peer    host's inbox → P2PServer           -
-//   connection-acknowledged   host    sender's inbox → P2PClient         words (string[]: the snapshot)
+//   connection-acknowledged   host    sender's inbox → P2PClient         base, words (the current phrase)
 //   word                      host    p2p:<id> → every P2PClient         index, word
 //   (presence)                peer    p2p:<id> presence → every peer     { friendlyName } on enter
 //
@@ -25,12 +25,16 @@ export const MAX_FRIENDLY_NAME_LENGTH = 32;
 // Control characters and bidi overrides: invisible, and able to make one name display as another.
 const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
 
+// A name longer than this is cut before it is tidied, so a huge one costs no more than a long one.
+const MAX_RAW_NAME_LENGTH = 8 * MAX_FRIENDLY_NAME_LENGTH;
+
 /**
- * Tidy a typed display name: no control characters, single spaces, at most 32 characters. May return ''.
+ * Tidy a typed display name: no control characters, single spaces, at most 32 characters. May return ''
+ * (always for anything but a string, e.g. a peer's presence data of the wrong type).
  * @param {unknown} name
  */
 export function normalizeFriendlyName(name) {
-  const cleaned = String(name ?? '')
+  const cleaned = (typeof name === 'string' ? name.slice(0, MAX_RAW_NAME_LENGTH) : '')
     .replace(UNSAFE_NAME_CHARACTERS, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -83,7 +87,7 @@ export class PubSubClient {
     this.early = [];
     this.presenceRefresh = Promise.resolve();
     this.presenceRefreshQueued = false;
-    this.lastPresenceKey = null;
+    this.presenceLoaded = false;
   }
 
   /**
@@ -119,7 +123,7 @@ export class PubSubClient {
     this.inbox = this.realtime.channels.get(inboxChannelFor(uniqueId, clientId));
     await this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox'));
 
-    await this.channel.presence.subscribe(() => this.refreshPresence());
+    await this.channel.presence.subscribe((member) => this.onPresenceEvent(member));
     await this.channel.presence.enter({ friendlyName: identity.friendlyName });
     this.realtime.connection.on('connected', (change) => this.onConnected(change));
     this.connected = true;
@@ -129,9 +133,21 @@ export class PubSubClient {
   }
 
   /**
-   * Read the presence set (ably-js keeps it; get() waits for a SYNC in progress) and pass it on when it changed.
-   * Refreshes run one after another, so the callback sees the sets in order. Events that arrive while a refresh
-   * is waiting to run share it: a burst of joins costs one read of the set, not one per join.
+   * One presence event, passed on as it is (`{kind: 'presence', event}`) once the whole set has been read: the
+   * roster changes by one member, so a burst of joins costs each peer O(log N) per join, not a re-read of the set.
+   * Events before that read are already in it.
+   */
+  onPresenceEvent({ action, clientId, connectionId, timestamp, data }) {
+    if (!this.presenceLoaded) return;
+    const event = { action, clientId, connectionId, timestamp, data };
+    this.onMessageReceivedCallback({ kind: 'presence', event, from: null, via: 'presence' }, this.metadata, null);
+  }
+
+  /**
+   * Read the whole presence set (ably-js keeps it; get() waits for a SYNC in progress) and pass it on
+   * (`{kind: 'presence', members}`) when it changed: after connecting, and after continuity was lost.
+   * Refreshes run one after another, so the callback sees the sets in order; calls while one waits share it.
+   * Events are passed on from the first read: the ones before it are in it.
    */
   refreshPresence() {
     if (this.presenceRefreshQueued) return this.presenceRefresh;
@@ -146,11 +162,8 @@ export class PubSubClient {
           timestamp,
           data,
         }));
-        const key = JSON.stringify(
-          members.map(({ clientId, connectionId, timestamp }) => [clientId, connectionId, timestamp]).sort(),
-        );
-        if (key === this.lastPresenceKey || !this.connected) return;
-        this.lastPresenceKey = key;
+        if (!this.connected) return;
+        this.presenceLoaded = true;
         this.onMessageReceivedCallback({ kind: 'presence', members, from: null, via: 'presence' }, this.metadata, null);
       })
       .catch(() => {
@@ -215,6 +228,6 @@ export class PubSubClient {
     this.receiving = false;
     this.connecting = null;
     this.early = [];
-    this.lastPresenceKey = null;
+    this.presenceLoaded = false;
   }
 }

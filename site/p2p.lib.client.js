@@ -1,32 +1,44 @@
 // Every peer's side of a session (the host has one too): keeps the roster and the elected host from presence,
 // announces itself to the host, and mirrors the host's state, accepting host messages from the host alone.
-import { electHost, rosterFromPresence } from './p2p.roster.js';
+import { PHRASE_WORDS } from './p2p.lib.server.js';
+import { Roster } from './p2p.roster.js';
 
 /** Kinds only the host may send: a client drops them unless Ably says the sender is the current host. */
 export const HOST_KINDS = new Set(['connection-acknowledged', 'word']);
 
+/** The longest word a client keeps; the phrase's longest is 6 characters. */
+export const MAX_WORD_LENGTH = 64;
+/** Words kept ahead of a gap: one phrase's worth, whatever a host sends. */
+export const MAX_PENDING_WORDS = PHRASE_WORDS.length;
+
+const isIndex = (index) => Number.isSafeInteger(index) && index >= 0;
+const isWord = (word) => typeof word === 'string' && word.length <= MAX_WORD_LENGTH;
+
 /**
- * Merge words into `known` by index, so rewind, snapshot and replay together never repeat or skip one.
- * @param {string[]} known the contiguous words so far (index = position)
+ * Merge words into `known` by index, in place, so rewind, snapshot and replay together never repeat or skip one.
+ * Each word costs O(1): the pending words are at most MAX_PENDING_WORDS (the nearest ones are kept).
+ * @param {{base: number, words: string[]}} known the contiguous words so far, the first at index `base`
  * @param {Map<number, string>} pending words received ahead of a gap, by index; drained as the gap fills
- * @param {Array<[number, unknown]>} incoming `[index, word]` pairs; invalid ones are ignored
- * @returns {string[] | null} the new contiguous words, or null when nothing changed
+ * @param {Array<[unknown, unknown]>} incoming `[index, word]` pairs; invalid ones are ignored
+ * @returns {string[]} the words appended to `known.words`, in order (empty when nothing changed)
  */
 export function mergeWords(known, pending, incoming) {
   for (const [index, word] of incoming) {
-    if (Number.isSafeInteger(index) && index >= known.length && typeof word === 'string' && !pending.has(index)) {
-      pending.set(index, word);
+    if (!isIndex(index) || !isWord(word) || index < known.base + known.words.length || pending.has(index)) continue;
+    if (pending.size >= MAX_PENDING_WORDS) {
+      const farthest = Math.max(...pending.keys());
+      if (index > farthest) continue;
+      pending.delete(farthest);
     }
+    pending.set(index, word);
   }
-  if (!pending.has(known.length)) return null;
-  const words = known.slice();
-  while (pending.has(words.length)) {
-    const index = words.length;
-    words.push(pending.get(index));
-    pending.delete(index);
+  const appended = [];
+  for (let next = known.base + known.words.length; pending.has(next); next += 1) {
+    appended.push(pending.get(next));
+    pending.delete(next);
   }
-  for (const index of pending.keys()) if (index < words.length) pending.delete(index);
-  return words;
+  known.words.push(...appended);
+  return appended;
 }
 
 /** Status goes disconnected → awaiting-acknowledgement → acknowledged, and back to awaiting when the host changes. */
@@ -44,6 +56,7 @@ export class P2PClient {
     this.state = Object.assign(state, {
       status: 'disconnected',
       receivedWords: '',
+      wordBase: 0,
       words: [],
       players: [],
       hostClientId: null,
@@ -51,6 +64,7 @@ export class P2PClient {
     });
     this.pendingWords = new Map();
     this.announcedTo = null;
+    this.roster = new Roster();
   }
 
   /**
@@ -86,22 +100,50 @@ export class P2PClient {
   }
 
   /**
-   * Take a new presence set: the roster in join order and the elected host.
+   * Take a whole presence set (after connecting, or after continuity was lost): the roster in join order and the
+   * elected host.
    * @returns {boolean} whether the host changed
    */
   applyPresence(members) {
-    const myClientId = this.ably.metadata?.clientId ?? null;
-    const hostClientId = electHost(members);
-    this.state.myClientId = myClientId;
-    this.state.players = rosterFromPresence(members).map(({ clientId, friendlyName }) => ({
+    this.roster.replace(members);
+    this.state.myClientId = this.ably.metadata?.clientId ?? null;
+    this.state.players = this.roster.players().map((player) => this.playerShown(player));
+    return this.electionChanged();
+  }
+
+  /**
+   * Take one presence event (enter, present, update, leave, absent): one player moves, in place, so a burst of
+   * joins is not a re-sort of the whole set per join.
+   * @returns {boolean} whether the host changed
+   */
+  applyPresenceEvent(event) {
+    const change = this.roster.apply(event);
+    if (!change) return false;
+    const { players } = this.state;
+    if (change.removed >= 0) players.splice(change.removed, 1);
+    if (change.inserted >= 0) players.splice(change.inserted, 0, this.playerShown(change.player));
+    return this.electionChanged();
+  }
+
+  playerShown({ clientId, friendlyName }) {
+    return {
       clientId,
       friendlyName,
-      isHost: clientId === hostClientId,
-      isMe: clientId === myClientId,
-    }));
-    const changed = hostClientId !== this.state.hostClientId;
+      isHost: clientId === this.roster.host(),
+      isMe: clientId === this.state.myClientId,
+    };
+  }
+
+  /** Mark the elected host in the players list; true when it is another than before. */
+  electionChanged() {
+    const hostClientId = this.roster.host();
+    if (hostClientId === this.state.hostClientId) return false;
+    for (const player of this.state.players) {
+      const isHost = player.clientId === hostClientId;
+      if (player.isHost !== isHost) player.isHost = isHost;
+    }
     this.state.hostClientId = hostClientId;
-    return changed;
+    return true;
   }
 
   /**
@@ -122,30 +164,49 @@ export class P2PClient {
     await P2PClient.handlers[message.kind]?.call(this, message);
   }
 
-  setWords(words) {
-    this.state.words = words;
-    this.state.receivedWords = words.join(' ');
+  /** Merge `[index, word]` pairs into the words shown; O(1) per word. */
+  addWords(incoming) {
+    const known = { base: this.state.wordBase, words: this.state.words };
+    const appended = mergeWords(known, this.pendingWords, incoming);
+    if (appended.length === 0) return;
+    const added = appended.join(' ');
+    this.state.receivedWords = this.state.receivedWords ? `${this.state.receivedWords} ${added}` : added;
   }
+
+  /** Start the words over at `base` (a snapshot ahead of everything seen): what came before is not shown. */
+  skipTo(base) {
+    this.state.wordBase = base;
+    this.state.words = [];
+    this.state.receivedWords = '';
+    for (const index of this.pendingWords.keys()) if (index < base) this.pendingWords.delete(index);
+  }
+}
+
+/** The snapshot's shape: the host's current phrase, its first index a multiple of the phrase length. */
+function isSnapshot(message) {
+  const { base, words } = message;
+  return (
+    isIndex(base) &&
+    base % PHRASE_WORDS.length === 0 &&
+    Array.isArray(words) &&
+    words.length <= PHRASE_WORDS.length &&
+    words.every(isWord)
+  );
 }
 
 /** One handler per kind a client receives, called with the client as `this` (only from the host for HOST_KINDS). */
 P2PClient.handlers = {
-  /** The host's snapshot, on our inbox: everything streamed so far. */
+  /** The host's snapshot, on our inbox: the current phrase. Anything else is dropped. */
   'connection-acknowledged'(message) {
-    if (message.via !== 'inbox' || !Array.isArray(message.words)) return;
-    const words = mergeWords(
-      this.state.words,
-      this.pendingWords,
-      message.words.map((word, index) => [index, word]),
-    );
-    if (words) this.setWords(words);
+    if (message.via !== 'inbox' || !isSnapshot(message)) return;
+    if (message.base > this.state.wordBase + this.state.words.length) this.skipTo(message.base);
+    this.addWords(message.words.map((word, offset) => [message.base + offset, word]));
     this.state.status = 'acknowledged';
   },
 
-  /** One word of the stream, on the session channel. */
+  /** One word of the stream, on the session channel; a word of the wrong shape is dropped. */
   word(message) {
     if (message.via !== 'session') return;
-    const words = mergeWords(this.state.words, this.pendingWords, [[message.index, message.word]]);
-    if (words) this.setWords(words);
+    this.addWords([[message.index, message.word]]);
   },
 };

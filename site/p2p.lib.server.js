@@ -4,23 +4,55 @@
 export const PHRASE = 'The quick brown fox jumped over the lazy dog';
 export const PHRASE_WORDS = PHRASE.split(' ');
 export const WORD_INTERVAL_MS = 500;
+// The host answers `connected` from one clientId at most once per interval; repeats within it share one answer.
+export const CONNECTED_INTERVAL_MS = 1000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The phrase a newcomer needs from everything a peer has seen (`words` from index `base`): the current phrase,
+ * or the last complete one, with the index of its first word. At most one phrase, however long the session.
+ * @returns {{base: number, words: string[]}}
+ */
+export function currentPhrase(base, words) {
+  const next = base + words.length;
+  const phraseBase = next === 0 ? 0 : Math.floor((next - 1) / PHRASE_WORDS.length) * PHRASE_WORDS.length;
+  return { base: phraseBase, words: words.slice(Math.max(0, phraseBase - base)) };
+}
 
 export class P2PServer {
   /**
    * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient (connected already)
-   * @param {{words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options]
-   *   `words`: the state taken over (what this peer mirrored as a client); the pacing of the word stream
+   * @param {{base?: number, words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>,
+   *   connectedIntervalMs?: number, now?: () => number, delay?: (ms: number) => Promise<void>}} [options]
+   *   `base`, `words`: the state taken over (what this peer mirrored as a client: words from index `base`);
+   *   the pacing of the word stream; how often one clientId's `connected` is answered, and the clock for it
    */
-  constructor(ably, { words = [], wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
+  constructor(
+    ably,
+    {
+      base = 0,
+      words = [],
+      wordIntervalMs = WORD_INTERVAL_MS,
+      sleep: pause = sleep,
+      connectedIntervalMs = CONNECTED_INTERVAL_MS,
+      now = Date.now,
+      delay = sleep,
+    } = {},
+  ) {
     this.ably = ably;
     this.wordIntervalMs = wordIntervalMs;
     this.sleep = pause;
+    this.connectedIntervalMs = connectedIntervalMs;
+    this.now = now;
+    this.delay = delay;
     this.stopped = false;
     this.streaming = null;
+    // clientId → {at, trailing}: when its `connected` was last answered, and the coalesced answer still to come.
+    // In answer order, so entries older than the interval are dropped from the front.
+    this.answered = new Map();
 
-    this.state = { words: words.slice() };
+    this.state = currentPhrase(base, words);
   }
 
   /** Handle one received message with `P2PServer.handlers`; returns once any replies are published. */
@@ -29,9 +61,9 @@ export class P2PServer {
     await P2PServer.handlers[message.kind]?.call(this, message);
   }
 
-  /** A plain copy of the state as it is now, safe to publish while the state keeps changing. */
+  /** A plain copy of what a newcomer needs: the current (or last) phrase and its first index. Under 1 KiB. */
   snapshot() {
-    return { words: this.state.words.slice() };
+    return { base: this.state.base, words: this.state.words.slice() };
   }
 
   /** True when a stream was cut short (by the previous host leaving): the phrase is not complete. */
@@ -59,11 +91,45 @@ export class P2PServer {
       if (!first) await this.sleep(this.wordIntervalMs);
       first = false;
       if (this.stopped) return;
-      const index = this.state.words.length;
-      const word = PHRASE_WORDS[index % PHRASE_WORDS.length];
+      if (this.state.words.length === PHRASE_WORDS.length) this.state = { base: this.nextIndex, words: [] };
+      const index = this.nextIndex;
+      const word = PHRASE_WORDS[this.state.words.length];
       await this.ably.sendMessage({ kind: 'word', index, word });
       this.state.words.push(word);
     } while (this.streamUnfinished);
+  }
+
+  get nextIndex() {
+    return this.state.base + this.state.words.length;
+  }
+
+  /**
+   * Send `clientId` the snapshot, at most once per `connectedIntervalMs`: a repeat within the interval is answered
+   * once when it ends (with the state as it is then), and further repeats share that answer.
+   */
+  answerConnected(clientId) {
+    const now = this.now();
+    for (const [id, entry] of this.answered) {
+      if (entry.trailing || now - entry.at < this.connectedIntervalMs) break;
+      this.answered.delete(id);
+    }
+    const entry = this.answered.get(clientId);
+    if (!entry) {
+      this.answered.set(clientId, { at: now, trailing: null });
+      return this.sendSnapshot(clientId);
+    }
+    if (!entry.trailing) {
+      entry.trailing = this.delay(entry.at + this.connectedIntervalMs - now).then(() => {
+        this.answered.delete(clientId);
+        this.answered.set(clientId, { at: this.now(), trailing: null });
+        return this.stopped ? undefined : this.sendSnapshot(clientId);
+      });
+    }
+    return entry.trailing;
+  }
+
+  sendSnapshot(clientId) {
+    return this.ably.sendMessage({ kind: 'connection-acknowledged', ...this.snapshot() }, clientId);
   }
 
   /** Stop hosting: handle nothing more and end a running stream after its current word. */
@@ -72,11 +138,15 @@ export class P2PServer {
   }
 }
 
+// kind, from and via: what every received message has before its payload.
+const RECEIVED_FIELDS = 3;
+
 /** One handler per kind the host receives, called with the server as `this`. */
 P2PServer.handlers = {
-  /** A peer joined (or lost track): send it the snapshot, on its inbox only. */
+  /** A peer joined (or lost track): send it the snapshot, on its inbox only. It carries no payload. */
   async connected(message) {
     if (message.via !== 'inbox' || typeof message.from !== 'string' || !message.from) return;
-    await this.ably.sendMessage({ kind: 'connection-acknowledged', ...this.snapshot() }, message.from);
+    if (Object.keys(message).length !== RECEIVED_FIELDS) return;
+    await this.answerConnected(message.from);
   },
 };

@@ -6,7 +6,7 @@
 // server stops. Hosting and joining are the same call, start(): the first to arrive hosts.
 import { Identity, PubSubClient } from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
-import { P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
+import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
 import { newPeerSecret } from './session.js';
 
 export const EVENTS = ['host-changed', 'error', 'resynced'];
@@ -20,6 +20,7 @@ export class P2PSession {
    *   authorised for the session, with `authParams: {session: sessionId, peer}` so token renewals keep the clientId
    * @param {<T extends object>(state: T) => T} [options.reactive] Vue's reactive(), so the page follows `state`
    * @param {number} [options.wordIntervalMs] pause between streamed words
+   * @param {number} [options.connectedIntervalMs] while hosting, answer one peer's `connected` at most this often
    * @param {(ms: number) => Promise<void>} [options.sleep] how the stream pauses (tests pass a fake clock)
    */
   constructor({
@@ -28,11 +29,12 @@ export class P2PSession {
     createRealtime,
     reactive = (state) => state,
     wordIntervalMs = WORD_INTERVAL_MS,
+    connectedIntervalMs = CONNECTED_INTERVAL_MS,
     sleep,
   }) {
     this.identity = new Identity(friendlyName);
     this.sessionId = sessionId;
-    this.serverOptions = { wordIntervalMs, ...(sleep ? { sleep } : {}) };
+    this.serverOptions = { wordIntervalMs, connectedIntervalMs, ...(sleep ? { sleep } : {}) };
     this.listeners = new Map(EVENTS.map((event) => [event, new Set()]));
     this.server = null;
 
@@ -104,7 +106,10 @@ export class P2PSession {
   onMessage(message) {
     if (message.via === 'presence') {
       const previousHostClientId = this.state.hostClientId;
-      if (this.client.applyPresence(message.members)) this.onHostChanged(previousHostClientId);
+      const hostChanged = message.event
+        ? this.client.applyPresenceEvent(message.event)
+        : this.client.applyPresence(message.members);
+      if (hostChanged) this.onHostChanged(previousHostClientId);
       this.background(
         'Could not announce this peer to the new host.',
         this.client.needsAnnouncing() && this.client.announce(),
@@ -130,7 +135,11 @@ export class P2PSession {
     const { hostClientId, myClientId } = this.state;
     const isHost = hostClientId !== null && hostClientId === myClientId;
     if (isHost && !this.server) {
-      this.server = new P2PServer(this.ably, { ...this.serverOptions, words: this.state.words });
+      this.server = new P2PServer(this.ably, {
+        ...this.serverOptions,
+        base: this.state.wordBase,
+        words: this.state.words,
+      });
       if (this.server.streamUnfinished)
         this.background('Could not finish the word stream.', this.runStream(this.server));
     } else if (!isHost && this.server) {

@@ -28,6 +28,13 @@ export class RosterWatch {
     if (add.length || del.length) emit({ e: 'roster', p: this.peer, add, del });
   }
 
+  /** Some players joined (`add`) or left (`del`) the roster, as one splice of the site's players list says. */
+  moved(add, del) {
+    const gone = del.filter((id) => this.ids.delete(id));
+    const came = add.filter((id) => !this.ids.has(id) && this.ids.add(id));
+    if (came.length || gone.length) emit({ e: 'roster', p: this.peer, add: came, del: gone });
+  }
+
   hostIs(host) {
     if (host === this.host) return;
     this.host = host;

@@ -1,7 +1,8 @@
 /**
  * One peer running the site's own P2P classes (`P2PSession` from site/p2p.session.js) with ably-js against the
  * emulator, its tokens from the dev host's /api/createTokenRequest as a browser gets them. Its state is watched
- * through the `reactive` hook P2PSession offers Vue: a proxy that reports every field the session sets.
+ * through the `reactive` hook P2PSession offers Vue: a proxy that reports every field the session sets, and the
+ * players list's splices (the roster changes in place, one player per presence event).
  */
 import Ably from 'ably';
 
@@ -38,21 +39,38 @@ export class SitePeer {
   observed(state) {
     return new Proxy(state, {
       set: (target, key, value) => {
-        target[key] = value;
-        this.changed(key, value);
+        target[key] = key === 'players' ? this.watchedPlayers(value) : value;
+        this.changed(key, value, target);
         return true;
       },
     });
   }
 
-  changed(key, value) {
+  /** The players list, reporting each splice's players in and out (O(1) per presence event, as the site's). */
+  watchedPlayers(players) {
+    const { watch } = this;
+    return new Proxy(players, {
+      get(target, key, receiver) {
+        if (key !== 'splice') return Reflect.get(target, key, receiver);
+        return (...args) => {
+          const removed = Array.prototype.splice.apply(target, args);
+          const ids = (list) => list.map((player) => player.clientId);
+          watch.moved(ids(args.slice(2)), ids(removed));
+          return removed;
+        };
+      },
+    });
+  }
+
+  changed(key, value, state) {
     if (key === 'players') this.watch.roster(value.map((player) => player.clientId));
     else if (key === 'hostClientId') this.watch.hostIs(value);
     else if (key === 'status') this.watch.statusIs(value);
-    else if (key === 'words') {
+    else if (key === 'receivedWords') {
       const t = now();
-      for (; this.wordsSeen < value.length; this.wordsSeen += 1)
-        emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
+      const next = state.wordBase + state.words.length;
+      this.wordsSeen = Math.max(this.wordsSeen, state.wordBase);
+      for (; this.wordsSeen < next; this.wordsSeen += 1) emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
     }
   }
 

@@ -28,8 +28,14 @@ test('cuts names to 32 characters without splitting a character', () => {
 test('removes control characters and bidi overrides and collapses whitespace', () => {
   assert.equal(normalizeFriendlyName('Eve\u202Eevil\u0000'), 'Eveevil');
   assert.equal(normalizeFriendlyName('a \t\n  b'), 'a b');
-  assert.equal(normalizeFriendlyName(42), '42');
   assert.equal(normalizeFriendlyName(null), '');
+});
+
+test("a name that is not a string (a hostile peer's presence data) is no name, and a huge one costs no more than a long one", () => {
+  assert.equal(normalizeFriendlyName(42), '');
+  assert.equal(normalizeFriendlyName({ toString: () => 'Host' }), '');
+  assert.equal(normalizeFriendlyName(['Host']), '');
+  assert.equal(normalizeFriendlyName(`Bob${' '.repeat(1_000_000)}x`), 'Bob');
 });
 
 test('keeps markup as plain text (rendering escapes it)', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { electHost, rosterFromPresence } from '../../site/p2p.roster.js';
+import { electHost, Roster, rosterFromPresence } from '../../site/p2p.roster.js';
 
 const member = (clientId, timestamp, friendlyName = clientId, connectionId = `conn-${clientId}`) => ({
   clientId,
@@ -83,4 +83,57 @@ test('members without a clientId or a timestamp are not players and cannot be el
     ['ok'],
   );
   assert.equal(electHost(members), 'ok');
+});
+
+/** A small deterministic generator (mulberry32), so a failing sequence can be replayed. */
+function random(seed) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('the roster kept one event at a time agrees with the roster of the whole set after every event', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const next = random(seed);
+    const roster = new Roster();
+    const players = [];
+    const present = new Map();
+    for (let step = 0; step < 400; step += 1) {
+      const clientId = `c${Math.floor(next() * 12)}`;
+      const connectionId = `conn${Math.floor(next() * 3)}`;
+      const key = `${clientId}:${connectionId}`;
+      const leaving = present.has(key) && next() < 0.5;
+      const event = leaving
+        ? { action: next() < 0.5 ? 'leave' : 'absent', clientId, connectionId, timestamp: step }
+        : { ...member(clientId, Math.floor(next() * 50), `N${step % 3}`, connectionId), action: 'enter' };
+      if (leaving) present.delete(key);
+      else present.set(key, event);
+
+      const change = roster.apply(event);
+      if (change?.removed >= 0) players.splice(change.removed, 1);
+      if (change?.inserted >= 0) players.splice(change.inserted, 0, change.player);
+
+      const expected = rosterFromPresence([...present.values()]);
+      assert.deepEqual(roster.players(), expected, `seed ${seed}, step ${step}`);
+      assert.deepEqual(players, expected, `seed ${seed}, step ${step}: the spliced list`);
+      assert.equal(roster.host(), electHost([...present.values()]));
+    }
+  }
+});
+
+test('an event that changes nothing shown (a repeated enter, a leave of someone absent) moves nobody', () => {
+  const roster = new Roster();
+  roster.replace([member('ada', 100)]);
+  assert.equal(roster.apply({ ...member('ada', 100), action: 'present' }), null);
+  assert.equal(roster.apply({ action: 'leave', clientId: 'bob', connectionId: 'conn-bob' }), null);
+  assert.equal(roster.apply({ action: 'enter', clientId: '', timestamp: 1 }), null);
+  assert.equal(roster.apply({ action: 'shout', clientId: 'ada', connectionId: 'conn-ada', timestamp: 1 }), null);
+  assert.deepEqual(
+    roster.players().map((player) => player.clientId),
+    ['ada'],
+  );
 });

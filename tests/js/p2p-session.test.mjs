@@ -215,7 +215,7 @@ test("a late joiner gets the words from the host's snapshot even when they are o
   const snapshot = network
     .history(`p2p:${SESSION}:inbox:Late-id`)
     .find((message) => message.name === 'connection-acknowledged');
-  assert.deepEqual(snapshot.data, { words: WORDS });
+  assert.deepEqual(snapshot.data, { base: 0, words: WORDS });
 });
 
 test('a late joiner that gets the words by rewind and by snapshot shows each word once', async () => {

@@ -13,10 +13,20 @@ const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
  * A peer of `sessionId`, not yet connected: call `await peer.start()`. `peer.errors` collects the session's
  * `error` events and `peer.hostChanges` its `host-changed` events, so tests can assert there were none.
  * @param {(sessionId: string) => object} createRealtime returns the Ably client this peer uses
- * @param {{sessionId: string, name?: string, wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} options
+ * `connectedIntervalMs` is 0 unless given: each `connected` is answered at once, as the tests of other behaviour
+ * expect (the coalescing has its own tests).
+ * @param {{sessionId: string, name?: string, wordIntervalMs?: number, connectedIntervalMs?: number,
+ *   sleep?: (ms: number) => Promise<void>}} options
  */
-export function createPeer(createRealtime, { sessionId, name, wordIntervalMs = 0, sleep }) {
-  const peer = new P2PSession({ sessionId, friendlyName: name, createRealtime, wordIntervalMs, sleep });
+export function createPeer(createRealtime, { sessionId, name, wordIntervalMs = 0, connectedIntervalMs = 0, sleep }) {
+  const peer = new P2PSession({
+    sessionId,
+    friendlyName: name,
+    createRealtime,
+    wordIntervalMs,
+    connectedIntervalMs,
+    sleep,
+  });
   peer.errors = [];
   peer.hostChanges = [];
   peer.resyncs = [];

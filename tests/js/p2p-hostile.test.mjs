@@ -1,0 +1,216 @@
+// A hostile player on the in-memory fake: whatever it sends, of each kind, with wrong types, huge strings and
+// huge indices, every peer's state stays valid and bounded; a flood of `connected` costs the host a handful of
+// snapshots; and a session's messages stay small however many streams it has seen.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { MAX_PENDING_WORDS, MAX_WORD_LENGTH } from '../../site/p2p.lib.client.js';
+import { CONNECTED_INTERVAL_MS, P2PServer, PHRASE, PHRASE_WORDS } from '../../site/p2p.lib.server.js';
+import { appCapability } from './support/p2p-peers.mjs';
+import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
+
+const HUGE = 'x'.repeat(60_000);
+const shown = (peer) => JSON.parse(JSON.stringify(peer.state));
+
+function steppingClock() {
+  let now = 1_000_000;
+  return () => {
+    now += 1;
+    return now;
+  };
+}
+
+/** Payloads of every kind with the wrong types, huge strings and huge indices. */
+const HOSTILE = {
+  connected: [{ words: HUGE }, { padding: HUGE }, { words: [] }],
+  'connection-acknowledged': [
+    { words: HUGE },
+    { words: [HUGE] },
+    { words: Array(100_000).fill('x') },
+    { words: [1, 2, 3] },
+    { words: { 0: 'The' } },
+    { base: -9, words: ['The'] },
+    { base: 4, words: ['The'] },
+    { base: '0', words: ['The'] },
+    { base: 2 ** 60, words: ['The'] },
+    { base: 9, words: null },
+  ],
+  word: [
+    { index: '9', word: 'x' },
+    { index: 9.5, word: 'x' },
+    { index: -1, word: 'x' },
+    { index: 2 ** 53, word: 'x' },
+    { index: Number.MAX_VALUE, word: 'x' },
+    { index: 9, word: HUGE },
+    { index: 9, word: ['x'] },
+    { index: 9, word: { toString: 'x' } },
+  ],
+};
+
+/** Every page stays valid: bounded pending words, words of the phrase's shape, a roster of real members. */
+function assertBounded(peer) {
+  assert.ok(peer.client.pendingWords.size <= MAX_PENDING_WORDS, `${peer.client.pendingWords.size} pending words`);
+  assert.ok(peer.state.words.every((word) => typeof word === 'string' && word.length <= MAX_WORD_LENGTH));
+  assert.ok(Number.isSafeInteger(peer.state.wordBase) && peer.state.wordBase % PHRASE_WORDS.length === 0);
+  assert.equal(peer.state.receivedWords, peer.state.words.join(' '));
+}
+
+test('a hostile guest sending each kind with wrong types, huge strings and huge indices changes nothing', async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  const hana = await join('Hana');
+  const jo = await join('Jo');
+  await hana.streamWords();
+  await network.settle();
+  const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
+  const before = [shown(hana), shown(jo)];
+
+  for (const [kind, payloads] of Object.entries(HOSTILE)) {
+    for (const payload of payloads) {
+      for (const channel of [`p2p:${SESSION}`, `p2p:${SESSION}:inbox:Hana-id`, `p2p:${SESSION}:inbox:Jo-id`])
+        await mallory.channels.get(channel).publish(kind, payload);
+    }
+  }
+  await network.settle();
+
+  assert.deepEqual([shown(hana), shown(jo)], before);
+  const answered = network.history(`p2p:${SESSION}:inbox:mallory`);
+  assert.deepEqual(answered, [], 'no snapshot for a connected with a payload');
+  for (const peer of [hana, jo]) assertBounded(peer);
+});
+
+test('a hostile guest entering presence with data of the wrong type or a huge name shows as a short name', async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  const hana = await join('Hana');
+  const names = [{ friendlyName: 42 }, { friendlyName: { first: 'Host' } }, 'not an object', { friendlyName: HUGE }];
+  for (const [i, data] of names.entries()) {
+    const mallory = network.createRealtime({ clientId: `m${i}`, capability: appCapability(SESSION, `m${i}`) });
+    await mallory.channels.get(`p2p:${SESSION}`).presence.enter(data);
+  }
+  await network.settle();
+
+  assert.deepEqual(
+    hana.state.players.map((player) => player.friendlyName),
+    ['Hana', 'Anonymous', 'Anonymous', 'Anonymous', 'x'.repeat(32)],
+  );
+  assert.equal(hana.state.hostClientId, 'Hana-id');
+});
+
+test("a hostile host's malformed and far-off words leave every peer bounded, and a genuine stream still shows", async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  const hana = await join('Hana');
+  const jo = await join('Jo');
+  const publish = (kind, payload, target) => hana.ably.sendMessage({ kind, ...payload }, target);
+
+  for (const [kind, payloads] of Object.entries(HOSTILE)) {
+    if (kind === 'connected') continue;
+    for (const payload of payloads) await publish(kind, payload, kind === 'word' ? undefined : 'Jo-id');
+  }
+  for (let index = 5_000; index > 10; index -= 1) await publish('word', { index, word: 'far' });
+  await network.settle();
+
+  assertBounded(jo);
+  assert.deepEqual(jo.state.words, []);
+  await hana.streamWords();
+  await network.settle();
+  assert.equal(jo.state.receivedWords, PHRASE);
+  assertBounded(jo);
+});
+
+test('a flood of 500 connected from one player costs the host two snapshots, and a genuine joiner is still answered', async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  const hana = await join('Hana', { connectedIntervalMs: CONNECTED_INTERVAL_MS });
+  const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
+  const hostInbox = mallory.channels.get(`p2p:${SESSION}:inbox:Hana-id`);
+  const snapshots = () =>
+    network.history(`p2p:${SESSION}:inbox:mallory`).filter((m) => m.name === 'connection-acknowledged').length;
+  const started = Date.now();
+
+  await Promise.all(Array.from({ length: 500 }, () => hostInbox.publish('connected', {})));
+  const jo = await join('Jo');
+  await network.settle();
+  await hana.server.answered.get('mallory')?.trailing;
+  await network.settle();
+
+  const intervals = Math.ceil((Date.now() - started) / CONNECTED_INTERVAL_MS);
+  assert.ok(snapshots() >= 1 && snapshots() <= 1 + intervals, `${snapshots()} snapshots in ${intervals} intervals`);
+  assert.equal(jo.state.status, 'acknowledged');
+});
+
+/** A P2PServer on a stub Ably that records what it publishes, with a clock and delays the test controls. */
+function stubServer(options = {}) {
+  const sent = [];
+  const delays = [];
+  let now = 0;
+  const server = new P2PServer(
+    { sendMessage: async (message, target) => sent.push({ message, target }) },
+    {
+      wordIntervalMs: 0,
+      sleep: async () => {},
+      now: () => now,
+      delay: (ms) => new Promise((resolve) => delays.push({ ms, resolve })),
+      ...options,
+    },
+  );
+  return { server, sent, delays, advance: (ms) => (now += ms) };
+}
+
+const connected = (from) => ({ kind: 'connected', from, via: 'inbox' });
+
+test('repeats of connected within the interval share one answer at its end, with the state as it is then', async () => {
+  const { server, sent, delays, advance } = stubServer();
+  await server.onReceiveMessage(connected('mallory'));
+  const repeats = Array.from({ length: 499 }, () => server.onReceiveMessage(connected('mallory')));
+  await server.onReceiveMessage(connected('jo'));
+  assert.equal(sent.length, 2);
+  assert.deepEqual(
+    delays.map(({ ms }) => ms),
+    [CONNECTED_INTERVAL_MS],
+  );
+
+  await server.sendWordsAcrossMultipleMessages();
+  advance(CONNECTED_INTERVAL_MS);
+  delays[0].resolve();
+  await Promise.all(repeats);
+
+  const toMallory = sent.filter(({ target }) => target === 'mallory').map(({ message }) => message);
+  assert.equal(toMallory.length, 2);
+  assert.deepEqual(toMallory[1], { kind: 'connection-acknowledged', base: 0, words: PHRASE_WORDS });
+  advance(CONNECTED_INTERVAL_MS);
+  await server.onReceiveMessage(connected('mallory'));
+  assert.equal(sent.filter(({ target }) => target === 'mallory').length, 3, 'answered at once after the interval');
+});
+
+test('the host forgets who it answered once the interval has passed, so its memory stays bounded', async () => {
+  const { server, advance } = stubServer();
+  for (let i = 0; i < 1000; i += 1) await server.onReceiveMessage(connected(`peer-${i}`));
+  assert.equal(server.answered.size, 1000);
+  advance(CONNECTED_INTERVAL_MS);
+  await server.onReceiveMessage(connected('late'));
+  assert.equal(server.answered.size, 1);
+});
+
+test('after 1,000 streams the snapshot and every message are under 1 KiB', async () => {
+  const { server, sent } = stubServer();
+  for (let i = 0; i < 1000; i += 1) await server.sendWordsAcrossMultipleMessages();
+  await server.onReceiveMessage(connected('newcomer'));
+
+  const sizes = sent.map(({ message }) => Buffer.byteLength(JSON.stringify(message)));
+  assert.equal(sent.length, 1000 * PHRASE_WORDS.length + 1);
+  assert.ok(Math.max(...sizes) < 1024, `largest message ${Math.max(...sizes)} B`);
+  assert.deepEqual(sent.at(-1).message, {
+    kind: 'connection-acknowledged',
+    base: 999 * PHRASE_WORDS.length,
+    words: PHRASE_WORDS,
+  });
+  assert.equal(sent.at(-2).message.index, 1000 * PHRASE_WORDS.length - 1);
+});
+
+test('a peer taking over after 1,000 streams carries on from the phrase it mirrored', async () => {
+  const { server, sent } = stubServer({ base: 999 * PHRASE_WORDS.length, words: PHRASE_WORDS.slice(0, 4) });
+  assert.equal(server.streamUnfinished, true);
+  await server.sendWordsAcrossMultipleMessages();
+  assert.deepEqual(
+    sent.map(({ message }) => [message.index, message.word]),
+    PHRASE_WORDS.slice(4).map((word, i) => [999 * PHRASE_WORDS.length + 4 + i, word]),
+  );
+});
