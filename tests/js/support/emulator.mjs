@@ -184,9 +184,13 @@ export class RunningEmulator {
     return this.#control('GET', '/_emulator/connections');
   }
 
-  /** Drop one connection's transport, as a network failure would; the client resumes. */
-  async dropConnection(connectionId) {
-    return this.#control('POST', `/_emulator/connections/${encodeURIComponent(connectionId)}/drop`);
+  /**
+   * Drop one connection's transport, as a network failure would; the client resumes. With `forget`, the
+   * connection's state is discarded too (its members leave), as after connectionStateTtl: the resume fails (80008).
+   */
+  async dropConnection(connectionId, { forget = false } = {}) {
+    const route = `/_emulator/connections/${encodeURIComponent(connectionId)}/drop`;
+    return this.#control('POST', route, forget ? { forget: 'true' } : {});
   }
 
   /** Drop every transport, or those of one clientId. */
