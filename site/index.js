@@ -43,6 +43,10 @@ const CONNECTION_STATES = {
 
 /** Tries at the token endpoint within one Ably auth attempt; Ably waits 10 s for the answer, then retries itself. */
 const TOKEN_ATTEMPTS = 4;
+// Ably refuses a presence enter past its members-per-channel limit with 91003: the session is full.
+const SESSION_FULL = 91003;
+const SESSION_FULL_SUMMARY =
+  'This session is full: it has as many players as a session can hold. Try again when someone leaves, or host a new session.';
 const NAME_STORAGE_KEY = 'p2p-demo.friendlyName';
 
 /** The name this device used last time, or null (first visit, or storage blocked by the browser). */
@@ -183,10 +187,24 @@ const App = {
       try {
         await session.start();
       } catch (error) {
-        this.showError('Could not join the session.', error);
+        if (error?.code === SESSION_FULL) this.leaveFullSession(session, error);
+        else this.showError('Could not join the session.', error);
       } finally {
         this.starting = false;
       }
+    },
+
+    /**
+     * Presence refused this peer (the session is full): close its connection, so nobody sees a trace of it, and
+     * go back to the form with the session id filled in, saying why and what to do.
+     */
+    leaveFullSession(session, error) {
+      session.close();
+      if (this.session !== session) return;
+      this.session = null;
+      this.realtime = null;
+      this.connection = { state: 'closed', reason: null };
+      this.showError(SESSION_FULL_SUMMARY, error);
     },
 
     /**
