@@ -87,7 +87,17 @@ def canonical_capability(capability: dict) -> str:
 
 
 def resource_matches(resource: str, channel: str) -> bool:
-    """`*` matches every channel, `prefix*` matches by prefix, anything else only itself."""
+    """`*` matches every channel, `prefix*` matches by prefix, anything else only itself.
+
+    A qualified channel (`[filter=...]room`) is matched only by a resource with its qualifier or `[*]` (Ably's
+    `[*]*` is every channel, qualified or not); the rest of the name is then matched as above.
+    """
+    if resource.startswith("[") or channel.startswith("["):
+        qualifier, _, pattern = resource[1:].partition("]") if resource.startswith("[") else ("", "", resource)
+        wanted, _, name = channel[1:].partition("]") if channel.startswith("[") else ("", "", channel)
+        if qualifier not in ("*", wanted):
+            return False
+        return resource_matches(pattern, name)
     if resource == "*":
         return True
     if resource.endswith("*"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from . import errors
+from . import errors, filters
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync_frames
@@ -22,7 +22,8 @@ KNOWN_PARAMS = ("rewind", "delta", "occupancy", "modes")
 def valid_channel_name(name) -> str:
     """A channel name as Ably accepts it: not empty, not starting with `:` (an empty namespace) or `[`, no newline.
 
-    Qualified names (`[?rewind=1]room`) are not emulated.
+    Of the qualified names only subscription filters (`[filter=<base64>]room`, filters.py) are emulated;
+    others (`[?rewind=1]room`, `[meta]...`) are refused.
 
     :raises AblyError: 40010.
     """
@@ -32,6 +33,9 @@ def valid_channel_name(name) -> str:
         )
     if name.startswith(":"):
         raise errors.INVALID_CHANNEL_NAME(f"Invalid channel name {name!r}: must not start with ':'")
+    if filters.is_derived(name):
+        valid_channel_name(filters.base_of(name))
+        return name
     if name.startswith("[") or any(char in name for char in "\x00\n\r"):
         raise errors.INVALID_CHANNEL_NAME(
             f"Invalid channel name {name!r}: qualifiers, newlines and NUL are not supported"
@@ -324,24 +328,20 @@ def publish(
     if not messages:
         return result
     world.stats.add(name, "messages_published", len(messages))
-    world.broadcast(
-        channel,
-        without_none(
-            {
-                "action": Action.MESSAGE,
-                "channel": name,
-                "id": message_id,
-                "connectionId": connection_id,
-                "timestamp": messages[0]["timestamp"],
-                "channelSerial": messages[-1]["serial"],
-                "messages": messages,
-            }
-        ),
-        Flag.SUBSCRIBE,
-        "messages_delivered",
-        len(messages),
-        skip=origin if origin is not None and not origin.echo else None,
+    frame = without_none(
+        {
+            "action": Action.MESSAGE,
+            "channel": name,
+            "id": message_id,
+            "connectionId": connection_id,
+            "timestamp": messages[0]["timestamp"],
+            "channelSerial": messages[-1]["serial"],
+            "messages": messages,
+        }
     )
+    skip = origin if origin is not None and not origin.echo else None
+    world.broadcast(channel, frame, Flag.SUBSCRIBE, "messages_delivered", len(messages), skip=skip)
+    filters.forward(world, name, frame, skip)
     return result
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from . import errors
+from . import errors, filters
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .errors import AblyError
@@ -146,6 +146,7 @@ class World:
         self.config = config
         self.authority = Authority(config.effective_keys(), config)
         self.channels: dict[str, Channel] = {}
+        self.derived: dict[str, set[str]] = {}
         self.stats = Stats(lambda name: name in self.channels)
         self.connections: dict[str, Connection] = {}
         self._housekeeping: asyncio.TimerHandle | None = None
@@ -155,6 +156,8 @@ class World:
         channel = self.channels.get(name)
         if channel is None:
             channel = self.channels[name] = Channel(name, self.config)
+            if filters.is_derived(name):
+                self.derived.setdefault(filters.base_of(name), set()).add(name)
             self._schedule_housekeeping()
         return channel
 
@@ -170,6 +173,11 @@ class World:
         if any(name in connection.channels for connection in self.connections.values()):
             return
         del self.channels[name]
+        if filters.is_derived(name):
+            base = filters.base_of(name)
+            self.derived[base].discard(name)
+            if not self.derived[base]:
+                del self.derived[base]
 
     def housekeep(self) -> None:
         """Prune expired history everywhere and drop the channels nothing needs any more."""
