@@ -38,13 +38,10 @@ async def trust_local_proxy(request: web.Request, handler: Handler) -> web.Strea
     host = request.headers.get(FORWARDED_HOST)
     if (proto is None and host is None) or not is_loopback(request.remote):
         return await handler(request)
-    changes: dict[str, str] = {}
-    if proto is not None:
-        changes["scheme"] = _first(proto).lower()
-        if changes["scheme"] not in ("http", "https"):
-            raise web.HTTPBadRequest(text=f"{FORWARDED_PROTO} must be http or https\n")
-    if host is not None:
-        changes["host"] = _first(host)
-        if not _HOST.match(changes["host"]):
-            raise web.HTTPBadRequest(text=f"{FORWARDED_HOST} must be a host with an optional port\n")
-    return await handler(request.clone(**changes))
+    scheme = request.scheme if proto is None else _first(proto).lower()
+    if scheme not in ("http", "https"):
+        raise web.HTTPBadRequest(text=f"{FORWARDED_PROTO} must be http or https\n")
+    forwarded_host = request.host if host is None else _first(host)
+    if not _HOST.match(forwarded_host):
+        raise web.HTTPBadRequest(text=f"{FORWARDED_HOST} must be a host with an optional port\n")
+    return await handler(request.clone(scheme=scheme, host=forwarded_host))

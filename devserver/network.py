@@ -44,7 +44,7 @@ def lan_addresses() -> list[str]:
                 continue
             found.append(udp.getsockname()[0])
     with contextlib.suppress(OSError):
-        found += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+        found += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
     usable = []
     for address in dict.fromkeys(found):
         ip = ipaddress.ip_address(address)

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from aiohttp import web
 
@@ -18,6 +18,8 @@ NOT_FOUND_PAGE = (
     "<!doctype html>\n<html lang=en><meta charset=utf-8><title>404 Not Found</title>\n"
     "<h1>404 Not Found</h1><p>There is no page at this address.</p></html>\n"
 )
+# Characters a path keeps unencoded in a Location header (RFC 3986 pchar and "/").
+_PATH_SAFE = "/!$&'()*+,;=:@~"
 # Percent-encoded slash or backslash: a separator smuggled into one segment.
 _ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c)", re.IGNORECASE)
 
@@ -60,11 +62,10 @@ class StaticSite:
             path = checked_path(request.raw_path)
         except BadPath as exc:
             return web.Response(status=400, text=f"{exc}\n", headers=headers)
-        if request.method not in SERVED_METHODS:
-            return web.Response(status=405, headers={**headers, "Allow": ", ".join(SERVED_METHODS)})
         if path == "/api" or any(len(segment.encode()) > NAME_MAX for segment in path.split("/")):
             return _not_found(headers)
 
+        # A folder's rules include its index.html's ("/" matches a "/index.html" rule), whatever the method.
         rule = self.config.route_for(request.method, path)
         if rule is None and path.endswith("/"):
             rule = self.config.route_for(request.method, path + "index.html")
@@ -74,11 +75,12 @@ class StaticSite:
                 return web.Response(status=rule.status or 302, headers={**headers, "Location": rule.redirect})
             if rule.status and not rule.rewrite:
                 return _not_found(headers) if rule.status == 404 else web.Response(status=rule.status, headers=headers)
+        if request.method not in SERVED_METHODS:
+            return web.Response(status=405, headers={**headers, "Allow": ", ".join(SERVED_METHODS)})
 
         target = rule.rewrite if rule is not None and rule.rewrite else path
         if not target.endswith("/") and self._is_folder(target):
-            location = target + "/" + (f"?{request.query_string}" if request.query_string else "")
-            return web.Response(status=301, headers={**headers, "Location": location})
+            return _moved_to(quote(target + "/", safe=_PATH_SAFE), headers)
         file = self._file_for(target)
         if file is None and self.config.fallback_rewrite is not None and self.config.falls_back(path):
             file = self._file_for(self.config.fallback_rewrite)
@@ -110,6 +112,12 @@ class StaticSite:
         if candidate.is_dir():
             candidate = candidate / "index.html"
         return candidate if candidate.is_file() else None
+
+
+def _moved_to(location: str, headers: dict[str, str]) -> web.Response:
+    """A folder named without its trailing slash: 301 to the folder, with a short page (as the SWA CLI sends)."""
+    page = f'<!doctype html>\n<title>Redirecting</title><p>Redirecting to <a href="{location}">{location}</a></p>\n'
+    return web.Response(status=301, text=page, content_type="text/html", headers={**headers, "Location": location})
 
 
 def _not_found(headers: dict[str, str]) -> web.Response:

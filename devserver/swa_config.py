@@ -7,7 +7,10 @@ from pathlib import Path
 
 
 def glob_to_regex(pattern: str) -> re.Pattern:
-    """Compile an SWA route or exclude glob: `*` matches anything (slashes included), `{a,b}` is a choice."""
+    """Compile an SWA route or exclude glob: `*` matches anything (slashes included), `{a,b}` is a choice.
+
+    Case-sensitive, as the SWA CLI matches (URL paths are case-sensitive; the Azure docs are silent).
+    """
     parts = []
     for token in re.split(r"(\*|\{[^}]*\})", pattern):
         if token == "*":
@@ -16,7 +19,7 @@ def glob_to_regex(pattern: str) -> re.Pattern:
             parts.append("(?:" + "|".join(re.escape(choice.strip()) for choice in token[1:-1].split(",")) + ")")
         else:
             parts.append(re.escape(token))
-    return re.compile("".join(parts), re.IGNORECASE)
+    return re.compile("".join(parts))
 
 
 @dataclass(frozen=True)
