@@ -95,6 +95,8 @@ const App = {
       starting: false,
       copyResult: null,
       hostNews: '',
+      // Where friends open the invite link when this page's origin is one only this machine can open (localhost).
+      shareOrigin: null,
     };
   },
 
@@ -115,7 +117,7 @@ const App = {
       return this.players.find((player) => player.isHost) ?? null;
     },
     shareLink() {
-      return new URL(sessionPath(this.uniqueId), location.origin).href;
+      return new URL(sessionPath(this.uniqueId), this.shareOrigin ?? location.origin).href;
     },
     shareQrCode() {
       return qrCodePath(this.shareLink);
@@ -208,15 +210,17 @@ const App = {
     },
 
     /**
-     * Ably client options from the API (`{}` for real Ably, the emulator's address locally). Keeps trying with
-     * backoff, saying why in the alert region, until the API answers.
+     * Ably client options from the API (`{}` for real Ably, the emulator's address locally), and the origin invite
+     * links use when the API names one (`shareOrigin`). Keeps trying with backoff, saying why in the alert region,
+     * until the API answers.
      */
     async fetchClientConfig() {
-      const clientConfig = await fetchJsonWithRetry('/api/clientConfig', {
+      const { shareOrigin, ...clientConfig } = await fetchJsonWithRetry('/api/clientConfig', {
         onRetry: (retry) =>
           this.showError(`Could not load the connection settings. ${retrySentence(retry)}`, retry.error),
       });
       this.error = null;
+      this.shareOrigin = shareOrigin ?? null;
       return clientConfig;
     },
 
