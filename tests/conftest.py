@@ -1,4 +1,11 @@
-"""Run-wide test order."""
+"""Run-wide test settings: the order of the tests, and no time limit on Hypothesis examples."""
+
+from hypothesis import settings
+
+# A busy machine (the tests run side by side on two cores) now and then makes a fast example slow; the
+# properties are about answers, not speed, and pytest-timeout still bounds every test.
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 
 def pytest_collection_modifyitems(items):

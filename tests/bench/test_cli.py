@@ -1,15 +1,13 @@
 """The benchmark command line: `python -m bench NAME...` refuses a name it does not know."""
 
-import subprocess
-import sys
-from pathlib import Path
+import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bench.__main__ import main
 
 
-def test_bench_cli_refuses_an_unknown_benchmark_name():
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "no-such-benchmark"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30
-    )
-    assert completed.returncode == 2
-    assert "unknown benchmark no-such-benchmark" in completed.stderr
+def test_bench_cli_refuses_an_unknown_benchmark_name(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["no-such-benchmark"])
+
+    assert exited.value.code == 2
+    assert "unknown benchmark no-such-benchmark" in capsys.readouterr().err
