@@ -5,7 +5,7 @@ setup:
 	./scripts/setup.sh
 
 run: setup
-	.venv/bin/python -m devserver
+	.venv/bin/python -m devserver --lan
 
 # Format, lint and type checks (ruff, mypy, Prettier, ESLint), in seconds; `make test` runs them first.
 lint: setup

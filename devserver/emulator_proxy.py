@@ -44,16 +44,8 @@ def is_for_emulator(request: web.BaseRequest) -> bool:
     return (upgrade and request.path == "/") or ABLY_VERSION_HEADER in request.headers
 
 
-def _forwarded_headers(request: web.BaseRequest, drop: tuple[str, ...] = ()) -> dict[str, str]:
-    return {
-        name: value
-        for name, value in request.headers.items()
-        if name.lower() not in _HOP_BY_HOP and name.lower() not in drop
-    }
-
-
 class EmulatorProxy:
-    """Pass ably-js's requests to the emulator listening on `upstream` (a loopback URL) and its answers back."""
+    """Pass requests (HTTP and WebSocket) to `upstream` and its answers back: ably-js's, to the emulator's port."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = URL(upstream)
@@ -67,6 +59,14 @@ class EmulatorProxy:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def upstream_headers(self, request: web.BaseRequest, drop: tuple[str, ...] = ()) -> dict[str, str]:
+        """The request's headers as they go upstream: end-to-end ones only (a subclass may add its own)."""
+        return {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in _HOP_BY_HOP and name.lower() not in drop
+        }
 
     def _target(self, request: web.BaseRequest) -> URL:
         return URL(str(self.upstream).rstrip("/") + request.raw_path, encoded=True)
@@ -84,7 +84,7 @@ class EmulatorProxy:
             async with self._session.request(
                 request.method,
                 self._target(request),
-                headers=_forwarded_headers(request),
+                headers=self.upstream_headers(request),
                 data=body,
                 allow_redirects=False,
             ) as upstream:
@@ -100,7 +100,7 @@ class EmulatorProxy:
         try:
             upstream = await self._session.ws_connect(
                 self._target(request),
-                headers=_forwarded_headers(request, drop=_WEBSOCKET_HANDSHAKE),
+                headers=self.upstream_headers(request, drop=_WEBSOCKET_HANDSHAKE),
                 max_msg_size=0,
             )
         except aiohttp.ClientError as exc:
