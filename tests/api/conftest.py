@@ -12,7 +12,7 @@ FAKE_KEY_NAME = "fakeapp.fakekey"
 FAKE_KEY_SECRET = "fake-secret-for-tests-only"
 FAKE_KEY = f"{FAKE_KEY_NAME}:{FAKE_KEY_SECRET}"
 
-ALL_SETTINGS = (settings.API_KEY, settings.TOKEN_TTL_SECONDS, settings.ENDPOINT_URL)
+ALL_SETTINGS = (settings.API_KEY, settings.TOKEN_TTL_SECONDS, settings.ENDPOINT_URL, settings.SHARE_ORIGIN)
 
 
 @pytest.fixture
