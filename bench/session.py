@@ -17,7 +17,19 @@ from bench import plots
 from bench.processes import running
 from bench.report import RunOptions, Section
 from bench.session_peers import PeerPool
-from bench.session_scenarios import SITE, TUTORIAL, BurstResult, EmulatorCounters, SequentialResult, burst, sequential
+from bench.session_scenarios import (
+    SITE,
+    TUTORIAL,
+    BurstResult,
+    EmulatorCounters,
+    FloodResult,
+    LongSessionResult,
+    SequentialResult,
+    burst,
+    flood,
+    long_session,
+    sequential,
+)
 from bench.stats import Spread, percentile, ratio
 
 BENCH_KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
@@ -30,20 +42,27 @@ class SessionSettings:
     runs: int = 3
     word_interval_ms: int = 500  # the site's and the tutorial's default pace
     presence_leave_timeout: float = 2.0
+    flood_messages: int = 500  # `connected` one player sends its host at once
+    long_streams: int = 1000  # streams of the phrase in one session before a newcomer joins
 
 
-QUICK = SessionSettings(sizes=(3,), runs=1)
+QUICK = SessionSettings(sizes=(3,), runs=1, flood_messages=50, long_streams=3)
 
 
 @dataclass
 class Results:
     sequential: dict[tuple[str, int], list[SequentialResult]] = field(default_factory=dict)
     bursts: dict[tuple[str, int], list[BurstResult]] = field(default_factory=dict)
+    floods: list[FloodResult] = field(default_factory=list)
+    long_sessions: list[LongSessionResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-async def _scenario(dev_host_url: str, settings: SessionSettings, results: Results, scenario, store, protocol, n):
-    pool = PeerPool(dev_host_url, BENCH_KEY, settings.word_interval_ms)
+async def _scenario(
+    dev_host_url: str, settings: SessionSettings, results: Results, scenario, store, protocol, n, word_interval_ms=None
+):
+    interval = settings.word_interval_ms if word_interval_ms is None else word_interval_ms
+    pool = PeerPool(dev_host_url, BENCH_KEY, interval)
     try:
         outcome = await scenario(pool, protocol, n)
     finally:
@@ -95,6 +114,29 @@ async def measure(settings: SessionSettings) -> Results:
                             protocol,
                             n,
                         )
+                floods: dict = {}
+                await _scenario(
+                    dev_host.url,
+                    settings,
+                    results,
+                    lambda pool, _p, _n: flood(pool, counters, settings.flood_messages),
+                    floods,
+                    SITE,
+                    2,
+                )
+                results.floods += floods.get((SITE, 2), [])
+            longs: dict = {}
+            await _scenario(
+                dev_host.url,
+                settings,
+                results,
+                lambda pool, _p, _n: long_session(pool, counters, settings.long_streams),
+                longs,
+                SITE,
+                3,
+                word_interval_ms=0,
+            )
+            results.long_sessions += longs.get((SITE, 3), [])
     return results
 
 
@@ -259,6 +301,62 @@ def cpu_lines(results: Results, settings: SessionSettings) -> list[str]:
     return lines
 
 
+def _bursts(results: Results, protocol: str, n: int) -> list[BurstResult]:
+    return [b for b in results.bursts.get((protocol, n), []) if not b.failures]
+
+
+def burst_lines(results: Results, settings: SessionSettings) -> list[str]:
+    lines = [
+        "| N | protocol | converged ms | ÷ tutorial | all acknowledged ms | deliveries | MB delivered "
+        "| peers' CPU per join ms |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in settings.sizes:
+        tutorial = _spread(b.converged_ms for b in _bursts(results, TUTORIAL, n) if b.converged_ms is not None)
+        for protocol in PROTOCOLS:
+            bursts = _bursts(results, protocol, n)
+            converged = _spread(b.converged_ms for b in bursts if b.converged_ms is not None)
+            acknowledged = _spread(b.acknowledged_ms for b in bursts if b.acknowledged_ms is not None)
+            lines.append(
+                f"| {n} | {protocol} | {_ms(converged)} | {ratio(converged.median, tutorial.median)} "
+                f"| {_ms(acknowledged)} | {_spread(b.cost.deliveries for b in bursts).format(',.0f')} "
+                f"| {_spread(b.cost.bytes_out / 1e6 for b in bursts).format('.2f')} "
+                f"| {_spread(b.cpu.peers / n * 1000 for b in bursts).format('.1f')} |"
+            )
+    return lines
+
+
+def burst_sentence(results: Results, settings: SessionSettings) -> str:
+    n = max(settings.sizes)
+    site = _spread(b.converged_ms for b in _bursts(results, SITE, n) if b.converged_ms is not None)
+    tutorial = _spread(b.converged_ms for b in _bursts(results, TUTORIAL, n) if b.converged_ms is not None)
+    return (
+        f"A burst of {n} joins converges to one agreed host in {_ms(site)} ms for the site, "
+        f"{ratio(site.median, tutorial.median)} the tutorial's {_ms(tutorial)} ms in the same run (the goal: at most "
+        "1.0×). Converged: every peer lists everyone and (site) all name the same host. Peers' CPU per join: the "
+        "CPU all peers used during the burst over N, i.e. what one join costs the whole room. Each site peer reads "
+        "the presence set once when it connects and then applies each presence event to its roster by binary search "
+        "(site/p2p.roster.js `Roster`), merging words in place; the tutorial's peers copy the roster each message "
+        "carries."
+    )
+
+
+def abuse_lines(results: Results, settings: SessionSettings) -> list[str]:
+    floods = [f for f in results.floods if not f.failures and f.snapshots is not None]
+    longs = [s for s in results.long_sessions if not s.failures and s.max_message is not None]
+    flood_cell = _spread(f.snapshots for f in floods).format(".0f") if floods else "n/a"
+    long_cell = _spread(s.max_message for s in longs).format(",.0f") if longs else "n/a"
+    words = longs[0].words if longs else 0
+    return [
+        "| measure (site) | value | bound |",
+        "|---|---:|---:|",
+        f"| {settings.flood_messages} `connected` from one player at once: snapshots the host sent back "
+        f"| {flood_cell} | a handful |",
+        f"| largest message in a session of {settings.long_streams:,} streams ({words:,} words), the snapshot a "
+        f"newcomer then gets included | {long_cell} B | 1,024 B |",
+    ]
+
+
 def cpu_sentence(results: Results, settings: SessionSettings) -> str:
     n = max(settings.sizes)
     site = [b.cpu.peers for b in results.bursts.get((SITE, n), []) if not b.failures]
@@ -272,10 +370,9 @@ def cpu_sentence(results: Results, settings: SessionSettings) -> str:
         per_peer = site_cpu / n * 1000
         text += (
             f" In the burst of {n}, the site's peers used {site_cpu:.1f} s of CPU together ({per_peer:.0f} ms each), "
-            f"the tutorial's {tutorial_cpu:.1f} s ({ratio(site_cpu, tutorial_cpu)}). On each presence event every "
-            "site peer re-reads and re-sorts the whole presence set to rebuild its roster and elect the host "
-            "(`PubSubClient.refreshPresence` in site/p2p.js, `p2p.roster.js`), work that grows with N and is "
-            "done N times per join; the tutorial's peers only copy the roster a message carries."
+            f"the tutorial's {tutorial_cpu:.1f} s ({ratio(site_cpu, tutorial_cpu)}). A site peer applies each "
+            "presence event to its roster (one player moved, found by binary search) instead of re-reading and "
+            "re-sorting the whole set; the tutorial's peers copy the roster every message carries."
         )
     return text
 
@@ -317,6 +414,8 @@ def _run_failures(label: str, store: Mapping[tuple[str, int], Sequence[Sequentia
 
 def failure_lines(results: Results) -> list[str]:
     lines = _run_failures("sequential", results.sequential) + _run_failures("burst", results.bursts)
+    lines += [f"* flood: {failure}" for run in results.floods for failure in run.failures]
+    lines += [f"* long session: {failure}" for run in results.long_sessions for failure in run.failures]
     lines += [f"* peer error: {error}" for error in results.errors[:20]]
     return lines
 
@@ -478,6 +577,12 @@ def report(results: Results, settings: SessionSettings, images: list[str]) -> st
         "The site's peers fetch a token over HTTP from the dev host on each join; the tutorial's peers sign theirs "
         "in-process (its token function is not part of the protocol), which flatters the baseline's join times.",
         "",
+        "#### Burst of N joins",
+        "",
+        *burst_lines(results, settings),
+        "",
+        burst_sentence(results, settings),
+        "",
         "#### Where the time goes: CPU",
         "",
         *cpu_lines(results, settings),
@@ -497,6 +602,17 @@ def report(results: Results, settings: SessionSettings, images: list[str]) -> st
         f"{15 - settings.presence_leave_timeout:g} s more.",
         "",
         f"![Session speed]({images[2]})",
+        "",
+        "### Bounded and cheap to abuse (site only)",
+        "",
+        *abuse_lines(results, settings),
+        "",
+        "Flood: a guest publishes the `connected` messages to the host's inbox at once; the host answers one "
+        "clientId at most once a second, repeats sharing one answer at the end of that second, and the count is "
+        "the `connection-acknowledged` messages published to the guest's inbox until "
+        "1.5 s after the flood was accepted. Long session: the host streams the phrase back to back (no pause "
+        "between words), then a newcomer joins and gets its snapshot, which holds the current phrase only; the "
+        "largest message is the emulator's largest on the session's channels over the streams and the join.",
     ]
     failures = failure_lines(results)
     if failures:

@@ -55,6 +55,7 @@ class Peer:
     words: dict[int, float] = field(default_factory=dict)  # index → when it became visible
     sent: dict[int, float] = field(default_factory=dict)  # index → when this peer (as host) published it
     streamed_t: float | None = None
+    flooded_t: float | None = None
     closing_t: float | None = None
 
     def sees_all(self, ids: Iterable[str]) -> bool:
@@ -115,8 +116,12 @@ class PeerPool:
         self.peers[name] = Peer(name, worker)
         await self.send(worker, {"c": "join", "p": name, "proto": protocol, "role": role, "session": session})
 
-    async def stream(self, name: str) -> None:
-        await self.send(self.peers[name].worker, {"c": "stream", "p": name})
+    async def stream(self, name: str, times: int = 1) -> None:
+        await self.send(self.peers[name].worker, {"c": "stream", "p": name, "times": times})
+
+    async def flood(self, name: str, count: int) -> None:
+        """The site peer `name` sends `count` `connected` to its host at once."""
+        await self.send(self.peers[name].worker, {"c": "flood", "p": name, "count": count})
 
     async def close_peer(self, name: str) -> None:
         await self.send(self.peers[name].worker, {"c": "close", "p": name})
@@ -222,6 +227,8 @@ class PeerPool:
             peer.sent.setdefault(event["i"], t)
         elif kind == "streamed":
             peer.streamed_t = t
+        elif kind == "flooded":
+            peer.flooded_t = t
         elif kind == "closing":
             peer.closing_t = t
         for dirty, changed in self._waiters:

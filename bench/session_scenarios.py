@@ -3,7 +3,9 @@
 * ``sequential``: N peers join one after another (each waits until it is visible in every roster and holds the
   host's state), then the host streams the phrase; for the site, the host then leaves cleanly, and the next
   host crashes (its Node process is killed), each time timing the migration;
-* ``burst``: N peers join at once (the tutorial's host first: it has no election), timing convergence.
+* ``burst``: N peers join at once (the tutorial's host first: it has no election), timing convergence;
+* ``flood`` (site): a player sends the host a burst of ``connected``; how many snapshots the host sends back;
+* ``long_session`` (site): the host streams the phrase many times, then a newcomer joins; the largest message.
 
 Costs come from the emulator's billing counters for the session's channels only, reset between phases.
 """
@@ -26,6 +28,10 @@ JOIN_TIMEOUT_SECONDS = 30.0
 STREAM_TIMEOUT_SECONDS = 60.0
 MIGRATION_TIMEOUT_SECONDS = 30.0
 BURST_TIMEOUT_SECONDS = 90.0
+LONG_SESSION_TIMEOUT_SECONDS = 600.0
+# The host answers one clientId's `connected` at most once a second (site/p2p.lib.server.js); a flood's coalesced
+# answer comes when that second ends. Waiting this long after the flood lets it arrive.
+CONNECTED_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
@@ -72,6 +78,13 @@ class EmulatorCounters:
     async def reset(self) -> None:
         async with self.http.post(f"{self.url}/_emulator/stats/reset") as response:
             response.raise_for_status()
+
+    async def published_on(self, channel: str) -> int:
+        """Messages published on one channel since the last reset."""
+        async with self.http.get(f"{self.url}/_emulator/stats") as response:
+            response.raise_for_status()
+            counters = (await response.json())["channels"].get(channel, {})
+        return int(counters.get("messages_published", 0))
 
     async def cost(self, protocol: str, session: str) -> Cost:
         async with self.http.get(f"{self.url}/_emulator/stats") as response:
@@ -124,6 +137,21 @@ class BurstResult:
     hosts: int = 0  # distinct hosts named at the end (must be 1)
     cost: Cost = field(default_factory=Cost)
     cpu: Cpu = field(default_factory=Cpu)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FloodResult:
+    messages: int = 0  # `connected` the player sent
+    snapshots: int | None = None  # `connection-acknowledged` the host published to that player
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LongSessionResult:
+    streams: int = 0
+    words: int = 0
+    max_message: int | None = None  # the largest message of the streams and the newcomer's join, snapshot included
     failures: list[str] = field(default_factory=list)
 
 
@@ -267,4 +295,54 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
         result.acknowledged_ms = max(known(peers[name].status_since, "status") for name in names) - started
     result.cost = await counters.cost(protocol, session)
+    return result
+
+
+async def _host_and_guest(pool: PeerPool, prefix: str) -> tuple[str, list[str], list[str]]:
+    """A site session with a host and one guest, both acknowledged; returns (session, names, failures)."""
+    session = new_session_id()
+    worker = (await _pooled_workers(pool, 1, prefix))[0]
+    names = [f"{prefix}-host", f"{prefix}-guest"]
+    for index, name in enumerate(names):
+        await pool.join(name, worker, SITE, session, role="host" if index == 0 else "guest")
+        if await pool.until([name], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
+            return session, names, [f"{name} was not acknowledged within {JOIN_TIMEOUT_SECONDS:.0f} s"]
+    return session, names, []
+
+
+async def flood(pool: PeerPool, counters: EmulatorCounters, count: int) -> FloodResult:
+    """A guest sends its host `count` `connected` at once; the snapshots published to its inbox are counted."""
+    result = FloodResult(messages=count)
+    session, (_, guest), result.failures = await _host_and_guest(pool, "flood")
+    if result.failures:
+        return result
+    await counters.reset()
+    await pool.flood(guest, count)
+    if await pool.until([guest], lambda peer: peer.flooded_t is not None, JOIN_TIMEOUT_SECONDS):
+        result.failures.append(f"the flood was not published within {JOIN_TIMEOUT_SECONDS:.0f} s")
+        return result
+    await asyncio.sleep(CONNECTED_INTERVAL_SECONDS + 0.5)
+    inbox = f"p2p:{session}:inbox:{known(pool.peers[guest].id, 'joined')}"
+    result.snapshots = await counters.published_on(inbox)
+    return result
+
+
+async def long_session(pool: PeerPool, counters: EmulatorCounters, streams: int) -> LongSessionResult:
+    """The host streams the phrase `streams` times (no pause between words), then a newcomer joins."""
+    result = LongSessionResult(streams=streams)
+    session, (host, _), result.failures = await _host_and_guest(pool, "long")
+    if result.failures:
+        return result
+    await counters.reset()
+    await pool.stream(host, times=streams)
+    if await pool.until([host], lambda peer: peer.streamed_t is not None, LONG_SESSION_TIMEOUT_SECONDS):
+        result.failures.append(f"{streams} streams did not finish within {LONG_SESSION_TIMEOUT_SECONDS:.0f} s")
+        return result
+    result.words = len(pool.peers[host].sent)
+    newcomer = "long-newcomer"
+    await pool.join(newcomer, pool.peers[host].worker, SITE, session)
+    if await pool.until([newcomer], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
+        result.failures.append("the newcomer was not acknowledged")
+        return result
+    result.max_message = (await counters.cost(SITE, session)).max_message
     return result

@@ -68,8 +68,9 @@ export class SitePeer {
     else if (key === 'status') this.watch.statusIs(value);
     else if (key === 'receivedWords') {
       const t = now();
-      const next = state.wordBase + state.words.length;
-      this.wordsSeen = Math.max(this.wordsSeen, state.wordBase);
+      const base = state.wordBase ?? 0;
+      const next = base + (state.words?.length ?? 0);
+      this.wordsSeen = Math.max(this.wordsSeen, base);
       for (; this.wordsSeen < next; this.wordsSeen += 1) emit({ e: 'word', p: this.name, i: this.wordsSeen, t });
     }
   }
@@ -87,6 +88,12 @@ export class SitePeer {
 
   stream() {
     return this.session.streamWords();
+  }
+
+  /** A hostile player: `count` `connected` to the host's inbox at once (the host should coalesce them). */
+  flood(count) {
+    const host = this.session.state.hostClientId;
+    return Promise.all(Array.from({ length: count }, () => this.session.ably.sendMessage({ kind: 'connected' }, host)));
   }
 
   close() {

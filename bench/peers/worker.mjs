@@ -3,9 +3,11 @@
  *
  * Started by bench/session_peers.py with one JSON argument: `{devHostUrl, key, wordIntervalMs}`.
  * Commands arrive as JSON lines on stdin: `{c: 'join', p, proto: 'site' | 'tutorial', role, session}`,
- * `{c: 'stream', p}`, `{c: 'close', p}`, `{c: 'exit'}`. Everything observed goes out as JSON lines on stdout
- * (observe.mjs), plus `{e: 'start', p}` when a join begins, `{e: 'joined', p, id}` when it resolved,
- * `{e: 'streamed', p}`, `{e: 'closing', p}` and `{e: 'error', p, message}`. Logs go to stderr.
+ * `{c: 'stream', p, times?}`, `{c: 'flood', p, count}` (site: `count` `connected` to the host at once),
+ * `{c: 'close', p}`, `{c: 'exit'}`. Everything observed goes out as JSON lines on stdout (observe.mjs), plus
+ * `{e: 'start', p}` when a join begins, `{e: 'joined', p, id}` when it resolved, `{e: 'streamed', p}` (after the
+ * last of `times` streams), `{e: 'flooded', p}`, `{e: 'closing', p}` and `{e: 'error', p, message}`. Logs go to
+ * stderr.
  */
 import readline from 'node:readline';
 
@@ -39,9 +41,14 @@ async function join({ p, proto, role, session }) {
   emit({ e: 'joined', p, id: await peer.start() });
 }
 
-async function stream({ p }) {
-  await peerFor(p).stream();
+async function stream({ p, times = 1 }) {
+  for (let i = 0; i < times; i += 1) await peerFor(p).stream();
   emit({ e: 'streamed', p });
+}
+
+async function flood({ p, count }) {
+  await peerFor(p).flood(count);
+  emit({ e: 'flooded', p });
 }
 
 function close({ p }) {
@@ -51,7 +58,7 @@ function close({ p }) {
   return peer.close();
 }
 
-const commands = { join, stream, close };
+const commands = { join, stream, flood, close };
 
 const input = readline.createInterface({ input: process.stdin });
 input.on('line', (line) => {

@@ -23,7 +23,7 @@ def quick_report(tmp_path_factory) -> tuple[str, Path]:
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=150,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     report = (out / "README.md").read_text()
@@ -99,6 +99,30 @@ def test_quick_report_compares_session_cost_and_speed_with_the_tutorial(quick_re
     assert migration, f"migration row missing:\n{text}"
     assert number(migration.group(2)) >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
     assert "Failures and peer errors" not in text
+
+
+def test_quick_report_times_the_burst_beside_the_tutorial_with_the_peers_cpu_per_join(quick_report):
+    text = section(quick_report[0], "session")
+    for protocol in ("site", "tutorial"):
+        row = rf"^\| 3 \| {protocol} \| {NUMBER} \| ({NUMBER})× \| {NUMBER} \| {NUMBER} \| {NUMBER} \| ({NUMBER}) \|$"
+        burst = re.search(row, text, re.M)
+        assert burst, f"{protocol} burst row missing:\n{text}"
+        assert number(burst.group(2)) > 0, "peers' CPU per join"
+    assert "A burst of 3 joins converges to one agreed host in" in text
+
+
+def test_quick_report_shows_a_connected_flood_coalesced_and_the_largest_message_of_a_long_session(quick_report):
+    text = section(quick_report[0], "session")
+    flood = re.search(
+        r"^\| 50 `connected` from one player at once: snapshots the host sent back \| (\d+) \|", text, re.M
+    )
+    assert flood, text
+    assert 1 <= int(flood.group(1)) <= 3
+    longest = re.search(
+        rf"^\| largest message in a session of 3 streams \(27 words\).*\| ({NUMBER}) B \| 1,024 B \|$", text, re.M
+    )
+    assert longest, text
+    assert number(longest.group(1)) < 1024
 
 
 def test_quick_report_links_only_plots_it_wrote(quick_report):
