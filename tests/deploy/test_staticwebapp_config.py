@@ -59,8 +59,13 @@ def test_config_runs_the_api_on_python_3_11(config):
     assert config["platform"] == {"apiRuntime": "python:3.11"}
 
 
-def test_config_rewrites_session_deep_links_to_the_app(config):
-    assert {"route": "/s/*", "rewrite": "/index.html"} in config["routes"]
+def test_config_rewrites_session_deep_links_to_the_app_uncached_like_index_html(config):
+    route = {"route": "/s/*", "rewrite": "/index.html", "headers": {"Cache-Control": "no-cache"}}
+    assert route in config["routes"]
+
+
+def test_config_blocks_the_built_in_auth_endpoints_the_app_does_not_use(config):
+    assert config["routes"][0] == {"route": "/.auth/*", "statusCode": 404}
 
 
 def test_config_navigation_fallback_leaves_missing_assets_and_the_api_as_404(config):
