@@ -50,12 +50,17 @@ class EmulatorProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = URL(upstream)
         self._session: aiohttp.ClientSession | None = None
+        self._websockets: set[web.WebSocketResponse] = set()
 
     async def start(self) -> None:
         # No total timeout: a WebSocket lives as long as the page; the emulator is on this machine.
         self._session = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(connect=10))
 
     async def stop(self) -> None:
+        """Close the browsers' WebSockets (1001, going away) and the connections to the emulator."""
+        for websocket in list(self._websockets):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await websocket.close(code=1001)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -107,10 +112,12 @@ class EmulatorProxy:
             _log.warning("emulator unreachable: %s", exc)
             return web.Response(status=502, text="The emulator is not answering.\n")
         downstream = web.WebSocketResponse(max_msg_size=0)
+        self._websockets.add(downstream)
         try:
             await downstream.prepare(request)
             await _relay(downstream, upstream, request)
         finally:
+            self._websockets.discard(downstream)
             await upstream.close()
         return downstream
 

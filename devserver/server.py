@@ -122,9 +122,10 @@ class DevServer:
             self.key_source = None if self.force_emulator else self._real_key_source(settings)
             if self.key_source is None:
                 settings.update(await self._start_emulator())
+            self._apply_environ(settings)
             app = create_app(StaticSite(self.site_dir, config), FunctionsHost(functions), self._proxy)
             # aiohttp closes a connection whose request has not fully arrived within keepalive_timeout.
-            self._runner = web.AppRunner(app, keepalive_timeout=self.header_timeout)
+            self._runner = web.AppRunner(app, keepalive_timeout=self.header_timeout, shutdown_timeout=2.0)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port)
             await site.start()
@@ -135,20 +136,19 @@ class DevServer:
             ]
             self.share_url = self.public_url or next(iter(self.lan_urls), None)
             if self.share_url:
-                settings[SHARE_ORIGIN] = self.share_url
-            self._apply_environ(settings)
+                self._apply_environ({SHARE_ORIGIN: self.share_url})
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
         """Stop listening, stop the emulator and put the environment back as it was. Safe to call twice."""
+        if self._proxy is not None:  # first, or the runner would wait for the pages' WebSockets to end
+            await self._proxy.stop()
+            self._proxy = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._proxy is not None:
-            await self._proxy.stop()
-            self._proxy = None
         if self.emulator is not None:
             await self.emulator.stop()
             self.emulator = None

@@ -1,5 +1,6 @@
 """Without a real key the dev host runs the emulator behind its own origin: one port for the site, /api and Ably."""
 
+import asyncio
 import json
 
 import aiohttp
@@ -113,3 +114,18 @@ async def test_emulator_mode_stop_stops_the_emulator_and_restores_the_environmen
     with pytest.raises(aiohttp.ClientConnectionError):
         async with http.get(emulator_url + "/time"):
             pass
+
+
+async def test_emulator_mode_stop_closes_the_pages_websockets_going_away_and_returns_promptly(
+    http, site_dir, clean_settings
+):
+    server = dev_server(site_dir, clean_settings)
+    await server.start()
+    async with http.ws_connect(server.url + f"/?key={server.emulator.key}&format=json&v=5") as ws:
+        await ws.receive_json(timeout=10)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await server.stop()
+        assert loop.time() - started < 5
+        message = await ws.receive(timeout=10)
+    assert (message.type, message.data) == (aiohttp.WSMsgType.CLOSE, 1001)
