@@ -1,0 +1,105 @@
+// The protocol's test vectors (tests/protocol/vectors/*.json, described in docs/protocol.md) against the site's
+// modules. The Python peer's tests read the same files (tests/protocol/test_vectors.py), so both agree.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { normalizeFriendlyName, PubSubClient } from '../../site/p2p.js';
+import { P2PClient } from '../../site/p2p.lib.client.js';
+import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
+import { electHost, Roster, rosterFromPresence } from '../../site/p2p.roster.js';
+
+const vectors = (name) => JSON.parse(readFileSync(new URL(`../protocol/vectors/${name}.json`, import.meta.url)));
+
+/** A PubSubClient stand-in that records what is sent. */
+function recordingAbly(clientId = 'me') {
+  const sent = [];
+  return {
+    sent,
+    metadata: { clientId, friendlyName: 'Me' },
+    async sendMessage(message, targetClientId) {
+      sent.push({ message, targetClientId: targetClientId ?? null });
+    },
+  };
+}
+
+for (const { name, input, output } of vectors('names').cases) {
+  test(`names: ${name}`, () => {
+    assert.equal(normalizeFriendlyName(input), output);
+  });
+}
+
+const roster = vectors('roster');
+for (const { name, members, players, host } of roster.sets) {
+  test(`roster: ${name}`, () => {
+    assert.deepEqual(rosterFromPresence(members), players);
+    assert.equal(electHost(members), host);
+    const kept = new Roster();
+    kept.replace(members);
+    assert.deepEqual(kept.players(), players);
+    assert.equal(kept.host(), host);
+  });
+}
+for (const { name, members, events, players, host } of roster.sequences) {
+  test(`roster events: ${name}`, () => {
+    const kept = new Roster();
+    kept.replace(members);
+    for (const event of events) kept.apply(event);
+    assert.deepEqual(kept.players(), players);
+    assert.equal(kept.host(), host);
+  });
+}
+
+for (const { name, ably, via, message } of vectors('receive').cases) {
+  test(`receive: ${name}`, () => {
+    const received = [];
+    const client = new PubSubClient((handed) => received.push(handed), { createRealtime: () => null });
+    client.receiving = true;
+    client.receive(ably, via);
+    assert.deepEqual(received, message === null ? [] : [message]);
+  });
+}
+
+const client = vectors('client');
+for (const { name, messages, state } of client.sequences) {
+  test(`client: ${name}`, async () => {
+    const peer = new P2PClient({ friendlyName: 'Me' }, 'session', recordingAbly());
+    Object.assign(peer.state, { hostClientId: client.host, status: 'awaiting-acknowledgement' });
+    for (const message of messages) await peer.onReceiveMessage(message);
+    const { status, wordBase, words, receivedWords } = peer.state;
+    assert.deepEqual({ status, wordBase, words, pending: peer.pendingWords.size }, state);
+    assert.equal(receivedWords, words.join(' '));
+  });
+}
+
+const server = vectors('server');
+for (const { name, base, words, snapshot } of server.phrases) {
+  test(`snapshot: ${name}`, () => {
+    assert.deepEqual(currentPhrase(base, words), snapshot);
+    assert.deepEqual(new P2PServer(recordingAbly(), { base, words }).snapshot(), snapshot);
+  });
+}
+for (const { name, base, words, sent } of server.streams) {
+  test(`stream: ${name}`, async () => {
+    const ably = recordingAbly();
+    await new P2PServer(ably, { base, words, sleep: async () => {} }).sendWordsAcrossMultipleMessages();
+    assert.deepEqual(
+      ably.sent.map(({ message, targetClientId }) => {
+        assert.equal(targetClientId, null);
+        assert.equal(message.kind, 'word');
+        return [message.index, message.word];
+      }),
+      sent,
+    );
+  });
+}
+for (const { name, message, answered } of server.connected) {
+  test(`host: ${name}`, async () => {
+    const ably = recordingAbly();
+    await new P2PServer(ably, { now: () => 0 }).onReceiveMessage(message);
+    const expected = answered
+      ? [{ message: { kind: 'connection-acknowledged', base: 0, words: [] }, targetClientId: message.from }]
+      : [];
+    assert.deepEqual(ably.sent, expected);
+  });
+}

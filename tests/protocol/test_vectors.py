@@ -1,0 +1,119 @@
+"""The protocol's test vectors (tests/protocol/vectors/*.json) against the Python peer's rules.
+
+tests/js/protocol-vectors.test.mjs runs the same vectors against the site's modules, so both implementations agree.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from p2p.client import P2PClient
+from p2p.rules import (
+    Roster,
+    current_phrase,
+    elect_host,
+    normalize_friendly_name,
+    received_message,
+    roster_from_presence,
+)
+from p2p.server import P2PServer
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def vectors(name: str) -> Any:
+    return json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def cases(items: list[dict[str, Any]]) -> Any:
+    return pytest.mark.parametrize("case", items, ids=[item["name"] for item in items])
+
+
+class RecordingSender:
+    """A PubSubClient stand-in that records what is sent."""
+
+    def __init__(self, client_id: str = "me") -> None:
+        self.client_id = client_id
+        self.sent: list[tuple[dict[str, Any], str | None]] = []
+
+    async def send_message(self, message: dict[str, Any], target_client_id: str | None = None) -> None:
+        self.sent.append((message, target_client_id))
+
+
+async def no_pause(_seconds: float) -> None:
+    return None
+
+
+@cases(vectors("names")["cases"])
+def test_names_are_tidied_as_the_site_tidies_them(case):
+    assert normalize_friendly_name(case["input"]) == case["output"]
+
+
+@cases(vectors("roster")["sets"])
+def test_a_presence_set_gives_the_roster_and_host(case):
+    assert roster_from_presence(case["members"]) == case["players"]
+    assert elect_host(case["members"]) == case["host"]
+
+
+@cases(vectors("roster")["sequences"])
+def test_presence_events_move_the_roster_and_host(case):
+    roster = Roster()
+    roster.replace(case["members"])
+    for event in case["events"]:
+        roster.apply(event)
+    assert (roster.players(), roster.host()) == (case["players"], case["host"])
+
+
+@cases(vectors("receive")["cases"])
+def test_a_received_ably_message_is_handed_over_or_ignored(case):
+    ably = case["ably"]
+    handed = received_message(ably.get("name"), ably.get("data"), ably.get("clientId"), case["via"])
+    assert handed == case["message"]
+
+
+CLIENT = vectors("client")
+
+
+@cases(CLIENT["sequences"])
+async def test_a_client_shows_what_the_host_sent_and_nothing_else(case):
+    client = P2PClient(RecordingSender())
+    client.state.host_client_id = CLIENT["host"]
+    client.state.status = "awaiting-acknowledgement"
+    for message in case["messages"]:
+        await client.on_receive_message(message)
+    state = client.state
+    shown = {
+        "status": state.status,
+        "wordBase": state.word_base,
+        "words": state.words,
+        "pending": len(client.pending_words),
+    }
+    assert shown == case["state"]
+
+
+SERVER = vectors("server")
+
+
+@cases(SERVER["phrases"])
+def test_the_snapshot_is_the_current_phrase(case):
+    base, words = current_phrase(case["base"], case["words"])
+    assert {"base": base, "words": words} == case["snapshot"]
+    assert P2PServer(RecordingSender(), case["base"], case["words"]).snapshot() == case["snapshot"]
+
+
+@cases(SERVER["streams"])
+async def test_the_host_streams_from_the_next_index(case):
+    sender = RecordingSender()
+    await P2PServer(sender, case["base"], case["words"], sleep=no_pause).send_words_across_multiple_messages()
+    assert all(message["kind"] == "word" and target is None for message, target in sender.sent)
+    assert [[message["index"], message["word"]] for message, _ in sender.sent] == case["sent"]
+
+
+@cases(SERVER["connected"])
+async def test_the_host_answers_only_a_well_formed_connected(case):
+    sender = RecordingSender()
+    await P2PServer(sender, now=lambda: 0.0).on_receive_message(case["message"])
+    snapshot = {"kind": "connection-acknowledged", "base": 0, "words": []}
+    assert sender.sent == ([(snapshot, case["message"]["from"])] if case["answered"] else [])
