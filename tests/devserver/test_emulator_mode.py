@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from devserver.network import lan_addresses
 from tests.devserver.conftest import REPO, dev_server, environ_snapshot
 
 CONFIG = json.loads((REPO / "staticwebapp.config.json").read_text())
@@ -129,3 +130,18 @@ async def test_emulator_mode_stop_closes_the_pages_websockets_going_away_and_ret
         assert loop.time() - started < 5
         message = await ws.receive(timeout=10)
     assert (message.type, message.data) == (aiohttp.WSMsgType.CLOSE, 1001)
+
+
+async def test_emulator_mode_ignores_forwarded_headers_from_a_peer_that_is_not_this_machines_loopback(
+    http, site_dir, clean_settings
+):
+    addresses = lan_addresses()
+    if not addresses:
+        pytest.skip("this machine has no non-loopback IPv4 address to connect from")
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    async with dev_server(site_dir, clean_settings, lan=True) as server:
+        lan_url = server.lan_urls[0]
+        async with http.get(lan_url + "/api/clientConfig", headers=forwarded) as response:
+            config = await response.json()
+    assert (config["endpoint"], config["tls"], config["port"]) == (addresses[0], False, URL(lan_url).port)
+    assert "shareOrigin" not in config  # a page already on the LAN address shares its own origin
