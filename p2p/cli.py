@@ -1,0 +1,104 @@
+"""`python -m p2p join <session link>` and `python -m p2p host <site URL> [--stream]`: a peer on the command line.
+
+It prints one line per change (players, words, host) and leaves the session cleanly (a presence leave) on Ctrl-C
+or SIGTERM. Bad input, a site that is down and a full session get one line on stderr and exit status 1.
+"""
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+from ably.util.exceptions import AblyException
+
+from .rules import random_session_id
+from .session import P2PSession
+from .site import Site, SiteError, parse_link
+
+CONNECT_TIMEOUT_S = 20.0
+SESSION_FULL = 91003
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m p2p", description="Join or host a session as a Python peer.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    join = commands.add_parser("join", help="join the session a link names, e.g. http://127.0.0.1:4280/s/abc")
+    join.add_argument("link", help="the session's invite link")
+    host = commands.add_parser("host", help="start a new session on a site and print its invite link")
+    host.add_argument("site", help="the site's address, e.g. http://127.0.0.1:4280")
+    host.add_argument("--stream", action="store_true", help="stream the demo phrase once hosting")
+    for command in (join, host):
+        command.add_argument("--name", default="", help="the name the others see (default: Bot-<n>)")
+    return parser.parse_args(argv)
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def describe(players: list[dict[str, Any]]) -> str:
+    def label(player: dict[str, Any]) -> str:
+        marks = [mark for mark, flag in (("host", player["isHost"]), ("you", player["isMe"])) if flag]
+        return player["friendlyName"] + (f" ({', '.join(marks)})" if marks else "")
+
+    return ", ".join(label(player) for player in players) or "(nobody)"
+
+
+def host_name(session: P2PSession) -> str:
+    return next((p["friendlyName"] for p in session.state.players if p["isHost"]), "(nobody)")
+
+
+async def run(args: argparse.Namespace) -> int:
+    link = parse_link(args.link if args.command == "join" else args.site, session_required=args.command == "join")
+    session_id = link.session_id or random_session_id()
+    site = Site(link.origin)
+    session = P2PSession(session_id, site.realtime_for, friendly_name=args.name)
+    stopping = asyncio.Event()
+    joined = False
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    session.on("players", lambda players: say(f"Players: {describe(players)}"))
+    session.on("words", lambda _added: say(f"Words: {session.state.received_words}"))
+    session.on(
+        "host-changed", lambda change: say("You are the host" if change["isHost"] else f"Host: {host_name(session)}")
+    )
+    session.on("error", lambda detail: say(f"Warning: {detail['summary']} ({detail['error']})"))
+    try:
+        await site.client_config()
+        try:
+            await asyncio.wait_for(session.start(), CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            raise SiteError(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)") from None
+        joined = True
+        say(f"Joined {session_id} as {session.identity.friendly_name}")
+        if args.command == "host":
+            say(f"Share: {link.origin}/s/{session_id}")
+            if args.stream and session.is_host:
+                stream = asyncio.ensure_future(session.stream_words())
+                await asyncio.wait(
+                    [stream, asyncio.ensure_future(stopping.wait())], return_when=asyncio.FIRST_COMPLETED
+                )
+                if stream.done() and not stream.exception():
+                    say("Streamed the phrase")
+        await stopping.wait()
+        return 0
+    except AblyException as error:
+        if error.code == SESSION_FULL:
+            raise SiteError("this session is full (Ably 91003): ask its host, or host a new session") from None
+        raise SiteError(f"Ably refused: {error.message} (code {error.code})") from None
+    finally:
+        await session.close()
+        await site.close()
+        if joined:
+            say("Left the session")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except SiteError as error:
+        print(f"p2p: {error}", file=sys.stderr, flush=True)
+        return 1

@@ -1,0 +1,171 @@
+"""One peer in one session (site/p2p.session.js P2PSession): the PubSubClient, this peer's P2PClient and, while it
+is the elected host, its P2PServer. Hosting and joining are the same call, start(): the first to arrive hosts."""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ably import AblyRealtime
+
+from .client import P2PClient
+from .pubsub import Identity, PubSubClient
+from .rules import CONNECTED_INTERVAL_S, WORD_INTERVAL_S
+from .server import P2PServer
+
+EVENTS = ("players", "words", "host-changed", "message", "error", "resynced")
+Listener = Callable[[Any], None]
+
+
+class P2PSession:
+    """Events (`on(event, listener)`): `players` (the roster changed: the players list), `words` (new words: the
+    list appended), `host-changed` ({hostClientId, previousHostClientId, isHost}), `message` (any received
+    message, for kinds of your own), `error` ({summary, error}: a background task failed), `resynced`."""
+
+    def __init__(
+        self,
+        session_id: str,
+        create_realtime: Callable[[str], Awaitable[AblyRealtime]],
+        friendly_name: str | None = None,
+        word_interval: float = WORD_INTERVAL_S,
+        connected_interval: float = CONNECTED_INTERVAL_S,
+    ) -> None:
+        self.session_id = session_id
+        self.identity = Identity(friendly_name)
+        self.word_interval = word_interval
+        self.connected_interval = connected_interval
+        self.listeners: dict[str, list[Listener]] = {event: [] for event in EVENTS}
+        self.ably = PubSubClient(self._enqueue, create_realtime)
+        self.client = P2PClient(self.ably)
+        self.server: P2PServer | None = None
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.router: asyncio.Task[None] | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def state(self) -> Any:
+        return self.client.state
+
+    @property
+    def is_host(self) -> bool:
+        return self.server is not None
+
+    def on(self, event: str, listener: Listener) -> None:
+        if event not in self.listeners:
+            raise ValueError(f"Unknown P2PSession event {event!r}; known: {', '.join(EVENTS)}")
+        self.listeners[event].append(listener)
+
+    def emit(self, event: str, detail: Any) -> None:
+        for listener in self.listeners[event]:
+            listener(detail)
+
+    async def start(self) -> "P2PSession":
+        """Connect, enter presence, learn the roster (hosting if elected) and ask the host for its snapshot.
+
+        Raises Ably's exception (e.g. code 91003 when the session is full).
+        """
+        self.router = asyncio.ensure_future(self._route())
+        await self.ably.connect(self.identity, self.session_id)
+        await self.queue.join()
+        self.client.state.status = "awaiting-acknowledgement"
+        await self.client.announce()
+        return self
+
+    async def send(self, message: dict[str, Any], target_client_id: str | None = None) -> None:
+        """Publish a message of any kind (`{kind, ...payload}`) to everyone, or to one peer's inbox."""
+        await self.ably.send_message(message, target_client_id)
+
+    async def stream_words(self) -> None:
+        """Stream the phrase to every peer (host only); returns when the last word is sent."""
+        if self.server is None:
+            raise RuntimeError("Only the host can stream words.")
+        await self.server.send_words_across_multiple_messages()
+
+    async def close(self) -> None:
+        """Leave now: stop hosting and close the connection (the others see the presence leave at once)."""
+        if self.server is not None:
+            self.server.stop()
+        await self.ably.close()
+        for task in [self.router, *self.tasks]:
+            if task is not None:
+                task.cancel()
+        for task in [self.router, *self.tasks]:
+            if task is not None:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    def _enqueue(self, message: dict[str, Any]) -> None:
+        self.queue.put_nowait(message)
+
+    async def _route(self) -> None:
+        """Handle received messages one at a time, in order: presence → election, then server and client."""
+        while True:
+            message = await self.queue.get()
+            try:
+                await self._handle(message)
+            except Exception as error:
+                self.emit("error", {"summary": "Could not handle a message.", "error": error})
+            finally:
+                self.queue.task_done()
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        via = message["via"]
+        if via == "presence":
+            previous = self.client.state.host_client_id
+            if "event" in message:
+                host_changed = self.client.apply_presence_event(message["event"])
+            else:
+                host_changed = self.client.apply_presence(message["members"])
+            self.emit("players", self.client.state.players)
+            if host_changed:
+                self._on_host_changed(previous)
+            if self.client.needs_announcing():
+                self._background("Could not announce this peer to the new host.", self.client.announce())
+            return
+        if via == "connection":
+            if self.client.needs_announcing(force=True):
+                self._background("Could not ask the host for the session state again.", self._resync(message))
+            return
+        if self.server is not None:
+            self._background("Could not answer another peer.", self.server.on_receive_message(message))
+        before = len(self.client.state.words) + self.client.state.word_base
+        await self.client.on_receive_message(message)
+        after = len(self.client.state.words) + self.client.state.word_base
+        if after != before:
+            self.emit("words", self.client.state.words[max(0, before - self.client.state.word_base) :])
+        self.emit("message", message)
+
+    async def _resync(self, message: dict[str, Any]) -> None:
+        await self.client.announce()
+        self.emit("resynced", {"reason": message.get("reason")})
+
+    def _on_host_changed(self, previous: str | None) -> None:
+        state = self.client.state
+        is_host = state.host_client_id is not None and state.host_client_id == state.my_client_id
+        if is_host and self.server is None:
+            self.server = P2PServer(
+                self.ably,
+                state.word_base,
+                state.words,
+                word_interval=self.word_interval,
+                connected_interval=self.connected_interval,
+            )
+            if self.server.stream_unfinished:
+                self._background("Could not finish the word stream.", self.stream_words())
+        elif not is_host and self.server is not None:
+            self.server.stop()
+            self.server = None
+        self.emit(
+            "host-changed", {"hostClientId": state.host_client_id, "previousHostClientId": previous, "isHost": is_host}
+        )
+
+    def _background(self, summary: str, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self.tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                self.emit("error", {"summary": summary, "error": finished.exception()})
+
+        task.add_done_callback(done)
