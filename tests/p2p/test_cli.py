@@ -1,0 +1,125 @@
+"""`python -m p2p` as a subprocess against a dev host: what it prints, how it leaves, and its one-line errors."""
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from p2p.rules import PHRASE
+
+from .conftest import WAIT, Peers, dev_host, eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Cli:
+    """A running `python -m p2p`, its stdout read line by line so a test can wait for one with a bound."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    @classmethod
+    async def start(cls, *args: str) -> "Cli":
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "p2p",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        return cls(process)
+
+    async def wait_for(self, pattern: str) -> re.Match:
+        regex = re.compile(pattern)
+
+        async def read() -> re.Match:
+            for line in self.lines:
+                if match := regex.search(line):
+                    return match
+            assert self.process.stdout
+            while line := (await self.process.stdout.readline()).decode():
+                self.lines.append(line)
+                if match := regex.search(line):
+                    return match
+            raise AssertionError(f"exited without printing {pattern!r}: {self.lines}")
+
+        try:
+            return await asyncio.wait_for(read(), WAIT)
+        except TimeoutError:
+            raise AssertionError(f"no line matching {pattern!r} within {WAIT}s: {self.lines}") from None
+
+    async def finish(self) -> tuple[int, str, str]:
+        """Wait (bounded) for it to exit; its exit status, the rest of stdout, and stderr."""
+        try:
+            out, err = await asyncio.wait_for(self.process.communicate(), WAIT)
+        except TimeoutError:
+            self.process.kill()
+            raise AssertionError(f"still running after {WAIT}s: {self.lines}") from None
+        assert self.process.returncode is not None
+        return self.process.returncode, "".join(self.lines) + out.decode(), err.decode()
+
+
+async def run_to_end(*args: str) -> tuple[int, str, str]:
+    return await (await Cli.start(*args)).finish()
+
+
+async def test_join_prints_the_roster_and_the_words_and_ctrl_c_leaves_presence(peers: Peers):
+    ada = await peers.join("cli1", "Ada")
+    bot = await Cli.start("join", f"{peers.url}/s/cli1", "--name", "Bot")
+    await bot.wait_for(r"^Players: Ada \(host\), Bot \(you\)$")
+    await bot.wait_for(r"^Joined cli1 as Bot$")
+    await ada.stream_words()
+    await bot.wait_for(f"^Words: {PHRASE}$")
+    await eventually(lambda: [p["friendlyName"] for p in ada.state.players] == ["Ada", "Bot"], "Bot in Ada's roster")
+    bot.process.send_signal(signal.SIGINT)
+    status, out, err = await bot.finish()
+    assert (status, err) == (0, "")
+    assert out.endswith("Left the session\n")
+    await eventually(lambda: [p["friendlyName"] for p in ada.state.players] == ["Ada"], "Bot's presence leave")
+
+
+async def test_host_prints_the_invite_link_and_streams_to_a_joiner(peers: Peers):
+    bot = await Cli.start("host", peers.url, "--name", "HostBot", "--stream")
+    link = (await bot.wait_for(r"^Share: (\S+)$")).group(1)
+    session_id = link.rsplit("/s/", 1)[1]
+    assert link == f"{peers.url}/s/{session_id}"
+    bob = await peers.join(session_id, "Bob")
+    await eventually(lambda: bob.state.received_words == PHRASE, "the phrase at Bob's")
+    assert bob.state.host_client_id != bob.state.my_client_id
+    await bot.wait_for("^Streamed the phrase$")
+    bot.process.send_signal(signal.SIGTERM)
+    assert (await bot.finish())[0] == 0
+
+
+async def test_a_link_that_is_not_a_session_link_is_one_line_and_status_1():
+    for link in ("http://127.0.0.1:4280/x", "not a url", "http://127.0.0.1:4280/s/bad%20id"):
+        status, out, err = await run_to_end("join", link)
+        assert (status, out) == (1, "")
+        assert err.startswith("p2p: "), err
+        assert err.count("\n") == 1, err
+
+
+async def test_a_site_that_is_down_is_one_line_and_status_1():
+    status, out, err = await run_to_end("join", "http://127.0.0.1:9/s/abc")
+    assert (status, out) == (1, "")
+    assert err.startswith("p2p: cannot reach the site at http://127.0.0.1:9"), err
+    assert err.count("\n") == 1, err
+
+
+async def test_a_full_session_is_one_line_and_status_1():
+    async with dev_host(presence_members_max=1) as dev:
+        assert dev.url
+        group = Peers(dev.url)
+        try:
+            await group.join("full", "Ada")
+            status, _out, err = await run_to_end("join", f"{dev.url}/s/full")
+            assert status == 1
+            assert err == "p2p: this session is full (Ably 91003): ask its host, or host a new session\n"
+        finally:
+            await group.close()
