@@ -76,3 +76,18 @@ async def test_a_full_session_refuses_the_enter_with_91003():
             assert refused.value.code == 91003
         finally:
             await group.close()
+
+
+async def test_a_peer_whose_resume_fails_asks_the_host_again_and_gets_a_fresh_snapshot(dev, peers: Peers):
+    ada = await peers.join("room6", "Ada")
+    bob = await peers.join("room6", "Bob")
+    await eventually(lambda: bob.state.status == "acknowledged", "Bob's snapshot")
+    resynced: list[dict] = []
+    bob.on("resynced", resynced.append)
+    dev.emulator.controls.drop_connection(bob.ably.connection_id, forget=True)
+    await eventually(lambda: len(resynced) == 1, "Bob's resync after the failed resume", timeout=20)
+    await ada.stream_words()
+    await eventually(
+        lambda: bob.state.status == "acknowledged", "the host's fresh snapshot (within its one-second rate)"
+    )
+    await eventually(lambda: bob.state.received_words == PHRASE, "the phrase at Bob's")
