@@ -59,7 +59,15 @@ async def run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    session.on("players", lambda players: say(f"Players: {describe(players)}"))
+    shown = {"players": ""}
+
+    def show_players(players: list[dict[str, Any]]) -> None:
+        line = f"Players: {describe(players)}"
+        if line != shown["players"]:
+            shown["players"] = line
+            say(line)
+
+    session.on("players", show_players)
     session.on("words", lambda _added: say(f"Words: {session.state.received_words}"))
     session.on(
         "host-changed", lambda change: say("You are the host" if change["isHost"] else f"Host: {host_name(session)}")
