@@ -75,10 +75,18 @@ async def run(args: argparse.Namespace) -> int:
     session.on("error", lambda detail: say(f"Warning: {detail['summary']} ({detail['error']})"))
     try:
         await site.client_config()
-        try:
-            await asyncio.wait_for(session.start(), CONNECT_TIMEOUT_S)
-        except TimeoutError:
-            raise SiteError(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)") from None
+        starting = asyncio.ensure_future(session.start())
+        await asyncio.wait(
+            [starting, asyncio.ensure_future(stopping.wait())],
+            timeout=CONNECT_TIMEOUT_S,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if not starting.done():
+            starting.cancel()
+            if stopping.is_set():
+                return 0  # Ctrl-C while joining
+            raise SiteError(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)")
+        starting.result()
         joined = True
         say(f"Joined {session_id} as {session.identity.friendly_name}")
         if args.command == "host":
