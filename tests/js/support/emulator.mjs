@@ -296,6 +296,9 @@ export class TokenServer {
       ttl: query.has('ttl') ? Number(query.get('ttl')) : undefined,
     };
     this.requests.push(params);
+    // No keep-alive: ably-js would reuse an idle socket just as this server times it out (5 s), the request would
+    // fail with ECONNRESET, and ably-js would wait 15 s before asking again; a busy machine makes that race likely.
+    response.setHeader('Connection', 'close');
     try {
       const tokenRequest = await this.sign(params);
       response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
