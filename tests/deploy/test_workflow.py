@@ -168,7 +168,7 @@ def test_the_report_options_make_pytest_and_node_test_write_junit(workflow, tmp_
         ["node", "--test", "passes.test.mjs"],
     ]
     for command in runs:
-        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stdout + result.stderr
     reports = {path.name: path.read_text() for path in (tmp_path / "test-artifacts").iterdir()}
     assert sorted(reports) == ["junit-node.xml", "junit-python.xml"]
