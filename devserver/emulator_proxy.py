@@ -132,6 +132,10 @@ async def _relay(
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        # A side that ended by failing (a frame sent as the other side closed) is an ordinary end of the relay.
+        if (error := task.exception()) is not None:
+            _log.debug("websocket relay ended: %r", error)
     if to_browser in done:
         code = upstream.close_code
         if code is None or code == 1006:  # the emulator cut the connection: cut the browser's too
