@@ -12,12 +12,20 @@ from typing import Any
 
 from ably.util.exceptions import AblyException
 
-from .rules import random_session_id
+from .rules import WORD_INTERVAL_S, random_session_id
 from .session import P2PSession
 from .site import Site, SiteError, parse_link
 
 CONNECT_TIMEOUT_S = 20.0
 SESSION_FULL = 91003
+
+
+def seconds(text: str) -> float:
+    """A word interval: a positive number of seconds (argparse turns the ValueError into a usage error)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError(text)
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -30,6 +38,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     host.add_argument("--stream", action="store_true", help="stream the demo phrase once hosting")
     for command in (join, host):
         command.add_argument("--name", default="", help="the name the others see (default: Bot-<n>)")
+        command.add_argument(
+            "--word-interval",
+            type=seconds,
+            default=WORD_INTERVAL_S,
+            metavar="SECONDS",
+            help=f"time between streamed words while this peer hosts (default: {WORD_INTERVAL_S}, as the site)",
+        )
     return parser.parse_args(argv)
 
 
@@ -53,7 +68,7 @@ async def run(args: argparse.Namespace) -> int:
     link = parse_link(args.link if args.command == "join" else args.site, session_required=args.command == "join")
     session_id = link.session_id or random_session_id()
     site = Site(link.origin)
-    session = P2PSession(session_id, site.realtime_for, friendly_name=args.name)
+    session = P2PSession(session_id, site.realtime_for, friendly_name=args.name, word_interval=args.word_interval)
     stopping = asyncio.Event()
     joined = False
     loop = asyncio.get_running_loop()

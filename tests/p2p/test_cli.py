@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from p2p.cli import main
-from p2p.rules import PHRASE
+from p2p.cli import main, parse_args
+from p2p.rules import PHRASE, WORD_INTERVAL_S
 
 from .conftest import WAIT, Peers, dev_host, eventually
 
@@ -98,6 +98,20 @@ async def test_host_prints_the_invite_link_and_streams_to_a_joiner(peers: Peers)
     await bot.wait_for("^Streamed the phrase$")
     bot.process.send_signal(signal.SIGTERM)
     assert (await bot.finish())[0] == 0
+
+
+def test_the_word_interval_defaults_to_the_sites_and_takes_positive_seconds_for_join_and_host():
+    assert parse_args(["host", "http://127.0.0.1:4280"]).word_interval == WORD_INTERVAL_S == 0.5
+    assert parse_args(["host", "http://127.0.0.1:4280", "--stream", "--word-interval", "1.5"]).word_interval == 1.5
+    assert parse_args(["join", "http://127.0.0.1:4280/s/abc", "--word-interval", "2"]).word_interval == 2.0
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "soon", "nan", "inf"])
+def test_a_word_interval_that_is_not_a_positive_number_of_seconds_is_a_usage_error(interval, capsys):
+    with pytest.raises(SystemExit) as exit:
+        parse_args(["host", "http://127.0.0.1:4280", "--word-interval", interval])
+    assert exit.value.code == 2
+    assert f"--word-interval: invalid seconds value: '{interval}'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("link", ["http://127.0.0.1:4280/x", "not a url", "http://127.0.0.1:4280/s/bad%20id"])
