@@ -43,7 +43,11 @@ class ForgingPeer:
         self.thread.start()
         self.site = Site(url)
         self.ably = PubSubClient(lambda _message: None, self.site.realtime_for)
-        self.run(self.ably.connect(Identity("Mallory"), session))
+        try:
+            self.run(self.ably.connect(Identity("Mallory"), session))
+        except BaseException:
+            self.close()
+            raise
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=15)
@@ -102,8 +106,8 @@ def test_a_python_host_streams_to_two_browser_joiners(open_peer, dev_host):
 def test_a_browser_joiner_finishes_the_stream_without_gap_or_duplicate_when_the_python_host_is_stopped_with_ctrl_c(
     open_peer, dev_host
 ):
-    # 1.5 s between words: the browser joins and sees the first words well before the ninth is due
-    bot = python_peer("host", dev_host.url, "--name", "Bot", "--stream", "--word-interval", "1.5")
+    # 2 s between words: the browser joins and sees the first words well before the ninth is due (16 s in)
+    bot = python_peer("host", dev_host.url, "--name", "Bot", "--stream", "--word-interval", "2")
     try:
         session = bot.wait_for(r"^Share: \S+/s/(\S+)$").group(1)
         bob = open_peer("bob")
