@@ -1,6 +1,8 @@
 """The README's example bot (examples/greeter_bot.py) in a session of Python peers: it greets newcomers only."""
 
 import asyncio
+import inspect
+from pathlib import Path
 from typing import Any
 
 from devserver import DevServer
@@ -44,3 +46,8 @@ async def test_the_greeter_bot_greets_each_newcomer_once_and_not_who_was_there_b
         bot.cancel()  # what Ctrl-C does to asyncio.run's task
         await asyncio.wait_for(asyncio.gather(bot, return_exceptions=True), 10)
     await eventually(lambda: client_id_of(ada, "Greeter") is None, "the bot's presence leave at Ada's")
+
+
+def test_the_readme_shows_the_bot_exactly_as_the_tested_example_has_it():
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
+    assert inspect.getsource(greeter_bot) in readme
