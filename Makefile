@@ -29,7 +29,7 @@ vendor: setup
 	node scripts/vendor.mjs
 
 # The official SDKs' own test suites against the emulator (not part of `make test`): give the checkouts' paths,
-# e.g. `make sdk-suites ABLY_JS=/work/sdk/ably-js ABLY_PYTHON=/work/sdk/ably-python`; table in test-artifacts/.
+# e.g. `make sdk-suites ABLY_JS=../ably-js ABLY_PYTHON=../ably-python`; table in test-artifacts/.
 .PHONY: sdk-suites
 sdk-suites: setup
 	./scripts/sdk_suites.sh $(if $(ABLY_JS),--js "$(ABLY_JS)") $(if $(ABLY_PYTHON),--python "$(ABLY_PYTHON)") $(FILES)
