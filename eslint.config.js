@@ -11,7 +11,7 @@ export default [
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.browser } },
   },
   {
-    files: ['tests/js/**/*.{js,mjs}', 'bench/**/*.{js,mjs}', 'scripts/**/*.mjs', 'eslint.config.js'],
+    files: ['tests/js/**/*.{js,mjs}', 'bench/**/*.{js,mjs}', 'scripts/**/*.mjs', 'eslint.config.js', 'vite.config.js'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
   },
   {
