@@ -30,7 +30,7 @@ export function isRetryable(error) {
   return !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
 }
 
-async function fetchJsonOnce(url, timeoutMs) {
+async function fetchJsonOnce(url, timeoutMs, fetch) {
   const response = await fetch(url, {
     headers: { Accept: 'application/json' },
     cache: 'no-store',
@@ -52,14 +52,22 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * @param {number} [options.baseMs] first delay; later ones double, up to `maxMs`
  * @param {number} [options.maxMs]
  * @param {number} [options.timeoutMs] how long one request may take
+ * @param {typeof fetch} [options.fetch] the fetch to use (tests and Node peers pass their own)
  */
 export async function fetchJsonWithRetry(
   url,
-  { maxAttempts = Infinity, onRetry = () => {}, baseMs = 500, maxMs = 30_000, timeoutMs = 8_000 } = {},
+  {
+    maxAttempts = Infinity,
+    onRetry = () => {},
+    baseMs = 500,
+    maxMs = 30_000,
+    timeoutMs = 8_000,
+    fetch = globalThis.fetch,
+  } = {},
 ) {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await fetchJsonOnce(url, timeoutMs);
+      return await fetchJsonOnce(url, timeoutMs, fetch);
     } catch (error) {
       if (attempt >= maxAttempts || !isRetryable(error)) throw error;
       const delayMs = backoffDelay(attempt, { baseMs, maxMs });
