@@ -1,23 +1,15 @@
-// The peer's identity, the Ably wrapper every peer publishes through, and the routing of received messages.
+// The peer's identity, and the Ably wrapper every peer publishes and receives through.
 //
-// Framework-free on purpose: the same module runs in the browser (index.js) and in Node (tests/js), which
-// inject the Ably client they want. No #private fields: Vue wraps these objects in reactive proxies, and a
+// Framework-free on purpose: the same module runs in the browser and in Node (tests/js, the benchmark's peers),
+// which inject the Ably client they want. No #private fields: Vue wraps these objects in reactive proxies, and a
 // proxy cannot reach private fields.
 //
-// Channels of session <id> (docs/architecture.md, "Messages"): `p2p:<id>` for broadcasts and presence, and one
-// inbox per peer, `p2p:<id>:inbox:<clientId>`, which only that peer's token may subscribe to. The Ably message
-// name is the kind; the data is the payload. A receiver sees `message.from`, the clientId Ably stamped on the
-// message from the sender's token, never a value the sender wrote.
-//
-//   kind                      sender  channel → handled by               payload
-//   connected                 peer    host's inbox → P2PServer           -
-//   connection-acknowledged   host    sender's inbox → P2PClient         base, words (the current phrase)
-//   word                      host    p2p:<id> → every P2PClient         index, word
-//   (presence)                peer    p2p:<id> presence → every peer     { friendlyName } on enter
-//
-// Adding a kind is one handler on each side: an entry in `P2PServer.handlers` (received by the host) or
-// `P2PClient.handlers` (received by peers; add host-sent kinds to HOST_KINDS), a `sendMessage` call, and a row
-// in the table above and in docs/architecture.md.
+// Channels of session <id> (docs/protocol.md): `p2p:<id>` for broadcasts and presence, and one inbox per peer,
+// `p2p:<id>:inbox:<clientId>`, which only that peer's token may subscribe to. The Ably message name is the kind;
+// the data is the payload. A receiver sees `message.from`, the clientId Ably stamped on the message from the
+// sender's token, never a value the sender wrote. The kinds, who may send each and where, are one table:
+// MESSAGE_KINDS in p2p.session.js.
+import { Emitter } from './emitter.js';
 import { channelNameFor, inboxChannelFor } from './session.js';
 
 export const MAX_FRIENDLY_NAME_LENGTH = 32;
@@ -59,21 +51,25 @@ export class Identity {
 /** Fields the receiving PubSubClient sets itself; a sender cannot supply them. */
 const RECEIVER_FIELDS = ['kind', 'from', 'via'];
 
+/** What a PubSubClient tells its listeners (`on(event, listener)`); each listener gets one detail object. */
+export const PUBSUB_EVENTS = Object.freeze(['message', 'presence', 'continuity-lost']);
+
 /**
  * Wraps one Ably Realtime client for one session: the session channel (rewinding a minute), this peer's inbox,
- * and presence. It hands every received message, and every change of the presence set, to one callback.
+ * and presence. Events:
+ * - `message`: a received message, `{...payload, kind, from, via}`: `from` is the sender's clientId as Ably
+ *   stamped it, `via` the channel it came on, 'session' or 'inbox'.
+ * - `presence`: `{members}`, the whole presence set (after connecting, and after continuity was lost), or
+ *   `{event}`, one change of it (`{action, clientId, connectionId, timestamp, data}`).
+ * - `continuity-lost`: `{reason}`, Ably's ErrorInfo: a resume failed, so messages may have been missed.
  */
-export class PubSubClient {
+export class PubSubClient extends Emitter {
   /**
-   * @param {(message: object, metadata: {clientId: string, friendlyName: string}, ablyMessage: object | null) => void} onMessageReceivedCallback
-   *   called with the received message (`{...payload, kind, from, via}`; `via` is 'session' or 'inbox', or
-   *   'presence' for `{kind: 'presence', members}` after the presence set changed, or 'connection' for
-   *   `{kind: 'continuity-lost', reason}` after a resume failed), this peer's metadata, and the Ably message.
-   * @param {{createRealtime: (uniqueId: string) => object}} options `createRealtime` returns an Ably.Realtime
+   * @param {{createRealtime: (sessionId: string) => object}} options `createRealtime` returns an Ably.Realtime
    *   (or a fake) authorised for that session (P2PSession wraps the page's, adding this page's peer secret).
    */
-  constructor(onMessageReceivedCallback, { createRealtime }) {
-    this.onMessageReceivedCallback = onMessageReceivedCallback;
+  constructor({ createRealtime }) {
+    super(PUBSUB_EVENTS);
     this.createRealtime = createRealtime;
     this.connected = false;
     this.receiving = false;
@@ -81,7 +77,7 @@ export class PubSubClient {
     this.realtime = null;
     this.channel = null;
     this.inbox = null;
-    this.uniqueId = null;
+    this.sessionId = null;
     this.metadata = null;
     this.connectionId = null;
     this.early = [];
@@ -92,14 +88,14 @@ export class PubSubClient {
 
   /**
    * Connect: attach the session channel (rewinding the last minute) and this peer's inbox, enter presence and
-   * learn the presence set. The callback has seen the presence set when this resolves. Calling it again, even
+   * learn the presence set. The `presence` listeners have seen the set when this resolves. Calling it again, even
    * while the first call is still running, connects only once.
    * @param {Identity} identity
-   * @param {string} uniqueId the session id
+   * @param {string} sessionId
    */
-  connect(identity, uniqueId) {
+  connect(identity, sessionId) {
     if (!this.connecting) {
-      this.connecting = this.openChannel(identity, uniqueId).catch((error) => {
+      this.connecting = this.openChannel(identity, sessionId).catch((error) => {
         this.close();
         throw error;
       });
@@ -107,10 +103,10 @@ export class PubSubClient {
     return this.connecting;
   }
 
-  async openChannel(identity, uniqueId) {
-    const channelName = channelNameFor(uniqueId);
-    this.uniqueId = uniqueId;
-    this.realtime = this.createRealtime(uniqueId);
+  async openChannel(identity, sessionId) {
+    const channelName = channelNameFor(sessionId);
+    this.sessionId = sessionId;
+    this.realtime = this.createRealtime(sessionId);
     this.channel = this.realtime.channels.get(channelName, { params: { rewind: '1m' } });
     // subscribe() attaches the channel, which waits for the connection, so our clientId is known afterwards.
     await this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session'));
@@ -120,7 +116,7 @@ export class PubSubClient {
     }
     this.metadata = { clientId, friendlyName: identity.friendlyName };
     this.connectionId = this.realtime.connection.id;
-    this.inbox = this.realtime.channels.get(inboxChannelFor(uniqueId, clientId));
+    this.inbox = this.realtime.channels.get(inboxChannelFor(sessionId, clientId));
     await this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox'));
 
     await this.channel.presence.subscribe((member) => this.onPresenceEvent(member));
@@ -133,20 +129,19 @@ export class PubSubClient {
   }
 
   /**
-   * One presence event, passed on as it is (`{kind: 'presence', event}`) once the whole set has been read: the
-   * roster changes by one member, so a burst of joins costs each peer O(log N) per join, not a re-read of the set.
+   * One presence event, passed on as it is (`presence` `{event}`) once the whole set has been read: the roster
+   * changes by one member, so a burst of joins costs each peer O(log N) per join, not a re-read of the set.
    * Events before that read are already in it.
    */
   onPresenceEvent({ action, clientId, connectionId, timestamp, data }) {
     if (!this.presenceLoaded) return;
-    const event = { action, clientId, connectionId, timestamp, data };
-    this.onMessageReceivedCallback({ kind: 'presence', event, from: null, via: 'presence' }, this.metadata, null);
+    this.emit('presence', { event: { action, clientId, connectionId, timestamp, data } });
   }
 
   /**
    * Read the whole presence set (ably-js keeps it; get() waits for a SYNC in progress) and pass it on
-   * (`{kind: 'presence', members}`) when it changed: after connecting, and after continuity was lost.
-   * Refreshes run one after another, so the callback sees the sets in order; calls while one waits share it.
+   * (`presence` `{members}`): after connecting, and after continuity was lost.
+   * Refreshes run one after another, so listeners see the sets in order; calls while one waits share it.
    * Events are passed on from the first read: the ones before it are in it.
    */
   refreshPresence() {
@@ -164,7 +159,7 @@ export class PubSubClient {
         }));
         if (!this.connected) return;
         this.presenceLoaded = true;
-        this.onMessageReceivedCallback({ kind: 'presence', members, from: null, via: 'presence' }, this.metadata, null);
+        this.emit('presence', { members });
       })
       .catch(() => {
         // A channel that is suspended or closing has no presence set to read; the next event refreshes again.
@@ -174,7 +169,7 @@ export class PubSubClient {
 
   /**
    * A new connectionId means the resume failed (e.g. 80008 after connectionStateTtl): messages may have been
-   * missed. Tell the callback once the channels are attached again, so that a reply can reach the inbox.
+   * missed. Tell the listeners once the channels are attached again, so that a reply can reach the inbox.
    */
   async onConnected(change) {
     const connectionId = this.realtime.connection.id;
@@ -182,11 +177,7 @@ export class PubSubClient {
     this.connectionId = connectionId;
     await Promise.all([this.channel.whenState('attached'), this.inbox.whenState('attached')]);
     if (!this.connected) return;
-    this.onMessageReceivedCallback(
-      { kind: 'continuity-lost', reason: change?.reason ?? null, from: null, via: 'connection' },
-      this.metadata,
-      null,
-    );
+    this.emit('continuity-lost', { reason: change?.reason ?? null });
     await this.refreshPresence();
   }
 
@@ -203,7 +194,7 @@ export class PubSubClient {
     const message = { ...payload };
     for (const field of RECEIVER_FIELDS) delete message[field];
     Object.assign(message, { kind: ablyMessage.name, from: ablyMessage.clientId ?? null, via });
-    this.onMessageReceivedCallback(message, this.metadata, ablyMessage);
+    this.emit('message', message);
   }
 
   /**
@@ -216,7 +207,7 @@ export class PubSubClient {
     if (!this.connected) throw new Error('Client is not connected');
     const { kind, ...payload } = message;
     const channel = targetClientId
-      ? this.realtime.channels.get(inboxChannelFor(this.uniqueId, targetClientId))
+      ? this.realtime.channels.get(inboxChannelFor(this.sessionId, targetClientId))
       : this.channel;
     await channel.publish(kind, payload);
   }

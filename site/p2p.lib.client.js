@@ -1,10 +1,8 @@
 // Every peer's side of a session (the host has one too): keeps the roster and the elected host from presence,
-// announces itself to the host, and mirrors the host's state, accepting host messages from the host alone.
+// announces itself to the host, and mirrors the host's state. P2PSession hands it the host's messages (its
+// MESSAGE_KINDS table drops host kinds from anyone but the host, and messages on the wrong channel).
 import { PHRASE_WORDS } from './p2p.lib.server.js';
 import { Roster } from './p2p.roster.js';
-
-/** Kinds only the host may send: a client drops them unless Ably says the sender is the current host. */
-export const HOST_KINDS = new Set(['connection-acknowledged', 'word']);
 
 /** The longest word a client keeps; the phrase's longest is 6 characters. */
 export const MAX_WORD_LENGTH = 64;
@@ -45,13 +43,13 @@ export function mergeWords(known, pending, incoming) {
 export class P2PClient {
   /**
    * @param {import('./p2p.js').Identity} identity
-   * @param {string} uniqueId the session id
+   * @param {string} sessionId
    * @param {import('./p2p.js').PubSubClient} ably
    * @param {{state?: object}} [options] `state`: the object to keep the state in (P2PSession passes a reactive one)
    */
-  constructor(identity, uniqueId, ably, { state = {} } = {}) {
+  constructor(identity, sessionId, ably, { state = {} } = {}) {
     this.identity = identity;
-    this.uniqueId = uniqueId;
+    this.sessionId = sessionId;
     this.ably = ably;
     this.state = Object.assign(state, {
       status: 'disconnected',
@@ -73,7 +71,7 @@ export class P2PClient {
    */
   async connect() {
     if (this.state.status !== 'disconnected') return;
-    await this.ably.connect(this.identity, this.uniqueId);
+    await this.ably.connect(this.identity, this.sessionId);
     try {
       await this.announce();
     } catch (error) {
@@ -155,13 +153,17 @@ export class P2PClient {
     return force || this.announcedTo !== this.state.hostClientId;
   }
 
-  /**
-   * Handle one message from a channel with `P2PClient.handlers`. (Presence changes and lost continuity are
-   * routed by P2PSession to applyPresence() and announce().)
-   */
-  async onReceiveMessage(message) {
-    if (HOST_KINDS.has(message.kind) && message.from !== this.state.hostClientId) return;
-    await P2PClient.handlers[message.kind]?.call(this, message);
+  /** The host's snapshot (`connection-acknowledged`): the current phrase. One of another shape is dropped. */
+  onSnapshot(message) {
+    if (!isSnapshot(message)) return;
+    if (message.base > this.state.wordBase + this.state.words.length) this.skipTo(message.base);
+    this.addWords(message.words.map((word, offset) => [message.base + offset, word]));
+    this.state.status = 'acknowledged';
+  }
+
+  /** One word of the stream (`word`); a word of the wrong shape is dropped. */
+  onWord(message) {
+    this.addWords([[message.index, message.word]]);
   }
 
   /** Merge `[index, word]` pairs into the words shown; O(1) per word. */
@@ -193,20 +195,3 @@ function isSnapshot(message) {
     words.every(isWord)
   );
 }
-
-/** One handler per kind a client receives, called with the client as `this` (only from the host for HOST_KINDS). */
-P2PClient.handlers = {
-  /** The host's snapshot, on our inbox: the current phrase. Anything else is dropped. */
-  'connection-acknowledged'(message) {
-    if (message.via !== 'inbox' || !isSnapshot(message)) return;
-    if (message.base > this.state.wordBase + this.state.words.length) this.skipTo(message.base);
-    this.addWords(message.words.map((word, offset) => [message.base + offset, word]));
-    this.state.status = 'acknowledged';
-  },
-
-  /** One word of the stream, on the session channel; a word of the wrong shape is dropped. */
-  word(message) {
-    if (message.via !== 'session') return;
-    this.addWords([[message.index, message.word]]);
-  },
-};

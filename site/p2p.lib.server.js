@@ -9,6 +9,9 @@ export const CONNECTED_INTERVAL_MS = 1000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// kind, from and via: what every received message has before its payload.
+const RECEIVED_FIELDS = 3;
+
 /**
  * The phrase a newcomer needs from everything a peer has seen (`words` from index `base`): the current phrase,
  * or the last complete one, with the index of its first word. At most one phrase, however long the session.
@@ -55,10 +58,14 @@ export class P2PServer {
     this.state = currentPhrase(base, words);
   }
 
-  /** Handle one received message with `P2PServer.handlers`; returns once any replies are published. */
-  async onReceiveMessage(message) {
-    if (this.stopped) return;
-    await P2PServer.handlers[message.kind]?.call(this, message);
+  /**
+   * A peer asked for the snapshot (`connected`, on this host's inbox, no payload): answer it on the peer's inbox.
+   * Resolves once the answer is published; a `connected` with a payload or without a sender is not answered.
+   */
+  async onConnected(message) {
+    if (this.stopped || typeof message.from !== 'string' || !message.from) return;
+    if (Object.keys(message).length !== RECEIVED_FIELDS) return;
+    await this.answerConnected(message.from);
   }
 
   /** A plain copy of what a newcomer needs: the current (or last) phrase and its first index. Under 1 KiB. */
@@ -137,16 +144,3 @@ export class P2PServer {
     this.stopped = true;
   }
 }
-
-// kind, from and via: what every received message has before its payload.
-const RECEIVED_FIELDS = 3;
-
-/** One handler per kind the host receives, called with the server as `this`. */
-P2PServer.handlers = {
-  /** A peer joined (or lost track): send it the snapshot, on its inbox only. It carries no payload. */
-  async connected(message) {
-    if (message.via !== 'inbox' || typeof message.from !== 'string' || !message.from) return;
-    if (Object.keys(message).length !== RECEIVED_FIELDS) return;
-    await this.answerConnected(message.from);
-  },
-};

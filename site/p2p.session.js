@@ -4,14 +4,54 @@
 // Host election is presence-based (p2p.roster.js): when the roster names this peer, it starts a P2PServer with
 // the words it mirrored (and finishes a stream the previous host left unfinished); when it no longer does, the
 // server stops. Hosting and joining are the same call, start(): the first to arrive hosts.
+//
+// Every message kind is one row of MESSAGE_KINDS below; `session.send(kind, payload, { to })` sends one.
+import { Emitter } from './emitter.js';
 import { Identity, PubSubClient } from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
 import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
 import { newPeerSecret } from './session.js';
 
-export const EVENTS = ['host-changed', 'error', 'resynced'];
+export const EVENTS = Object.freeze(['host-changed', 'error', 'resynced']);
 
-export class P2PSession {
+/**
+ * The session's message kinds (docs/protocol.md), one row each; add yours here (README, "Adding a message kind").
+ * - `sender`: 'host': receivers drop it unless Ably says the elected host sent it; 'anyone': any player may.
+ * - `channel`: 'session': to everyone, on `p2p:<id>`; 'inbox': to one player, on its inbox (`send(..., { to })`).
+ *   A message that arrives on the other channel is dropped.
+ * - `handle(session, message)`: what every receiver does with it; `message` is `{...payload, kind, from, via}`,
+ *   `from` the sender's clientId as Ably stamped it. May return a promise; a failure is an `error` event.
+ * Rows are looked up as own properties only: `__proto__`, `toString` and the like are unknown kinds.
+ */
+export const MESSAGE_KINDS = {
+  __proto__: null,
+  /** A peer asks the host for the snapshot (no payload); the host answers on the peer's inbox. */
+  connected: {
+    sender: 'anyone',
+    channel: 'inbox',
+    handle: (session, message) => session.server?.onConnected(message),
+  },
+  /** The host's snapshot: the current phrase `{base, words}`. */
+  'connection-acknowledged': {
+    sender: 'host',
+    channel: 'inbox',
+    handle: (session, message) => session.client.onSnapshot(message),
+  },
+  /** One word of the stream, `{index, word}`. */
+  word: {
+    sender: 'host',
+    channel: 'session',
+    handle: (session, message) => session.client.onWord(message),
+  },
+};
+
+/** The row of `kind`, or null: never one inherited from Object.prototype. */
+export function messageKind(kind) {
+  return typeof kind === 'string' && Object.hasOwn(MESSAGE_KINDS, kind) ? MESSAGE_KINDS[kind] : null;
+}
+
+/** Events (`on(event, listener)`): `host-changed`, `error` ({summary, error}), `resynced` ({reason}). */
+export class P2PSession extends Emitter {
   /**
    * @param {object} options
    * @param {string} options.sessionId a valid session id (session.js)
@@ -32,17 +72,20 @@ export class P2PSession {
     connectedIntervalMs = CONNECTED_INTERVAL_MS,
     sleep,
   }) {
+    super(EVENTS);
     this.identity = new Identity(friendlyName);
     this.sessionId = sessionId;
     this.serverOptions = { wordIntervalMs, connectedIntervalMs, ...(sleep ? { sleep } : {}) };
-    this.listeners = new Map(EVENTS.map((event) => [event, new Set()]));
     this.server = null;
 
     this.state = reactive({ friendlyName: this.identity.friendlyName, isHost: false, streaming: false });
     const peer = newPeerSecret();
-    this.ably = new PubSubClient((message) => this.onMessage(message), {
-      createRealtime: (uniqueId) => createRealtime(uniqueId, { peer }),
-    });
+    this.ably = new PubSubClient({ createRealtime: (id) => createRealtime(id, { peer }) });
+    this.ably.on('presence', (change) => this.onPresence(change));
+    this.ably.on('continuity-lost', (detail) => this.onContinuityLost(detail));
+    this.ably.on('message', (message) =>
+      this.background(`Could not handle a ${JSON.stringify(message.kind)} message.`, this.receive(message)),
+    );
     this.client = new P2PClient(this.identity, sessionId, this.ably, { state: this.state });
   }
 
@@ -78,56 +121,60 @@ export class P2PSession {
     }
   }
 
+  /**
+   * Send a message of a kind in MESSAGE_KINDS: to everyone for a session kind; for an inbox kind, to the one player
+   * `to` names (a clientId, e.g. `state.hostClientId`). Resolves when Ably has accepted it; rejects with Ably's
+   * error, or at once for an unknown kind, a `to` its channel does not take, or a host kind while not hosting.
+   * @param {string} kind
+   * @param {object} [payload] the message's fields; receivers overwrite `kind`, `from` and `via`
+   * @param {{to?: string}} [options]
+   */
+  async send(kind, payload = {}, { to } = {}) {
+    const row = messageKind(kind);
+    if (!row) throw new Error(`Unknown message kind ${JSON.stringify(kind)}: add a row to MESSAGE_KINDS first.`);
+    if (row.channel === 'inbox' && !to) throw new Error(`${kind} goes to one player's inbox: pass { to: clientId }.`);
+    if (row.channel === 'session' && to !== undefined) throw new Error(`${kind} goes to everyone: pass no \`to\`.`);
+    if (row.sender === 'host' && !this.server) throw new Error(`Only the host can send ${kind}.`);
+    await this.ably.sendMessage({ ...payload, kind }, to);
+  }
+
   /** Leave the session now: close the connection (the others see the presence leave at once) and stop hosting. */
   close() {
     this.server?.stop();
     this.ably.close();
   }
 
-  on(event, listener) {
-    this.listenersOf(event).add(listener);
+  /**
+   * Handle one received message with its row in MESSAGE_KINDS. Dropped: kinds with no row, messages on the other
+   * channel than the row's, and host kinds from anyone but the elected host.
+   */
+  async receive(message) {
+    const row = messageKind(message.kind);
+    if (!row || message.via !== row.channel) return;
+    if (row.sender === 'host' && (typeof message.from !== 'string' || message.from !== this.state.hostClientId)) return;
+    await row.handle(this, message);
   }
 
-  off(event, listener) {
-    this.listenersOf(event).delete(listener);
+  /** The presence set or one change of it: the roster and the election, then announce to a new host. */
+  onPresence({ members, event }) {
+    const previousHostClientId = this.state.hostClientId;
+    const hostChanged = event ? this.client.applyPresenceEvent(event) : this.client.applyPresence(members);
+    if (hostChanged) this.onHostChanged(previousHostClientId);
+    this.background(
+      'Could not announce this peer to the new host.',
+      this.client.needsAnnouncing() && this.client.announce(),
+    );
   }
 
-  listenersOf(event) {
-    const listeners = this.listeners.get(event);
-    if (!listeners) throw new Error(`Unknown P2PSession event ${JSON.stringify(event)}; known: ${EVENTS.join(', ')}`);
-    return listeners;
-  }
-
-  emit(event, detail) {
-    for (const listener of this.listeners.get(event)) listener(detail);
-  }
-
-  /** Route one message: presence → election (before anyone announces to the new host), then server and client. */
-  onMessage(message) {
-    if (message.via === 'presence') {
-      const previousHostClientId = this.state.hostClientId;
-      const hostChanged = message.event
-        ? this.client.applyPresenceEvent(message.event)
-        : this.client.applyPresence(message.members);
-      if (hostChanged) this.onHostChanged(previousHostClientId);
-      this.background(
-        'Could not announce this peer to the new host.',
-        this.client.needsAnnouncing() && this.client.announce(),
-      );
-      return;
-    }
-    if (message.via === 'connection') {
-      this.background(
-        'Could not ask the host for the session state again.',
-        this.client.needsAnnouncing(true) &&
-          this.client.announce().then(() => {
-            this.emit('resynced', { reason: message.reason });
-          }),
-      );
-      return;
-    }
-    this.background('Could not answer another peer.', this.server?.onReceiveMessage(message));
-    this.background('Could not handle a message from the host.', this.client.onReceiveMessage(message));
+  /** A resume failed, so messages may have been missed: ask the host for its snapshot again. */
+  onContinuityLost({ reason }) {
+    this.background(
+      'Could not ask the host for the session state again.',
+      this.client.needsAnnouncing(true) &&
+        this.client.announce().then(() => {
+          this.emit('resynced', { reason });
+        }),
+    );
   }
 
   /** Start or stop this peer's server to match the election, and tell the listeners. */

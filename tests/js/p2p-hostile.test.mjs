@@ -158,9 +158,9 @@ const connected = (from) => ({ kind: 'connected', from, via: 'inbox' });
 
 test('repeats of connected within the interval share one answer at its end, with the state as it is then', async () => {
   const { server, sent, delays, advance } = stubServer();
-  await server.onReceiveMessage(connected('mallory'));
-  const repeats = Array.from({ length: 499 }, () => server.onReceiveMessage(connected('mallory')));
-  await server.onReceiveMessage(connected('jo'));
+  await server.onConnected(connected('mallory'));
+  const repeats = Array.from({ length: 499 }, () => server.onConnected(connected('mallory')));
+  await server.onConnected(connected('jo'));
   assert.equal(sent.length, 2);
   assert.deepEqual(
     delays.map(({ ms }) => ms),
@@ -176,23 +176,23 @@ test('repeats of connected within the interval share one answer at its end, with
   assert.equal(toMallory.length, 2);
   assert.deepEqual(toMallory[1], { kind: 'connection-acknowledged', base: 0, words: PHRASE_WORDS });
   advance(CONNECTED_INTERVAL_MS);
-  await server.onReceiveMessage(connected('mallory'));
+  await server.onConnected(connected('mallory'));
   assert.equal(sent.filter(({ target }) => target === 'mallory').length, 3, 'answered at once after the interval');
 });
 
 test('the host forgets who it answered once the interval has passed, so its memory stays bounded', async () => {
   const { server, advance } = stubServer();
-  for (let i = 0; i < 1000; i += 1) await server.onReceiveMessage(connected(`peer-${i}`));
+  for (let i = 0; i < 1000; i += 1) await server.onConnected(connected(`peer-${i}`));
   assert.equal(server.answered.size, 1000);
   advance(CONNECTED_INTERVAL_MS);
-  await server.onReceiveMessage(connected('late'));
+  await server.onConnected(connected('late'));
   assert.equal(server.answered.size, 1);
 });
 
 test('after 1,000 streams the snapshot and every message are under 1 KiB', async () => {
   const { server, sent } = stubServer();
   for (let i = 0; i < 1000; i += 1) await server.sendWordsAcrossMultipleMessages();
-  await server.onReceiveMessage(connected('newcomer'));
+  await server.onConnected(connected('newcomer'));
 
   const sizes = sent.map(({ message }) => Buffer.byteLength(JSON.stringify(message)));
   assert.equal(sent.length, 1000 * PHRASE_WORDS.length + 1);

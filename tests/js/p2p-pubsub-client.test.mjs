@@ -1,28 +1,30 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Identity, PubSubClient } from '../../site/p2p.js';
+import { Identity, PUBSUB_EVENTS, PubSubClient } from '../../site/p2p.js';
 import { FakeAblyNetwork, FakeErrorInfo } from './support/fake-ably.mjs';
 import { appCapability } from './support/p2p-peers.mjs';
 
-/** A PubSubClient on `network` that records what it receives and how many Ably clients it made. */
+/**
+ * A PubSubClient on `network` that records every event it emits (`received`: `{event, detail}` in order) and the
+ * Ably clients it made.
+ */
 function recordingClient(network, realtimeOptions = {}) {
   const client = {
     received: [],
     realtimes: [],
   };
-  client.pubSub = new PubSubClient(
-    (message, metadata, ablyMessage) => client.received.push({ message, metadata, ablyMessage }),
-    {
-      createRealtime: (uniqueId) => {
-        const realtime = network.createRealtime(realtimeOptions);
-        client.realtimes.push({ uniqueId, realtime });
-        return realtime;
-      },
+  client.pubSub = new PubSubClient({
+    createRealtime: (sessionId) => {
+      const realtime = network.createRealtime(realtimeOptions);
+      client.realtimes.push({ sessionId, realtime });
+      return realtime;
     },
-  );
-  client.messages = () => client.received.map(({ message }) => message).filter((message) => message.via !== 'presence');
-  client.presenceSets = () => presenceSets(client.received.map(({ message }) => message));
+  });
+  for (const event of PUBSUB_EVENTS) client.pubSub.on(event, (detail) => client.received.push({ event, detail }));
+  client.events = (name) => client.received.filter(({ event }) => event === name).map(({ detail }) => detail);
+  client.messages = () => client.events('message');
+  client.presenceSets = () => presenceSets(client.events('presence'));
   return client;
 }
 
@@ -30,14 +32,14 @@ function recordingClient(network, realtimeOptions = {}) {
  * The presence sets a client saw, in order: each whole set read (`members`), and the set after each event
  * (`event`) that changed it.
  */
-function presenceSets(messages) {
+function presenceSets(changes) {
   const sets = [];
   let members = new Map();
-  for (const message of messages.filter(({ via }) => via === 'presence')) {
-    if (message.members) {
-      members = new Map(message.members.map((member) => [`${member.clientId}:${member.connectionId}`, member]));
+  for (const change of changes) {
+    if (change.members) {
+      members = new Map(change.members.map((member) => [`${member.clientId}:${member.connectionId}`, member]));
     } else {
-      const { action, ...member } = message.event;
+      const { action, ...member } = change.event;
       const key = `${member.clientId}:${member.connectionId}`;
       if (['leave', 'absent'].includes(action) ? !members.delete(key) : members.has(key)) continue;
       if (!['leave', 'absent'].includes(action)) members.set(key, member);
@@ -61,7 +63,7 @@ test('connects once however often connect is called, even concurrently', async (
   await client.pubSub.connect(identity, 'room1');
 
   assert.equal(client.realtimes.length, 1);
-  assert.equal(client.realtimes[0].uniqueId, 'room1');
+  assert.equal(client.realtimes[0].sessionId, 'room1');
   assert.equal(client.pubSub.connected, true);
 });
 
@@ -91,7 +93,7 @@ test('enters presence with its friendly name only, and has seen the presence set
     ada.presenceSets().map((members) => members.map((member) => member.clientId)),
     [['ada-id']],
   );
-  assert.equal(ada.received[0].message.kind, 'presence');
+  assert.equal(ada.received[0].event, 'presence');
 });
 
 test("reports every change of the presence set, with the members' join timestamps", async () => {
@@ -152,7 +154,7 @@ test('does not change the message object it is given', async () => {
   assert.deepEqual(message, { kind: 'hello' });
 });
 
-test('passes messages on with the sender Ably verified as `from` and the channel as `via`', async () => {
+test('emits each message with the sender Ably verified as `from` and the channel as `via`', async () => {
   const network = new FakeAblyNetwork();
   const ada = appClient(network, 'ada-id');
   const bob = appClient(network, 'bob-id');
@@ -167,8 +169,6 @@ test('passes messages on with the sender Ably verified as `from` and the channel
     { kind: 'hello', text: 'all', from: 'ada-id', via: 'session' },
     { kind: 'psst', text: 'bob', from: 'ada-id', via: 'inbox' },
   ]);
-  assert.deepEqual(bob.received.at(-1).metadata, { clientId: 'bob-id', friendlyName: 'Bob' });
-  assert.equal(bob.received.at(-1).ablyMessage.clientId, 'ada-id');
   // Ably echoes to the publisher too (the host's client hears its own words).
   assert.deepEqual(ada.messages(), [{ kind: 'hello', text: 'all', from: 'ada-id', via: 'session' }]);
 });
@@ -199,7 +199,7 @@ test('holds rewound messages until it knows its clientId and the presence set, t
   await network.settle();
 
   assert.deepEqual(
-    bob.received.map(({ message }) => message.word ?? message.kind),
+    bob.received.map(({ event, detail }) => detail.word ?? event),
     ['presence', 'one', 'two'],
   );
 });
@@ -221,7 +221,7 @@ test('ignores channel messages whose data is not an object', async () => {
   );
 });
 
-test('tells the callback when a resume failed (a new connection), once the channels are attached again', async () => {
+test('emits continuity-lost when a resume failed (a new connection), once the channels are attached again', async () => {
   const network = new FakeAblyNetwork();
   const ada = appClient(network, 'ada-id');
   await ada.pubSub.connect(new Identity('Ada'), 'room1');
@@ -231,9 +231,8 @@ test('tells the callback when a resume failed (a new connection), once the chann
   realtime.reconnectAfterResumeFailed();
   await network.settle();
 
-  const lost = ada.received.filter(({ message }) => message.via === 'connection').map(({ message }) => message);
+  const lost = ada.events('continuity-lost');
   assert.equal(lost.length, 1);
-  assert.equal(lost[0].kind, 'continuity-lost');
   assert.equal(lost[0].reason.code, 80008);
   assert.equal(ada.pubSub.inbox.state, 'attached');
 });
@@ -263,7 +262,7 @@ test('surfaces a rejected publish to the sender', async () => {
 test('rejects connect when the connection fails, and connects afresh on the next call', async () => {
   const network = new FakeAblyNetwork();
   let attempts = 0;
-  const pubSub = new PubSubClient(() => {}, {
+  const pubSub = new PubSubClient({
     createRealtime: () => {
       attempts += 1;
       return attempts === 1
@@ -353,9 +352,45 @@ test('reads the presence set once, on connecting: a burst of joins then arrives 
   assert.equal(ada.presenceSets().at(-1).length, 7);
   assert.equal(reads, 0);
   assert.deepEqual(
-    ada.received
-      .filter(({ message }) => message.event?.action === 'enter')
-      .map(({ message }) => message.event.clientId),
+    ada
+      .events('presence')
+      .filter((change) => change.event?.action === 'enter')
+      .map((change) => change.event.clientId),
     burst.map((_, i) => `${'bcdefg'[i]}-id`),
   );
+});
+
+test('emits the presence set after connecting, and one presence event per later change', async () => {
+  const network = new FakeAblyNetwork();
+  const ada = appClient(network, 'ada-id');
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  const bob = appClient(network, 'bob-id');
+  await bob.pubSub.connect(new Identity('Bob'), 'room1');
+  await network.settle();
+
+  const [first, ...changes] = ada.events('presence');
+  assert.deepEqual(Object.keys(first), ['members']);
+  assert.deepEqual(
+    changes.map(({ event }) => [event.action, event.clientId]),
+    [['enter', 'bob-id']],
+  );
+  assert.deepEqual(ada.messages(), []);
+});
+
+test('a listener removed with off hears nothing more, and an unknown event name throws', async () => {
+  const network = new FakeAblyNetwork();
+  const ada = appClient(network, 'ada-id');
+  const heard = [];
+  const listener = (message) => heard.push(message.kind);
+  ada.pubSub.on('message', listener);
+  await ada.pubSub.connect(new Identity('Ada'), 'room1');
+  await ada.pubSub.sendMessage({ kind: 'first' });
+  await network.settle();
+
+  ada.pubSub.off('message', listener);
+  await ada.pubSub.sendMessage({ kind: 'second' });
+  await network.settle();
+
+  assert.deepEqual(heard, ['first']);
+  assert.throws(() => ada.pubSub.on('messages', () => {}), /Unknown PubSubClient event "messages"/);
 });

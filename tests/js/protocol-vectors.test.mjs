@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { normalizeFriendlyName, PubSubClient } from '../../site/p2p.js';
-import { P2PClient } from '../../site/p2p.lib.client.js';
 import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
 import { electHost, Roster, rosterFromPresence } from '../../site/p2p.roster.js';
+import { P2PSession } from '../../site/p2p.session.js';
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../protocol/vectors/${name}.json`, import.meta.url)));
 
@@ -53,21 +53,25 @@ for (const { name, members, events, players, host } of roster.sequences) {
 for (const { name, ably, via, message } of vectors('receive').cases) {
   test(`receive: ${name}`, () => {
     const received = [];
-    const client = new PubSubClient((handed) => received.push(handed), { createRealtime: () => null });
+    const client = new PubSubClient({ createRealtime: () => null });
+    client.on('message', (handed) => received.push(handed));
     client.receiving = true;
     client.receive(ably, via);
     assert.deepEqual(received, message === null ? [] : [message]);
   });
 }
 
+/** A session that is not connected: received messages are handed to it directly, as its PubSubClient would. */
+const unconnectedSession = () => new P2PSession({ sessionId: 'session', createRealtime: () => null });
+
 const client = vectors('client');
 for (const { name, messages, state } of client.sequences) {
   test(`client: ${name}`, async () => {
-    const peer = new P2PClient({ friendlyName: 'Me' }, 'session', recordingAbly());
+    const peer = unconnectedSession();
     Object.assign(peer.state, { hostClientId: client.host, status: 'awaiting-acknowledgement' });
-    for (const message of messages) await peer.onReceiveMessage(message);
+    for (const message of messages) await peer.receive(message);
     const { status, wordBase, words, receivedWords } = peer.state;
-    assert.deepEqual({ status, wordBase, words, pending: peer.pendingWords.size }, state);
+    assert.deepEqual({ status, wordBase, words, pending: peer.client.pendingWords.size }, state);
     assert.equal(receivedWords, words.join(' '));
   });
 }
@@ -96,7 +100,9 @@ for (const { name, base, words, sent } of server.streams) {
 for (const { name, message, answered } of server.connected) {
   test(`host: ${name}`, async () => {
     const ably = recordingAbly();
-    await new P2PServer(ably, { now: () => 0 }).onReceiveMessage(message);
+    const host = unconnectedSession();
+    host.server = new P2PServer(ably, { now: () => 0 });
+    await host.receive(message);
     const expected = answered
       ? [{ message: { kind: 'connection-acknowledged', base: 0, words: [] }, targetClientId: message.from }]
       : [];
