@@ -1,13 +1,17 @@
-// ESLint flat config for the browser site, the Node tests and the benchmark peers. Formatting is Prettier's
-// job (`make lint` runs `prettier --check`), so only correctness rules live here.
+// ESLint flat config for the browser site (its Vue components too), the Node tests and the benchmark peers.
+// Formatting is Prettier's job (`make lint` runs `prettier --check`), so only correctness rules live here: Vue's
+// recommended rules without their layout rules.
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 
 export default [
   { ignores: ['site/vendor/**', 'node_modules/**', 'docs/benchmarks/**', 'test-artifacts/**', 'dist/**'] },
   js.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  pluginVue.configs['no-layout-rules'],
   {
-    files: ['site/**/*.js'],
+    files: ['site/**/*.{js,vue}'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.browser } },
   },
   {

@@ -3,7 +3,17 @@
 // Why a path and not the library's own createSvgTag()/createImgTag(): those return markup with inline
 // `style` attributes, which would have to go through innerHTML and which the CSP (style-src 'self') blocks.
 // The page draws the SVG itself with Vue, from the library's module matrix; colours come from style.css.
-import qrcode from './vendor/qrcode-generator.mjs';
+//
+// Why the library is imported dynamically: only a page that hosts or joins shows a QR code, so the bundler puts
+// the library in its own file and the first load stays small.
+
+let loading = null;
+
+/** qrcode-generator, loaded on first call (later calls share the download). */
+export function loadQrCode() {
+  loading ??= import('qrcode-generator').then((module) => module.default);
+  return loading;
+}
 
 /** Light modules around the code, as the QR specification asks, so phone cameras find its edges. */
 export const QUIET_ZONE = 4;
@@ -12,9 +22,10 @@ export const QUIET_ZONE = 4;
  * The QR code of `text`: the side of the square in modules (quiet zone included) and an SVG path with one
  * unit square per dark module.
  * @param {string} text
- * @returns {{size: number, path: string}}
+ * @returns {Promise<{size: number, path: string}>}
  */
-export function qrCodePath(text) {
+export async function qrCodePath(text) {
+  const qrcode = await loadQrCode();
   const code = qrcode(0, 'M'); // 0: the smallest version that fits; M: survives ~15% damage
   code.addData(text, 'Byte');
   code.make();
