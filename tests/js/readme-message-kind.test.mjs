@@ -1,0 +1,79 @@
+// The README's "Adding a message kind" recipe, run as the README shows it: its MESSAGE_KINDS row and its send()
+// line are taken from README.md itself, and the new kind goes between two peers on the emulator.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { MESSAGE_KINDS } from '../../site/p2p.session.js';
+import { startEmulator } from './support/emulator.mjs';
+import { appCapability, createPeer } from './support/p2p-peers.mjs';
+import { uniqueName } from './support/realtime.mjs';
+import { waitFor } from './support/waiting.mjs';
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** The JavaScript block of the README section `heading`. */
+function codeBlockOf(heading) {
+  const section = README.slice(README.indexOf(`\n${heading}\n`));
+  const block = /```js\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, `a js block under ${heading}`);
+  return block[1];
+}
+
+/** An ES module made from source text, imported without a file. */
+const importSource = (source) => import(`data:text/javascript,${encodeURIComponent(source)}`);
+
+const recipe = codeBlockOf('### Adding a message kind');
+// The block's first paragraph (after its comment line) is the row; the line starting `await session.send` sends.
+const [rowPart] = recipe.split('\n\n');
+const row = rowPart.split('\n').slice(1).join('\n');
+const sendLine = recipe.split('\n').find((line) => line.startsWith('await session.send('));
+
+let emulator;
+before(async () => {
+  emulator = await startEmulator();
+});
+after(async () => {
+  await emulator?.stop();
+});
+
+test("the README's recipe is a row for MESSAGE_KINDS and one send() call", () => {
+  assert.match(recipe, /^\/\/ site\/p2p\.session\.js: one more row in MESSAGE_KINDS\n {2}chat: \{/);
+  assert.ok(sendLine, 'a line `await session.send(...)`');
+  assert.doesNotMatch(recipe, /\.ably\b|sendMessage|handlers/, 'only the public API');
+});
+
+test("the README's chat kind goes from a player to everyone in the session, with Ably's sender", async (t) => {
+  const { default: rows } = await importSource(`export default {\n${row}\n};`);
+  const { default: sendChat } = await importSource(`export default async (session, text) => {\n${sendLine}\n};`);
+  assert.deepEqual(Object.keys(rows), ['chat']);
+  Object.assign(MESSAGE_KINDS, rows);
+  t.after(() => delete MESSAGE_KINDS.chat);
+
+  const sessionId = uniqueName('readme-chat');
+  const peer = (name) => {
+    const clientId = `${name}-${process.pid}`;
+    const created = createPeer(
+      () => emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t),
+      { sessionId, name },
+    );
+    t.after(() => created.close());
+    return created;
+  };
+  const hana = await peer('Hana').start();
+  const jo = await peer('Jo').start();
+  await waitFor(() => [hana, jo].every((each) => each.state.status === 'acknowledged'), { what: 'both to join' });
+
+  await sendChat(jo, 'Hello from Jo');
+  await sendChat(hana, 'Welcome, Jo');
+
+  const expected = [
+    { from: jo.state.myClientId, text: 'Hello from Jo' },
+    { from: hana.state.myClientId, text: 'Welcome, Jo' },
+  ];
+  for (const each of [hana, jo]) {
+    await waitFor(() => each.state.chat?.length === 2, { what: `${each.state.friendlyName} to show both lines` });
+    assert.deepEqual(each.state.chat, expected);
+    assert.deepEqual(each.errors, []);
+  }
+});
