@@ -1,11 +1,20 @@
 # The two commands of the README, plus the benchmarks. Each one sets up what it needs first.
-.PHONY: setup run lint test test-python test-js bench bench-smoke vendor
+.PHONY: setup build run dev lint test bench bench-smoke
 
 setup:
 	./scripts/setup.sh
 
-run: setup
+# The production site: Vite compiles site/ into dist/site/ (hashed file names under dist/site/assets/).
+build: setup
+	npm run build
+
+# The site exactly as deployed: the production build, served by the dev host with the API and the emulator.
+run: build
 	.venv/bin/python -m devserver --lan
+
+# For UI work: Vite's dev server (hot reload) in front of a dev host that answers /api and Ably; Ctrl-C stops both.
+dev: setup
+	.venv/bin/python -m devserver.vite_dev
 
 # Format, lint and type checks (ruff, mypy, Prettier, ESLint), in seconds; `make test` runs them first.
 lint: setup
@@ -16,7 +25,7 @@ test:
 	./scripts/lint.sh
 	./scripts/test.sh
 
-bench: setup
+bench: build
 	.venv/bin/python -m bench
 
 # The benchmarks at tiny sizes, checking that each still runs and reports numbers (a few minutes; each smoke test
@@ -24,9 +33,6 @@ bench: setup
 bench-smoke:
 	./scripts/setup.sh --with-browser
 	.venv/bin/python -m pytest -m bench_smoke --timeout 300 tests/bench
-
-vendor: setup
-	node scripts/vendor.mjs
 
 # The official SDKs' own test suites against the emulator (not part of `make test`): give the checkouts' paths,
 # e.g. `make sdk-suites ABLY_JS=../ably-js ABLY_PYTHON=../ably-python`; table in test-artifacts/.

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
+import { devHostProxy } from './scripts/dev-host-proxy.mjs';
 
 const fromRoot = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -16,6 +17,8 @@ export default defineConfig({
   // Files served verbatim, under their own names (favicon.svg).
   publicDir: fromRoot('site/public/'),
   plugins: [vue()],
+  // `npm run dev` / `make dev`: /api and Ably (REST calls and WebSocket) go to a dev host, the rest is Vite's.
+  server: { proxy: devHostProxy() },
   build: {
     outDir: fromRoot('dist/site/'),
     emptyOutDir: true,

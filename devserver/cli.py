@@ -5,18 +5,20 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from yarl import URL
 
 from devserver.local_settings import LocalSettingsError
-from devserver.server import DevServer
+from devserver.server import DevServer, SiteNotBuilt
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m devserver",
-        description="Serve site/ as Azure Static Web Apps would, host the Functions app in-process and, "
-        "unless ABLY_API_KEY is set (environment or local.settings.json), start the Ably emulator.",
+        description="Serve the built site (dist/site, made by `npm run build`) as Azure Static Web Apps would, "
+        "host the Functions app in-process and, unless ABLY_API_KEY is set (environment or local.settings.json), "
+        "start the Ably emulator.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument(
@@ -32,6 +34,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)"
+    )
+    parser.add_argument(
+        "--site",
+        metavar="DIR",
+        type=Path,
+        help="the folder to serve (default dist/site, the build of site/ that `npm run build` writes)",
     )
     parser.add_argument(
         "--emulator-port",
@@ -99,6 +107,7 @@ async def serve(args: argparse.Namespace) -> int:
     server = DevServer(
         host=args.host,
         port=args.port,
+        site_dir=args.site,
         emulator_port=args.emulator_port,
         force_emulator=args.emulator,
         emulator_settings=emulator_settings(args),
@@ -111,7 +120,7 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stopping.set)
     try:
         await server.start()
-    except (OSError, ImportError, LocalSettingsError) as exc:
+    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt) as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
     try:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from emulator import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where `npm run build` (Vite) writes the production site, relative to the app root.
+BUILT_SITE = Path("dist") / "site"
 API_KEY = "ABLY_API_KEY"
 ENDPOINT_URL = "ABLY_ENDPOINT_URL"
 SAME_ORIGIN = "same-origin"  # api.settings.SAME_ORIGIN: browsers find Ably where they found the page
@@ -64,8 +66,13 @@ def new_local_key() -> str:
     return f"local.devserver:local-{secrets.token_urlsafe(24)}"
 
 
+class SiteNotBuilt(Exception):
+    """The folder to serve has no index.html: the site was not built (or was built elsewhere)."""
+
+
 class DevServer:
-    """Serve `site/` and the Functions app on one origin, with the emulator unless ABLY_API_KEY is configured.
+    """Serve the built site (`dist/site/`) and the Functions app on one origin, with the emulator unless
+    ABLY_API_KEY is configured.
 
     `force_emulator` starts the emulator even when a real key is configured (the browser tests use it).
     `emulator_settings` overrides EmulatorConfig fields, e.g. `{"presence_leave_timeout": 1.0}` for tests.
@@ -102,7 +109,7 @@ class DevServer:
         self.port = port
         self.emulator_port = emulator_port
         self.app_root = app_root
-        self.site_dir = site_dir or app_root / "site"
+        self.site_dir = site_dir or app_root / BUILT_SITE
         self.config_path = config_path or app_root / "staticwebapp.config.json"
         self.local_settings_path = local_settings_path or app_root / "local.settings.json"
         self.force_emulator = force_emulator
@@ -116,6 +123,8 @@ class DevServer:
     async def start(self) -> None:
         """Start the emulator (unless a real key is configured), then listen; `url` is set when this returns."""
         try:
+            if not (self.site_dir / "index.html").is_file():
+                raise SiteNotBuilt(f"no site in {self.site_dir} (no index.html): run `npm run build` or `make run`")
             functions = load_http_functions(self.app_root)
             config = load_swa_config(self.config_path)
             settings = missing_from(os.environ, read_values(self.local_settings_path))

@@ -64,6 +64,18 @@ def test_config_rewrites_session_deep_links_to_the_app_uncached_like_index_html(
     assert route in config["routes"]
 
 
+def test_config_caches_hashed_assets_for_a_year_and_has_browsers_revalidate_everything_else(config):
+    """Vite names every file under /assets/ by its content's hash, so a changed file is a new URL; index.html, deep
+    links and the navigation fallback (the `/*` rule, as the fallback has no headers of its own) name the current
+    hashes and must never be served stale."""
+    rules = {route["route"]: route for route in config["routes"]}
+    assert rules["/assets/*"]["headers"] == {"Cache-Control": "public, max-age=31536000, immutable"}
+    assert rules["/s/*"]["headers"] == {"Cache-Control": "no-cache"}
+    assert config["routes"][-1] == {"route": "/*", "headers": {"Cache-Control": "no-cache"}}
+    order = [route["route"] for route in config["routes"]]
+    assert order.index("/assets/*") < order.index("/*")  # the first matching rule wins
+
+
 def test_config_blocks_the_built_in_auth_endpoints_the_app_does_not_use(config):
     assert config["routes"][0] == {"route": "/.auth/*", "statusCode": 404}
 
@@ -71,7 +83,7 @@ def test_config_blocks_the_built_in_auth_endpoints_the_app_does_not_use(config):
 def test_config_navigation_fallback_leaves_missing_assets_and_the_api_as_404(config):
     fallback = config["navigationFallback"]
     assert fallback["rewrite"] == "/index.html"
-    assert {"/api/*", "/vendor/*"} <= set(fallback["exclude"])
+    assert {"/api/*", "/assets/*"} <= set(fallback["exclude"])
     extension_glob = next(glob for glob in fallback["exclude"] if glob.startswith("*.{"))
     assert {"js", "mjs", "css", "map", "json"} <= set(extension_glob[3:-1].split(","))
     # A 404 override to index.html would turn a missing script into HTML (then blocked by nosniff).

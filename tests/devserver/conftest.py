@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +19,7 @@ FIXTURE_FILES = {
     "index.html": INDEX_HTML,
     "index.js": "export const app = 'fixture';\n",
     "style.css": "body { margin: 0 }\n",
-    "vendor/lib.js": "export default 1;\n",
+    "assets/lib-Bx1fM2aQ.js": "export default 1;\n",
     "manifest.webmanifest": "{}",
 }
 
@@ -39,6 +40,13 @@ def clean_settings(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     return tmp_path / "local.settings.json"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a process that must be told its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def write_local_settings(path: Path, values: dict, encrypted: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""How Azure Static Web Apps answers this repository's site/ and staticwebapp.config.json, request by request.
+"""How Azure Static Web Apps answers this repository's built site (dist/site) and staticwebapp.config.json.
 
 Each row is what Azure SWA serves (Microsoft's docs, "Configure Azure Static Web Apps", and where they are
 silent the SWA CLI 2.0.10 emulator, Microsoft's own implementation of the rules). The dev host must match every
@@ -8,32 +8,36 @@ media type), None means the header must be absent, a header not named is not com
 config's globalHeaders (CSP and the security headers) are on the response; the docs apply them to every response
 but the API's.
 
-Body kinds: "index" (site/index.html), a path such as "/index.js" (that file of site/), "page" (an HTML page
-other than the app: 404 or redirect), "json", "text", "empty".
+Body kinds: "index" (dist/site/index.html), a path such as "/favicon.svg" (that file of dist/site), "page" (an HTML
+page other than the app: 404 or redirect), "json", "text", "empty". The build names its scripts and styles by
+their content's hash, so the rows for those read the names from the built index.html.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from multidict import CIMultiDictProxy
 
+REPO = Path(__file__).resolve().parents[2]
+SITE = REPO / "dist" / "site"
+CONFIG = REPO / "staticwebapp.config.json"
 HTML = "text/html"
 JS = "text/javascript"
 JSON = "application/json"
 NO_CACHE = "no-cache"
-DEFAULT_CACHE = "must-revalidate, max-age=30"
-VENDOR_CACHE = "public, max-age=3600"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 # Why rows differ from the SWA CLI.
 CLI_404_PAGE = (
     "the CLI's 404 page comes from its own file server without globalHeaders; the docs apply them to every response"
 )
 CLI_405 = "the CLI's 405 carries no globalHeaders; the docs apply them to every response"
-CLI_WILDCARD = "the CLI matches `/x/*` against `/x`; the docs: `/calendar/*` does not match `/calendar`"
 CLI_FOLDER_REDIRECT = (
-    f"{CLI_WILDCARD}; its redirect comes from its file server, with CSP default-src 'none' instead of globalHeaders"
+    "the CLI matches `/x/*` against `/x` (the docs: `/calendar/*` does not match `/calendar`); its redirect comes "
+    "from its file server, with CSP default-src 'none' instead of globalHeaders"
 )
 ODD_PATH = (
     "the docs are silent; the CLI serves the fallback, the dev host refuses a path no file can have (400, or 404 for "
@@ -76,14 +80,26 @@ def api(method: str, path: str, status: int, body: str = "json") -> Row:
     return Row(method, path, status, body, headers, global_headers=False)
 
 
-def app(method: str, path: str, cache: str = DEFAULT_CACHE) -> Row:
-    """The app itself (index.html), by navigation fallback or a rewrite."""
+def app(method: str, path: str) -> Row:
+    """The app itself (index.html), by navigation fallback or a rewrite, never cached without revalidation."""
     return Row(
-        method, path, 200, "empty" if method == "HEAD" else "index", {"Content-Type": HTML, "Cache-Control": cache}
+        method, path, 200, "empty" if method == "HEAD" else "index", {"Content-Type": HTML, "Cache-Control": NO_CACHE}
     )
 
 
-def file(method: str, path: str, content_type: str | None, cache: str = DEFAULT_CACHE) -> Row:
+def built(pattern: str) -> str:
+    """The path of the file index.html loads whose path matches `pattern`, as the last build named it."""
+    index = SITE / "index.html"
+    html = index.read_text() if index.is_file() else ""
+    found = re.findall(r'(?:src|href)="(' + pattern + ')"', html)
+    return found[0] if found else f"/{pattern}-not-built"
+
+
+ENTRY_SCRIPT = built(r"/assets/index-[\w-]+\.js")
+STYLESHEET = built(r"/assets/index-[\w-]+\.css")
+
+
+def file(method: str, path: str, content_type: str | None, cache: str = NO_CACHE) -> Row:
     headers: dict[str, str | None] = {"Cache-Control": cache}
     if content_type:
         headers["Content-Type"] = content_type
@@ -91,59 +107,58 @@ def file(method: str, path: str, content_type: str | None, cache: str = DEFAULT_
 
 
 TABLE: list[Row] = [
-    # The app: "/" and index.html carry the /index.html rule's no-cache (a folder matches its index.html rule).
-    app("GET", "/", NO_CACHE),
-    app("GET", "/?q=1", NO_CACHE),
-    app("GET", "/index.html", NO_CACHE),
-    app("HEAD", "/", NO_CACHE),
-    app("OPTIONS", "/", NO_CACHE),
+    # The app: "/" and index.html, revalidated on every load since they name the current hashed files.
+    app("GET", "/"),
+    app("GET", "/?q=1"),
+    app("GET", "/index.html"),
+    app("HEAD", "/"),
+    app("OPTIONS", "/"),
     # Deep links: the /s/* rewrite and its no-cache.
-    app("GET", "/s/abc", NO_CACHE),
-    app("GET", "/s/abc?x=1", NO_CACHE),
-    app("GET", "/s/x.y", NO_CACHE),
-    app("GET", "/s/", NO_CACHE),
-    app("HEAD", "/s/abc", NO_CACHE),
-    Row("GET", "/s", 200, "index", {"Cache-Control": DEFAULT_CACHE}, cli={"Cache-Control": NO_CACHE}, why=CLI_WILDCARD),
-    # Navigation fallback: any other path without a file extension the config excludes.
+    app("GET", "/s/abc"),
+    app("GET", "/s/abc?x=1"),
+    app("GET", "/s/x.y"),
+    app("GET", "/s/"),
+    app("HEAD", "/s/abc"),
+    app("GET", "/s"),  # the docs: the fallback and the /* rule; the CLI: the /s/* rule. The same answer.
+    # Navigation fallback: any other path without a file extension the config excludes, no-cache by the /* rule.
     app("GET", "/about"),
     app("GET", "/about/team"),
     app("GET", "/index.html/"),
     app("GET", "/a%20b"),
     app("GET", "/INDEX.HTML"),  # routes and files are case-sensitive: no rule, no file, so the fallback
-    app("GET", "/S/abc"),  # not the /s/* rule: the fallback, with the default Cache-Control
+    app("GET", "/S/abc"),  # not the /s/* rule: the fallback
     app("GET", "/time"),  # an Ably REST path, but a browser's navigation: the site's
-    # Files, with the default Cache-Control or the /vendor/* rule's.
-    file("GET", "/index.js", JS),
-    file("GET", "/p2p.js", JS),
-    file("GET", "/style.css", "text/css"),
+    # Hashed files: cached for a year, never revalidated (a new build names new files).
+    file("GET", ENTRY_SCRIPT, JS, IMMUTABLE),
+    file("HEAD", ENTRY_SCRIPT, JS, IMMUTABLE),
+    file("OPTIONS", ENTRY_SCRIPT, JS, IMMUTABLE),
+    file("GET", STYLESHEET, "text/css", IMMUTABLE),
+    # Files served under their own names: revalidated, like the page.
     file("GET", "/favicon.svg", "image/svg+xml"),
-    file("HEAD", "/index.js", JS),
-    file("OPTIONS", "/index.js", JS),
-    file("GET", "/vendor/ably.min.js", JS, VENDOR_CACHE),
-    file("GET", "/vendor/qrcode-generator.mjs", JS, VENDOR_CACHE),
-    file("GET", "/vendor/VERSIONS.md", None, VENDOR_CACHE),
-    # A folder without its slash: 301 to the folder. /vendor/* does not match /vendor, so no rule headers.
+    file("GET", "/licenses.txt", "text/plain"),
+    # A folder without its slash: 301 to the folder, with the /* rule's headers (/assets/* does not match /assets).
     Row(
         "GET",
-        "/vendor",
+        "/assets",
         301,
         "page",
-        {"Location": "/vendor/", "Cache-Control": None},
-        cli={"Cache-Control": VENDOR_CACHE, "Content-Security-Policy": "default-src 'none'", "global_headers": False},
+        {"Location": "/assets/", "Cache-Control": NO_CACHE},
+        cli={"Cache-Control": IMMUTABLE, "Content-Security-Policy": "default-src 'none'", "global_headers": False},
         why=CLI_FOLDER_REDIRECT,
     ),
     Row(
         "GET",
-        "/vendor?x=1",
+        "/assets?x=1",
         301,
         "page",
-        {"Location": "/vendor/", "Cache-Control": None},
-        cli={"Cache-Control": VENDOR_CACHE, "Content-Security-Policy": "default-src 'none'", "global_headers": False},
+        {"Location": "/assets/", "Cache-Control": NO_CACHE},
+        cli={"Cache-Control": IMMUTABLE, "Content-Security-Policy": "default-src 'none'", "global_headers": False},
         why=CLI_FOLDER_REDIRECT,
     ),
     # Missing files the fallback excludes, and folders without index.html: 404.
-    not_found("GET", "/vendor/"),
-    not_found("GET", "/vendor/nope.js"),
+    not_found("GET", "/assets/"),
+    not_found("GET", "/assets/nope.js"),
+    not_found("GET", "/index.js"),  # the sources are not deployed, only the build
     not_found("GET", "/nope.js"),
     not_found("GET", "/nope.css"),
     not_found("GET", "/nope.png"),
@@ -176,7 +191,7 @@ TABLE: list[Row] = [
     Row("GET", "/%00", 400, "text", cli={"status": 200, "body": "index"}, why=ODD_PATH),
     Row("GET", "/s/%00", 400, "text", cli={"status": 200, "body": "index"}, why=ODD_PATH),
     Row("GET", "/a%2Fb", 400, "text", cli={"status": 200, "body": "index"}, why=ODD_PATH),
-    Row("GET", "/%2e%2e/index.js", 400, "text", cli={"status": 200, "body": "/index.js"}, why=ODD_PATH),
+    Row("GET", "/%2e%2e/favicon.svg", 400, "text", cli={"status": 200, "body": "/favicon.svg"}, why=ODD_PATH),
     Row("GET", "/a%00b.js", 400, "text", cli={"status": 404, "body": "page", "global_headers": False}, why=ODD_PATH),
     Row("GET", "/" + "a" * 300, 404, "page", cli={"status": 200, "body": "index"}, why=ODD_PATH),
     Row("GET", "/%ff", 400, "text", cli=SKIP, why=CLI_CRASH),
@@ -196,7 +211,7 @@ def mismatches(
     found: list[str] = []
     if status != expected["status"]:
         found.append(f"status {status}, expected {expected['status']}")
-    config = json.loads((site.parent / "staticwebapp.config.json").read_text())
+    config = json.loads(CONFIG.read_text())
     differing = [name for name, value in config["globalHeaders"].items() if headers.get(name) != value]
     if expected["global_headers"] and differing:
         found.append(f"globalHeaders missing or different: {', '.join(differing)}")

@@ -33,7 +33,7 @@ def test_cli_help_lists_the_options():
         [sys.executable, "-m", "devserver", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0
-    for option in ("--host", "--port", "--emulator-port", "--lan", "--public-url"):
+    for option in ("--host", "--port", "--site", "--emulator-port", "--lan", "--public-url"):
         assert option in result.stdout
 
 
@@ -96,6 +96,35 @@ def test_cli_on_a_busy_port_exits_with_the_reason():
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith("devserver: cannot start:")
     assert "Open " not in result.stdout
+
+
+def test_cli_without_a_built_site_says_in_one_line_how_to_build_it(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "devserver", "--port", "0", "--site", str(tmp_path / "dist" / "site")],
+        cwd=REPO,
+        env={**os.environ, **cli_env()},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"devserver: cannot start: no site in {tmp_path / 'dist' / 'site'} (no index.html): "
+        "run `npm run build` or `make run`"
+    ]
+    assert result.stdout == ""
+
+
+def test_cli_serves_the_folder_given_with_site(tmp_path):
+    (tmp_path / "index.html").write_text("<!doctype html><title>another build</title>")
+    server = start_server(
+        [sys.executable, "-m", "devserver", "--port", "0", "--site", str(tmp_path)], cwd=str(REPO), env=cli_env()
+    )
+    try:
+        url = server.wait_for(OPEN_LINE).group(1)
+        assert fetch(url + "/s/demo") == (200, b"<!doctype html><title>another build</title>")
+    finally:
+        assert server.stop() == 0
 
 
 def test_cli_emulator_presence_limit_flag_sets_the_emulators_member_limit():

@@ -34,7 +34,7 @@ ODD_PATHS = (
     "/s/%80abc",
     "/%2e%2e/secret",
     "/%0d%0aSet-Cookie:%20x=1",
-    "/vendor/%00",
+    "/assets/%00",
 )
 
 
@@ -66,7 +66,7 @@ def random_path(rng: random.Random) -> str:
     for _ in range(rng.randint(0, 6)):
         kind = rng.random()
         if kind < 0.3:
-            pieces.append(rng.choice(["s", "api", "vendor", "index.html", "index.js", ".auth", "me", "x.css", ""]))
+            pieces.append(rng.choice(["s", "api", "assets", "index.html", "index.js", ".auth", "me", "x.css", ""]))
         elif kind < 0.55:
             pieces.append("".join(f"%{rng.randrange(256):02X}" for _ in range(rng.randint(1, 4))))
         elif kind < 0.7:

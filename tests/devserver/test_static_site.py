@@ -1,4 +1,4 @@
-"""The dev host serves site/ as SWA would: deep links, asset 404s, route and global headers, MIME types."""
+"""The dev host serves the built site as SWA would: deep links, asset 404s, route and global headers, MIME types."""
 
 import json
 
@@ -35,7 +35,7 @@ async def test_static_deep_links_serve_the_app(http, real_key_server, path):
     assert headers["Content-Security-Policy"] == CONFIG["globalHeaders"]["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("path", ["/vendor/x.js", "/missing.js", "/missing.css", "/s.map", "/vendor/"])
+@pytest.mark.parametrize("path", ["/assets/x.js", "/missing.js", "/missing.css", "/s.map", "/assets/"])
 async def test_static_missing_assets_are_404_not_the_app(http, real_key_server, path):
     status, headers, body = await get(http, real_key_server, path)
     assert status == 404
@@ -43,11 +43,17 @@ async def test_static_missing_assets_are_404_not_the_app(http, real_key_server, 
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_static_vendor_files_are_javascript_with_their_cache_header(http, real_key_server):
-    status, headers, body = await get(http, real_key_server, "/vendor/lib.js")
+async def test_static_hashed_assets_are_javascript_cached_for_a_year_as_immutable(http, real_key_server):
+    status, headers, body = await get(http, real_key_server, "/assets/lib-Bx1fM2aQ.js")
     assert (status, body) == (200, "export default 1;\n")
     assert headers["Content-Type"].startswith("text/javascript")
-    assert headers["Cache-Control"] == "public, max-age=3600"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("path", ["/", "/index.html", "/s/abc", "/some/page", "/style.css"])
+async def test_static_pages_and_unhashed_files_are_revalidated_on_every_use(http, real_key_server, path):
+    status, headers, _ = await get(http, real_key_server, path)
+    assert (status, headers["Cache-Control"]) == (200, "no-cache")
 
 
 async def test_static_app_modules_are_javascript(http, real_key_server):
@@ -64,7 +70,7 @@ async def test_static_mime_types_from_the_config_apply(http, real_key_server):
 
 async def test_static_paths_cannot_escape_the_site_folder(http, real_key_server, site_dir):
     (site_dir.parent / "secret.txt").write_text("fake-secret-outside-the-site")
-    for path in ("/..%2Fsecret.txt", "/%2e%2e/secret.txt", "/vendor/..%2F..%2Fsecret.txt"):
+    for path in ("/..%2Fsecret.txt", "/%2e%2e/secret.txt", "/assets/..%2F..%2Fsecret.txt"):
         status, _, body = await get(http, real_key_server, path)
         assert "fake-secret-outside-the-site" not in body
         assert status in (200, 400, 404)

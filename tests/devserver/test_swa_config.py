@@ -17,7 +17,7 @@ from tests.devserver.conftest import REPO
         ("/s/*", "/S/abc", False),  # case-sensitive, as the SWA CLI matches (the oracle row GET /S/abc)
         ("/index.html", "/index.html", True),
         ("/index.html", "/index.htm", False),
-        ("*.{js,css}", "/vendor/vue.js", True),
+        ("*.{js,css}", "/assets/index-Bx1fM2aQ.js", True),
         ("*.{js,css}", "/style.css", True),
         ("*.{js,css}", "/s/abc", False),
         ("*.{js,css}", "/page.jsx", False),
@@ -51,7 +51,7 @@ def test_route_for_returns_the_first_matching_rule(tmp_path):
 def test_the_repos_config_falls_back_for_navigation_but_not_for_assets_or_the_api():
     config = load_swa_config(REPO / "staticwebapp.config.json")
     assert config.falls_back("/some/page")
-    assert not config.falls_back("/vendor/missing.js")
+    assert not config.falls_back("/assets/missing")
     assert not config.falls_back("/missing.css")
     assert not config.falls_back("/api/unknown")
 

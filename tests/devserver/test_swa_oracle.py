@@ -1,12 +1,12 @@
 """The SWA CLI (Microsoft's emulator of Azure Static Web Apps) beside the dev host, on every row of the SWA table.
 
-The CLI serves site/ with a copy of staticwebapp.config.json and sends /api to a dev host started here. Each row
-must hold for the CLI as written, or as its `cli` fields say where the CLI differs from Microsoft's docs.
+The CLI serves the built site (dist/site) with a copy of staticwebapp.config.json and sends /api to a dev host
+started here. Each row must hold for the CLI as written, or as its `cli` fields say where the CLI differs from
+Microsoft's docs.
 """
 
 import asyncio
 import shutil
-import socket
 import sys
 
 import aiohttp
@@ -14,19 +14,12 @@ import pytest
 from yarl import URL
 
 from devserver import DevServer
-from tests.devserver.conftest import FAKE_REAL_KEY, REPO
-from tests.devserver.swa_table import TABLE, expectation, mismatches
+from tests.devserver.conftest import FAKE_REAL_KEY, REPO, free_port
+from tests.devserver.swa_table import SITE, TABLE, expectation, mismatches
 from tests.processes import start_server
 
-SITE = REPO / "site"
 SWA_CLI = REPO / "node_modules" / "@azure" / "static-web-apps-cli" / "dist" / "cli" / "bin.js"
 READY = r"emulator started at (http://\S+?)\.? "
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ async def dev_host(tmp_path, monkeypatch):
 
 @pytest.fixture
 async def swa_cli(dev_host, tmp_path):
-    """`swa start site --api-devserver-url <dev host>` from node_modules, or a skip saying why it cannot start."""
+    """`swa start dist/site --api-devserver-url <dev host>` from node_modules, or a skip saying why it cannot start."""
     node = shutil.which("node")
     if node is None or not SWA_CLI.exists():
         pytest.skip("the SWA CLI cannot start: node or node_modules/@azure/static-web-apps-cli is missing")

@@ -9,14 +9,12 @@ from devserver.server import create_app
 from devserver.static_site import StaticSite
 from devserver.swa_config import load_swa_config
 from tests.devserver.conftest import FAKE_REAL_KEY, REPO
-from tests.devserver.swa_table import TABLE, expectation, mismatches
-
-SITE = REPO / "site"
+from tests.devserver.swa_table import SITE, TABLE, expectation, mismatches
 
 
 @pytest.fixture
 async def client(monkeypatch):
-    """The dev host's application over the real site/ and config (real-key mode: no emulator), in-process."""
+    """The dev host's application over the built site and the config (real-key mode: no emulator), in-process."""
     monkeypatch.setenv("ABLY_API_KEY", FAKE_REAL_KEY)
     monkeypatch.delenv("ABLY_ENDPOINT_URL", raising=False)
     app = create_app(
