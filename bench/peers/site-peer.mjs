@@ -1,13 +1,16 @@
 /**
  * One peer running the site's own P2P classes (`P2PSession` from site/p2p.session.js) with ably-js against the
- * emulator, its tokens from the dev host's /api/createTokenRequest as a browser gets them. Its state is watched
- * through the `reactive` hook P2PSession offers Vue: a proxy that reports every field the session sets, and the
- * players list's splices (the roster changes in place, one player per presence event).
+ * emulator, its Ably client built by the site's own site/ably-client.js (tokens from the dev host's
+ * /api/createTokenRequest, retried as a browser's are). Its state is watched through the `reactive` hook P2PSession
+ * offers Vue: a proxy that reports every field the session sets, and the players list's splices (the roster
+ * changes in place, one player per presence event).
  */
-import Ably from 'ably';
-
+import { createAblyClient, loadAbly } from '../../site/ably-client.js';
 import { P2PSession } from '../../site/p2p.session.js';
 import { emit, now, RosterWatch, whenClosed } from './observe.mjs';
+
+/** ably-js, loaded once per worker as the page loads it. */
+const Ably = await loadAbly();
 
 export class SitePeer {
   constructor(name, sessionId, { devHostUrl, clientConfig, wordIntervalMs }) {
@@ -19,17 +22,9 @@ export class SitePeer {
       friendlyName: name,
       wordIntervalMs,
       reactive: (state) => this.observed(state),
-      // As index.js does: the session, and the page's peer secret when P2PSession passes one (renewals keep the clientId).
-      createRealtime: (id, { peer } = {}) =>
-        new Ably.Realtime({
-          ...clientConfig,
-          authCallback: (_params, callback) => {
-            fetchTokenRequest(devHostUrl, id, peer).then(
-              (tokenRequest) => callback(null, tokenRequest),
-              (error) => callback(error, null),
-            );
-          },
-        }),
+      // As the page does: the session, and this peer's secret (token renewals keep the clientId).
+      createRealtime: (id, { peer }) =>
+        createAblyClient({ Ably, clientConfig, sessionId: id, secret: peer, origin: devHostUrl }),
     });
     this.session.on('error', ({ summary, error }) =>
       emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),
@@ -93,7 +88,7 @@ export class SitePeer {
   /** A hostile player: `count` `connected` to the host's inbox at once (the host should coalesce them). */
   flood(count) {
     const host = this.session.state.hostClientId;
-    return Promise.all(Array.from({ length: count }, () => this.session.ably.sendMessage({ kind: 'connected' }, host)));
+    return Promise.all(Array.from({ length: count }, () => this.session.send('connected', {}, { to: host })));
   }
 
   close() {
@@ -101,11 +96,4 @@ export class SitePeer {
     this.session.close();
     return whenClosed(realtime);
   }
-}
-
-async function fetchTokenRequest(devHostUrl, sessionId, peer) {
-  const query = new URLSearchParams({ session: sessionId, ...(peer ? { peer } : {}) });
-  const response = await fetch(`${devHostUrl}/api/createTokenRequest?${query}`);
-  if (!response.ok) throw new Error(`createTokenRequest answered ${response.status}`);
-  return response.json();
 }

@@ -11,6 +11,7 @@
  */
 import readline from 'node:readline';
 
+import { fetchClientConfig } from '../../site/ably-client.js';
 import { PHRASE } from '../../site/p2p.lib.server.js';
 import { emit } from './observe.mjs';
 import { SitePeer } from './site-peer.mjs';
@@ -19,7 +20,7 @@ import { TutorialPeer } from './tutorial-peer.mjs';
 console.log = console.error; // stdout carries events only
 
 const config = JSON.parse(process.argv[2]);
-const clientConfig = await (await fetch(`${config.devHostUrl}/api/clientConfig`)).json();
+const { clientConfig } = await fetchClientConfig({ origin: config.devHostUrl });
 const peers = new Map();
 
 process.on('unhandledRejection', (error) =>
