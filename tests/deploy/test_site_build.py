@@ -1,0 +1,90 @@
+"""What `npm run build` puts in dist/site, the folder the dev host serves and the workflow deploys: a page the strict
+CSP allows, hashed files under /assets/, the licences of every bundled package, and ably-js and the QR code library
+left out of the first load (tests/conftest.py builds dist/site when it is missing or stale)."""
+
+import json
+import re
+
+import pytest
+
+from tests.site_build import REPO, SITE
+
+PINS = json.loads((REPO / "package.json").read_text())["devDependencies"]
+# A built module's imports of another chunk: static (`import{a}from"./x.js"`, `import"./x.js"`) or dynamic.
+STATIC_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*["'`]\./([\w.-]+\.js)["'`]""")
+DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'`]\./([\w.-]+\.js)["'`]\s*\)""")
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return (SITE / "index.html").read_text()
+
+
+def references(html: str) -> list[str]:
+    return re.findall(r'\b(?:src|href)="([^"]+)"', html)
+
+
+def first_load(html: str) -> set[str]:
+    """The files of /assets/ a first visit loads: index.html's own, and every chunk they import statically."""
+    pending = [path.removeprefix("/assets/") for path in references(html) if path.startswith("/assets/")]
+    loaded: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in loaded:
+            loaded.add(name)
+            if name.endswith(".js"):
+                pending += STATIC_IMPORT.findall((SITE / "assets" / name).read_text())
+    return loaded
+
+
+def test_the_built_page_has_no_inline_script_or_style(html):
+    for attributes, body in re.findall(r"<script\b([^>]*)>([\s\S]*?)</script>", html):
+        assert 'src="' in attributes, f"inline script: {attributes}"
+        assert body.strip() == "", f"script with a body: {attributes}"
+    assert "<style" not in html
+    assert not re.search(r'\s(?:style|on[a-z]+)="', html)
+
+
+def test_the_built_page_loads_hashed_files_by_absolute_path_and_each_exists(html):
+    paths = references(html)
+    assert "/favicon.svg" in paths
+    scripts = re.findall(r'<script type="module"[^>]*src="([^"]+)"', html)
+    assert len(scripts) == 1
+    for path in paths:
+        assert path.startswith("/"), f"{path} would not resolve under /s/<id>"
+        assert (SITE / path.lstrip("/")).is_file(), f"{path} is not in dist/site"
+        if path != "/favicon.svg":
+            assert re.fullmatch(r"/assets/[\w-]+-[\w-]{8}\.(?:js|css)", path), f"{path} is not a hashed asset"
+
+
+def test_the_build_holds_only_the_page_its_assets_the_favicon_and_the_licences():
+    top = sorted(path.name for path in SITE.iterdir())
+    assert top == ["assets", "favicon.svg", "index.html", "licenses.txt"]
+    assert not (SITE / "index.js").exists()  # sources stay out of what is deployed
+
+
+def test_the_licences_of_every_bundled_package_are_served_beside_the_page():
+    licences = (SITE / "licenses.txt").read_text()
+    for package, version, licence in [
+        ("ably", PINS["ably"], "Apache-2.0"),
+        ("qrcode-generator", PINS["qrcode-generator"], "MIT"),
+        ("@vue/runtime-dom", PINS["vue"], "MIT"),
+    ]:
+        assert f"## {package} - {version} ({licence})" in licences
+    assert licences.count("Permission is hereby granted") >= 2  # the MIT texts themselves, not only their names
+    assert "Apache License" in licences
+
+
+def test_ably_js_and_the_qr_code_library_load_only_when_someone_hosts_or_joins(html):
+    chunks = {path.name for path in (SITE / "assets").glob("*.js")}
+    lazy = {name for name in chunks if name.startswith(("ably-", "qrcode-"))}
+    assert len(lazy) == 2, f"expected one ably-js and one qrcode-generator chunk among {sorted(chunks)}"
+    loaded = first_load(html)
+    assert not lazy & loaded
+    imported_later = {
+        name
+        for chunk in loaded
+        if chunk.endswith(".js")
+        for name in DYNAMIC_IMPORT.findall((SITE / "assets" / chunk).read_text())
+    }
+    assert lazy <= imported_later
