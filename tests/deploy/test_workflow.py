@@ -1,6 +1,7 @@
-"""The GitHub Actions workflow tests before it deploys, deploys site/ unbuilt and the staged API with the root
-config, pins every action by commit, and is valid for actionlint and for GitHub's workflow schema."""
+"""The GitHub Actions workflow tests before it deploys, builds the site and deploys the build and the staged API
+with the root config, pins every action by commit, and is valid for actionlint and for GitHub's workflow schema."""
 
+import json
 import os
 import re
 import subprocess
@@ -186,18 +187,45 @@ def test_deploys_only_main_and_pull_requests_into_main(workflow):
     assert "github.base_ref == 'main'" in workflow["jobs"]["close_pull_request"]["if"]
 
 
-def test_workflow_uploads_the_site_unbuilt_and_the_staged_api(workflow):
+def test_workflow_uploads_the_built_site_as_built_and_the_staged_api_with_the_root_config(workflow):
     [upload] = deploy_steps(workflow, "upload")
     assert upload["with"] == {
         "azure_static_web_apps_api_token": "${{ secrets.AZURE_STATIC_WEB_APPS_API_TOKEN }}",
         "repo_token": "${{ secrets.GITHUB_TOKEN }}",
         "action": "upload",
-        "app_location": "site",
+        "app_location": "dist/site",
         "output_location": "",
-        "skip_app_build": True,
+        "skip_app_build": True,  # built by the workflow's own step; Oryx would build it again
         "api_location": "dist/api",
         "config_file_location": ".",
     }
+    assert (REPO / upload["with"]["config_file_location"] / "staticwebapp.config.json").is_file()
+
+
+def test_workflow_builds_the_site_with_npm_run_build_before_deploying(workflow):
+    steps = workflow["jobs"]["build_and_deploy"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    uses = [step.get("uses", "") for step in steps]
+    node_at = next(i for i, used in enumerate(uses) if used.startswith("actions/setup-node@"))
+    build_at = next(i for i, run in enumerate(runs) if re.search(r"^npm run build$", run, re.MULTILINE))
+    deploy_at = next(i for i, used in enumerate(uses) if used.startswith(DEPLOY_ACTION))
+    assert node_at < build_at < deploy_at
+    assert steps[node_at]["with"]["node-version"] == "20"
+    install = runs[build_at].splitlines()[0]
+    assert install.startswith("npm ci --ignore-scripts")  # the lock file's versions, no install scripts
+
+
+def test_the_deployed_folder_is_where_npm_run_build_writes_the_site(workflow):
+    """Vite's own resolved config says where `npm run build` writes: the folder the workflow uploads."""
+    [upload] = deploy_steps(workflow, "upload")
+    assert json.loads((REPO / "package.json").read_text())["scripts"]["build"] == "vite build"
+    script = "const { default: config } = await import('./vite.config.js'); console.log(config.build.outDir);"
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).resolve() == (REPO / upload["with"]["app_location"]).resolve()
+    assert not (REPO / upload["with"]["app_location"] / "staticwebapp.config.json").exists()  # one config only
 
 
 def test_workflow_stages_the_api_with_the_tested_script_before_deploying(workflow):
@@ -212,7 +240,7 @@ def test_workflow_stages_the_api_with_the_tested_script_before_deploying(workflo
 
 def test_workflow_closes_pull_request_environments(workflow):
     [close] = deploy_steps(workflow, "close")
-    assert close["with"]["app_location"] == "site"
+    assert close["with"]["app_location"] == "dist/site"
     assert "closed" in triggers(workflow)["pull_request"]["types"]
 
 
