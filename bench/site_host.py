@@ -1,7 +1,8 @@
-"""``python -m bench.site_host``: the dev host serving a copy of site/ with one extra, blank page.
+"""``python -m bench.site_host``: the dev host serving a copy of the built site with one extra, blank page.
 
 The first-load benchmark needs a baseline page on the same host, served by the same code with the same headers.
-Rather than add a page to the real site, this serves a temporary copy of ``site/`` plus ``bench-blank.html``
+Rather than add a page to the real site, this serves a temporary copy of ``dist/site`` (the production build,
+``npm run build``; ``make bench`` builds it first) plus ``bench-blank.html``
 (an empty HTML document) through ``devserver.DevServer`` (on the emulator, on free ports), and prints the
 dev host's ready line, ``Open http://HOST:PORT/``, like ``python -m devserver``.
 """
@@ -12,7 +13,7 @@ import signal
 import tempfile
 from pathlib import Path
 
-from devserver.server import DevServer
+from devserver.server import BUILT_SITE, DevServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BLANK_PAGE = "bench-blank.html"
@@ -22,9 +23,11 @@ BLANK_HTML = (
 
 
 async def serve() -> None:
+    if not (REPO_ROOT / BUILT_SITE / "index.html").is_file():
+        raise SystemExit(f"bench.site_host: no build in {BUILT_SITE}: run `npm run build` (or `make bench`)")
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
         site = Path(folder) / "site"
-        shutil.copytree(REPO_ROOT / "site", site)
+        shutil.copytree(REPO_ROOT / BUILT_SITE, site)
         (site / BLANK_PAGE).write_text(BLANK_HTML)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
