@@ -45,5 +45,5 @@ def test_a_malformed_session_link_explains_the_problem_instead_of_joining(open_p
 
 def test_a_missing_asset_is_a_404_not_the_app(open_peer, dev_host):
     page = open_peer("visitor").page
-    response = page.request.get(f"{dev_host.url}/vendor/not-there.js")
+    response = page.request.get(f"{dev_host.url}/assets/not-there.js")
     assert response.status == 404
