@@ -16,11 +16,17 @@ export const TOKEN_ATTEMPTS = 4;
 let loading = null;
 
 /**
- * ably-js, loaded on first call (later calls share the download).
+ * ably-js, loaded on first call (later calls share the download; after a failed one they try again).
  * @returns {Promise<{Realtime: Function}>} the module's namespace (its `Realtime` is the client class)
  */
 export function loadAbly() {
-  loading ??= import('ably').then((module) => module.default ?? module);
+  loading ??= import('ably').then(
+    (module) => module.default ?? module,
+    (error) => {
+      loading = null; // a later call tries the download again
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -9,9 +9,15 @@
 
 let loading = null;
 
-/** qrcode-generator, loaded on first call (later calls share the download). */
+/** qrcode-generator, loaded on first call (later calls share the download; after a failed one they try again). */
 export function loadQrCode() {
-  loading ??= import('qrcode-generator').then((module) => module.default);
+  loading ??= import('qrcode-generator').then(
+    (module) => module.default,
+    (error) => {
+      loading = null; // a later call tries the download again
+      throw error;
+    },
+  );
   return loading;
 }
 
