@@ -5,10 +5,12 @@ another peer's inbox. Nothing it sends changes anyone's page, and it reads nothi
 from playwright.sync_api import expect
 
 from tests.browser.actions import PHRASE, client_id, expect_host, expect_roster, host, join, stream_words
+from tests.site_build import SITE
 
-# Runs in Mallory's page, which loaded the site (so `Ably` is there) but never joined through the UI: her own
-# client, with a token from the same API every peer uses, listening on the host's inbox.
-CONNECT = """async ({ session, hostId }) => {
+# Runs in Mallory's page, which loaded the site but never joined through the UI: her own client, made with the
+# site's own ably-js chunk and a token from the same API every peer uses, listening on the host's inbox.
+CONNECT = """async ({ session, hostId, ablyModule }) => {
+  const Ably = (await import(ablyModule)).default;
   const config = await (await fetch('/api/clientConfig')).json();
   const tokenUrl = `/api/createTokenRequest?session=${session}`;
   const realtime = new Ably.Realtime({
@@ -26,6 +28,13 @@ CONNECT = """async ({ session, hostId }) => {
   window.mallory = { realtime, session, overheard };
   return listening;
 }"""
+
+
+def ably_module() -> str:
+    """The path the site serves its ably-js chunk at (hashed by the build; the page imports it when someone joins)."""
+    (chunk,) = (SITE / "assets").glob("ably-*.js")
+    return f"/assets/{chunk.name}"
+
 
 # Everything Mallory's connection received before this marker was delivered to her before the marker.
 OVERHEARD = """async () => {
@@ -63,7 +72,7 @@ def test_forged_host_messages_from_a_peer_with_a_valid_token_change_nothing(open
     join(bob, session)
     expect_roster(alice, ["alice", "bob"])
     mallory.expect_console_error(r"40012|clientId")
-    mallory.page.evaluate(CONNECT, {"session": session, "hostId": client_id(alice)})
+    mallory.page.evaluate(CONNECT, {"session": session, "hostId": client_id(alice), "ablyModule": ably_module()})
 
     outcome = mallory.page.evaluate(FORGE, {"hostId": client_id(alice), "victimId": client_id(bob)})
 
@@ -80,7 +89,7 @@ def test_forged_host_messages_from_a_peer_with_a_valid_token_change_nothing(open
 def test_a_peer_listening_on_the_hosts_inbox_overhears_nothing(open_peer):
     alice, mallory = open_peer("alice"), open_peer("mallory")
     session = host(alice)
-    mallory.page.evaluate(CONNECT, {"session": session, "hostId": client_id(alice)})
+    mallory.page.evaluate(CONNECT, {"session": session, "hostId": client_id(alice), "ablyModule": ably_module()})
 
     carol = open_peer("carol")
     join(carol, session)  # carol's `connected` went to the host's inbox, and the host answered it
