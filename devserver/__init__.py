@@ -1,4 +1,4 @@
-"""Local dev host: serves site/ as Azure Static Web Apps would, runs the functions in-process, starts the emulator."""
+"""Local dev host: serves the build (dist/site) as Azure Static Web Apps would, runs the functions and the emulator."""
 
 from devserver.server import DevServer, create_app
 
