@@ -1,21 +1,17 @@
 #!/usr/bin/env bash
-# Build the site (npm run build: the tests run against dist/site, as deployed), then run every test: the Python
-# tests (emulator with ably-python, API, dev host, browser) on pytest-xdist workers, side by side with the Node
-# tests (ably-js, P2P classes), whose output follows pytest's. Exits non-zero when the build or any test fails.
-# Arguments go to pytest (e.g. `./scripts/test.sh -k presence`). PYTEST_WORKERS sets the number of workers, 3 by
-# default: the browser tests mostly wait on timers, so three share two cores well (measured faster than two). The
-# bench smoke tests are left out: `make bench-smoke` runs them.
+# Build the site (npm run build, swapped into dist/site when complete: the tests run against the build, as
+# deployed), then run every test: the Python tests (emulator with ably-python, API, dev host, browser) on
+# pytest-xdist workers, side by side with the Node tests (ably-js, P2P classes), whose output follows pytest's.
+# Exits non-zero when the build or any test fails. Arguments go to pytest (e.g. `./scripts/test.sh -k presence`).
+# PYTEST_WORKERS sets the number of workers, 3 by default: the browser tests mostly wait on timers, so three share
+# two cores well (measured faster than two). The bench smoke tests are left out: `make bench-smoke` runs them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-build_log=$(mktemp)
-if ! npm run build >"$build_log" 2>&1; then
-  cat "$build_log"
-  rm -f "$build_log"
+if ! .venv/bin/python -m tests.site_build; then
   echo "FAILED: the site's build (npm run build); no tests were run" >&2
   exit 1
 fi
-rm -f "$build_log"
 
 node_log=$(mktemp)
 npm test >"$node_log" 2>&1 &

@@ -1,5 +1,6 @@
 """The production build the tests run against: `npm run build` writes dist/site/, made here when it is missing or
-older than its sources, so running one test file needs no separate build step.
+older than its sources, so running one test file needs no separate build step. `python -m tests.site_build`
+builds it now, whatever its age (scripts/test.sh, before every `make test`).
 
 A file lock makes concurrent pytest processes (xdist workers, or two runs at once) build once: whoever waited
 finds the build fresh and uses it. The build is written beside dist/site and swapped in when complete, so a dev
@@ -9,6 +10,7 @@ host another run is serving from dist/site never finds it half-written.
 import fcntl
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,14 +43,17 @@ def is_stale() -> bool:
     return not index.is_file() or index.stat().st_mtime < newest_source_time()
 
 
-def ensure_site_built() -> bool:
-    """Build the site unless dist/site is up to date; return whether this call built it. Raises BuildFailed."""
-    if not is_stale():
+def ensure_site_built(force: bool = False) -> bool:
+    """Build the site unless dist/site is up to date (or `force`); return whether this call built it.
+
+    Raises BuildFailed.
+    """
+    if not (force or is_stale()):
         return False
     LOCK.parent.mkdir(parents=True, exist_ok=True)
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not is_stale():
+        if not (force or is_stale()):
             return False
         build(STAGING)
         previous = SITE.with_name(".site-previous")
@@ -70,3 +75,10 @@ def build(out_dir: Path) -> None:
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise BuildFailed(f"`npm run build` failed (exit status {result.returncode}):\n{output}")
+
+
+if __name__ == "__main__":
+    try:
+        ensure_site_built(force=True)
+    except BuildFailed as exc:
+        sys.exit(str(exc))

@@ -3,10 +3,12 @@ CSP allows, hashed files under /assets/, the licences of every bundled package, 
 left out of the first load (tests/conftest.py builds dist/site when it is missing or stale)."""
 
 import json
+import os
 import re
 
 import pytest
 
+from tests import site_build
 from tests.site_build import REPO, SITE
 
 PINS = json.loads((REPO / "package.json").read_text())["devDependencies"]
@@ -88,3 +90,35 @@ def test_ably_js_and_the_qr_code_library_load_only_when_someone_hosts_or_joins(h
         for name in DYNAMIC_IMPORT.findall((SITE / "assets" / chunk).read_text())
     }
     assert lazy <= imported_later
+
+
+def test_the_tests_rebuild_when_a_source_is_newer_than_the_build(tmp_path, monkeypatch):
+    site, sources = tmp_path / "dist" / "site", tmp_path / "site"
+    sources.mkdir()
+    (sources / "index.js").write_text("")
+    monkeypatch.setattr(site_build, "SITE", site)
+    monkeypatch.setattr(site_build, "SOURCES", (sources,))
+    assert site_build.is_stale()  # no build at all
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("")
+    os.utime(site / "index.html", (2_000, 2_000))
+    os.utime(sources / "index.js", (1_000, 1_000))
+    os.utime(sources, (1_000, 1_000))
+    assert not site_build.is_stale()
+    os.utime(sources / "index.js", (3_000, 3_000))  # edited after the build
+    assert site_build.is_stale()
+
+
+def test_a_failing_build_is_reported_with_its_output_and_leaves_the_last_build_in_place(tmp_path, monkeypatch):
+    (tmp_path / "package.json").write_text(
+        json.dumps({"scripts": {"build": "echo 'broken.vue: no such file' >&2; exit 3"}})
+    )
+    (tmp_path / "dist" / "site").mkdir(parents=True)
+    (tmp_path / "dist" / "site" / "index.html").write_text("the last build")
+    monkeypatch.setattr(site_build, "REPO", tmp_path)
+    monkeypatch.setattr(site_build, "SITE", tmp_path / "dist" / "site")
+    monkeypatch.setattr(site_build, "LOCK", tmp_path / "dist" / ".lock")
+    monkeypatch.setattr(site_build, "STAGING", tmp_path / "dist" / ".building")
+    with pytest.raises(site_build.BuildFailed, match=r"(?s)failed \(exit status 3\).*broken\.vue: no such file"):
+        site_build.ensure_site_built(force=True)
+    assert (tmp_path / "dist" / "site" / "index.html").read_text() == "the last build"
