@@ -1,6 +1,7 @@
 """What `npm run build` puts in dist/site, the folder the dev host serves and the workflow deploys: a page the strict
 CSP allows, hashed files under /assets/, the licences of every bundled package, and ably-js and the QR code library
-left out of the first load (tests/conftest.py builds dist/site when it is missing or stale)."""
+left out of the first load; and the rule by which the tests build it (tests/site_build.py, called by
+tests/conftest.py): when it is missing or older than a source, reporting a failed build with its output."""
 
 import json
 import os
