@@ -6,7 +6,7 @@ import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 
 export default [
-  { ignores: ['site/vendor/**', 'node_modules/**', 'docs/benchmarks/**', 'test-artifacts/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'docs/benchmarks/**', 'test-artifacts/**', 'dist/**'] },
   js.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   pluginVue.configs['no-layout-rules'],
