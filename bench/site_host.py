@@ -1,12 +1,13 @@
-"""``python -m bench.site_host``: the dev host serving a copy of the built site with one extra, blank page.
+"""``python -m bench.site_host [--site DIR]``: the dev host serving a copy of a site with one extra, blank page.
 
-The first-load benchmark needs a baseline page on the same host, served by the same code with the same headers.
+The first-load benchmark needs a floor page on the same host, served by the same code with the same headers.
 Rather than add a page to the real site, this serves a temporary copy of ``dist/site`` (the production build,
-``npm run build``; ``make bench`` builds it first) plus ``bench-blank.html``
-(an empty HTML document) through ``devserver.DevServer`` (on the emulator, on free ports), and prints the
-dev host's ready line, ``Open http://HOST:PORT/``, like ``python -m devserver``.
+``npm run build``; ``make bench`` builds it first), or of ``--site DIR`` (the benchmark's older site), plus
+``bench-blank.html`` (an empty HTML document) through ``devserver.DevServer`` (on the emulator, on free ports),
+and prints the dev host's ready line, ``Open http://HOST:PORT/``, like ``python -m devserver``.
 """
 
+import argparse
 import asyncio
 import shutil
 import signal
@@ -22,12 +23,12 @@ BLANK_HTML = (
 )
 
 
-async def serve() -> None:
-    if not (REPO_ROOT / BUILT_SITE / "index.html").is_file():
-        raise SystemExit(f"bench.site_host: no build in {BUILT_SITE}: run `npm run build` (or `make bench`)")
+async def serve(source: Path) -> None:
+    if not (source / "index.html").is_file():
+        raise SystemExit(f"bench.site_host: no site in {source}: run `npm run build` (or `make bench`)")
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
         site = Path(folder) / "site"
-        shutil.copytree(REPO_ROOT / BUILT_SITE, site)
+        shutil.copytree(source, site)
         (site / BLANK_PAGE).write_text(BLANK_HTML)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -39,4 +40,8 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    parser = argparse.ArgumentParser(prog="python -m bench.site_host", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--site", type=Path, default=REPO_ROOT / BUILT_SITE, help="the site to serve (default dist/site)"
+    )
+    asyncio.run(serve(parser.parse_args().site))
