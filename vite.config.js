@@ -16,7 +16,8 @@ export default defineConfig({
   root: fromRoot('site/'),
   // Files served verbatim, under their own names (favicon.svg).
   publicDir: fromRoot('site/public/'),
-  plugins: [vue()],
+  // The components are written with <script setup> only, so Vue's Options API is left out of the bundle.
+  plugins: [vue({ features: { optionsAPI: false } })],
   // `npm run dev` / `make dev`: /api and Ably (REST calls and WebSocket) go to a dev host, the rest is Vite's.
   server: { proxy: devHostProxy() },
   build: {
