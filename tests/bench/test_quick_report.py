@@ -1,5 +1,6 @@
 """Smoke test of the report: `python -m bench token first-load session --quick --out DIR` measures every new
-benchmark at tiny sizes (session: N = 3) and writes a report whose tables hold numbers, and the plots it links."""
+benchmark at tiny sizes (session: N = 3; first load: one load per page) and writes a report whose tables hold
+numbers, and the plots it links."""
 
 import re
 import subprocess
@@ -23,7 +24,7 @@ def quick_report(tmp_path_factory) -> tuple[str, Path]:
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=240,  # within make bench-smoke's --timeout 300; first-load also serves the site before Vite
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     report = (out / "README.md").read_text()
@@ -63,20 +64,42 @@ def test_quick_report_times_the_token_endpoint_beside_its_baselines(quick_report
     assert "Failed requests: 0." in text
 
 
-def test_quick_report_measures_first_load_with_no_request_to_another_origin(quick_report):
+def test_quick_report_measures_first_load_of_the_build_beside_the_site_before_vite(quick_report):
     text = section(quick_report[0], "first-load")
-    row = re.search(
-        rf"^\| site home page \| ({NUMBER}) \| {NUMBER} \| (\d+) \| "
-        rf"({NUMBER}) \(({NUMBER})\) \| {NUMBER} \({NUMBER}\) \| (\d+) \|$",
-        text,
-        re.M,
+    rows = {}
+    for page in ("site today", "site before Vite", "blank page"):
+        row = re.search(
+            rf"^\| {page} \([^)]+\) \| ({NUMBER}) \| {NUMBER} \| (\d+) \| "
+            rf"({NUMBER}) \(({NUMBER})\) \| {NUMBER} \({NUMBER}\) \| (\d+) \|$",
+            text,
+            re.M,
+        )
+        assert row, f"{page} row missing:\n{text}"
+        assert number(row.group(1)) > 0
+        assert row.group(5) == "0", f"the first load of the {page} must not touch another origin"
+        rows[page] = row
+    assert 0 < number(rows["site today"].group(4)) < number(rows["site today"].group(3)), "gzip is smaller than raw"
+    assert number(rows["site today"].group(4)) < number(rows["site before Vite"].group(4)), "less JavaScript"
+    assert re.search(rf"^First-load JavaScript \(gzip\): \*\*{NUMBER} KiB\*\*, {NUMBER}× the", text, re.M), text
+    assert re.search(rf"^Time to interactive: \*\*{NUMBER} ms\*\*, {NUMBER}× the {NUMBER} ms before Vite", text, re.M)
+    assert re.search(
+        r"^\| site today \(Vite build\) \| first load \| `/assets/index-[\w-]+\.js` \| script \|", text, re.M
     )
-    assert row, text
-    assert number(row.group(1)) > 0
-    assert int(row.group(2)) > 1
-    assert 0 < number(row.group(4)) < number(row.group(3)), "gzip must be smaller than raw"
-    assert row.group(5) == "0", "the first load must not touch another origin"
-    assert re.search(r"^\| `/assets/index-[\w-]+\.js` \| script \|", text, re.M), text
+
+
+def test_quick_report_hosts_a_session_that_loads_ably_js_and_the_qr_code_only_then(quick_report):
+    text = section(quick_report[0], "first-load")
+    for page in ("site today", "site before Vite"):
+        row = re.search(rf"^\| {page} \([^)]+\) \| ({NUMBER}) \| \d+ \| {NUMBER} \({NUMBER}\) \| (\d+) \|$", text, re.M)
+        assert row, f"{page} hosting row missing:\n{text}"
+        assert number(row.group(1)) > 0
+        assert row.group(2) == "0", f"hosting on the {page} must not touch another origin"
+    for chunk in ("ably", "qrcode"):
+        hosting = rf"^\| site today \(Vite build\) \| hosting \| `/assets/{chunk}-[\w-]+\.js` \| script \|"
+        first_load = rf"^\| site today \(Vite build\) \| first load \| `/assets/{chunk}-"
+        assert re.search(hosting, text, re.M), f"{chunk} chunk not loaded when hosting:\n{text}"
+        assert not re.search(first_load, text, re.M), f"{chunk} chunk in the first load:\n{text}"
+    assert "Requests to other origins: **0** (required: 0)" in text
 
 
 def test_quick_report_compares_session_cost_and_speed_with_the_tutorial(quick_report):
