@@ -14,5 +14,5 @@ step .venv/bin/ruff format --check --quiet .
 step .venv/bin/ruff check --quiet .
 step .venv/bin/mypy
 step node_modules/.bin/prettier --check --cache --log-level warn site tests/js bench scripts '*.json' '*.js' .prettierrc.json
-step node_modules/.bin/eslint --cache --cache-location node_modules/.cache/eslint/ site tests/js bench scripts eslint.config.js
+step node_modules/.bin/eslint --cache --cache-location node_modules/.cache/eslint/ site tests/js bench scripts eslint.config.js vite.config.js
 echo "lint: all clean"
