@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from tests.browser.actions import (
-    PHRASE,
     client_id,
     expect_connection,
     expect_roster,
+    expect_stream_under_way,
     host,
     join,
     lose_network,
@@ -101,18 +101,12 @@ def test_failing_connection_settings_are_explained_and_retried_until_the_api_ans
     assert (config_endpoint.failed, config_endpoint.passed) == (2, 1)
 
 
-def test_a_connected_page_says_so_in_words(open_peer):
+def test_a_connected_page_says_so_in_words_and_a_dropped_network_shows_reconnecting_then_connected_again(open_peer):
     alice = open_peer("alice")
     host(alice)
-
     expect_connection(alice, "connected")
     expect(alice.page.get_by_test_id("connection-state")).to_have_text("Connected")
     expect(alice.page.get_by_role("button", name="Retry now")).to_have_count(0)
-
-
-def test_a_dropped_network_shows_reconnecting_then_connected_again(open_peer):
-    alice = open_peer("alice")
-    host(alice)
 
     lose_network(alice)
     expect_connection(alice, "disconnected")
@@ -155,7 +149,7 @@ def test_an_expired_token_is_renewed_under_the_same_identity_without_leaving_the
 
     expect_connection(bob, "connected")
     stream_words(alice)
-    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    expect_stream_under_way(bob)
     assert client_id(bob) == bobs_id
     for peer in (alice, bob):
         expect_roster(peer, ["alice", "bob"])

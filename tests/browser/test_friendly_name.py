@@ -7,19 +7,14 @@ from playwright.sync_api import expect
 from tests.browser.actions import expect_roster, host, join
 
 
-def test_the_name_is_remembered_on_the_device_for_the_next_visit(open_peer):
+def test_a_first_visit_suggests_a_random_player_name_and_the_name_chosen_is_remembered_for_the_next_visit(open_peer):
     alice = open_peer("alice")
+    expect(alice.page.get_by_label("Your name")).to_have_value(re.compile(r"^Player-\d{4}$"))
     host(alice)
 
     alice.page.goto("/")
 
     expect(alice.page.get_by_label("Your name")).to_have_value("alice")
-
-
-def test_a_first_visit_suggests_a_random_player_name(open_peer):
-    visitor = open_peer("visitor")
-
-    expect(visitor.page.get_by_label("Your name")).to_have_value(re.compile(r"^Player-\d{4}$"))
 
 
 def test_a_name_made_of_markup_is_shown_as_text_on_every_page(open_peer):

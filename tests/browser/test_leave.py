@@ -18,28 +18,22 @@ def dev_host():
         yield dev_host
 
 
-def test_a_peer_that_closes_its_tab_is_gone_from_every_roster_within_a_second(open_peer):
-    alice, bob, carol = open_peer("alice"), open_peer("bob"), open_peer("carol")
+def test_a_closed_tab_is_gone_from_every_roster_within_a_second_and_a_dead_network_after_the_presence_timeout(
+    open_peer, dev_host
+):
+    alice, bob, carol, dave = (open_peer(name) for name in ("alice", "bob", "carol", "dave"))
     session = host(alice)
-    join(bob, session)
-    join(carol, session)
-    for peer in (alice, bob):
-        expect_roster(peer, ["alice", "bob", "carol"])
+    for peer in (bob, carol, dave):
+        join(peer, session)
+    for peer in (alice, bob, dave):
+        expect_roster(peer, ["alice", "bob", "carol", "dave"])
 
     close_tab(carol)
 
-    for peer in (alice, bob):
-        expect_roster(peer, ["alice", "bob"], timeout=1_000)
+    for peer in (alice, bob, dave):
+        expect_roster(peer, ["alice", "bob", "dave"], timeout=1_000)
 
-
-def test_a_peer_whose_network_dies_is_gone_after_the_presence_timeout(open_peer, dev_host):
-    alice, bob, carol = open_peer("alice"), open_peer("bob"), open_peer("carol")
-    session = host(alice)
-    join(bob, session)
-    join(carol, session)
-    expect_roster(alice, ["alice", "bob", "carol"])
-
-    lose_network(carol, dev_host)
+    lose_network(dave, dev_host)
     lost_at = time.monotonic()
 
     expect_roster(alice, ["alice", "bob"], timeout=(PRESENCE_TIMEOUT + 3) * 1_000)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.browser.actions import expect_roster, host, join
 
 
-def test_the_share_link_opens_the_join_form_with_the_session_filled_in(open_peer):
+def test_the_share_link_opens_the_join_form_with_the_session_filled_in_and_a_reload_offers_it_again(open_peer):
     alice = open_peer("alice")
     session = host(alice)
     link = alice.page.get_by_test_id("share-link").inner_text()
@@ -17,15 +17,7 @@ def test_the_share_link_opens_the_join_form_with_the_session_filled_in(open_peer
     bob = open_peer("bob", path=f"/s/{session}")
     expect(bob.page.get_by_label("Session name")).to_have_value(session)
     join(bob)
-
     expect_roster(bob, ["alice", "bob"])
-
-
-def test_a_reload_of_a_session_page_offers_to_join_it_again(open_peer):
-    alice = open_peer("alice")
-    session = host(alice)
-    bob = open_peer("bob", path=f"/s/{session}")
-    join(bob)
 
     bob.page.reload()
     expect(bob.page.get_by_label("Session name")).to_have_value(session)
