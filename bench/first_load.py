@@ -387,7 +387,8 @@ def plot(results: dict[str, list[Load]], out_dir) -> str:
     middle.set_yticks(list(positions), labels)
     middle.invert_yaxis()
     middle.set_xlabel("KiB downloaded (gzip)")
-    middle.legend(fontsize=7)
+    middle.set_xlim(right=max(left_edges) * 1.8)  # room for the legend beside the shorter bar
+    middle.legend(fontsize=7, loc="upper right")
     plots.spread_bars(
         right,
         labels,
