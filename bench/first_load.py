@@ -109,7 +109,6 @@ class Load:
     scripts_fetched_ms: float
     dom_content_loaded_ms: float
     script_run_ms: float  # Chromium's main-thread time compiling and running JavaScript (CDP Performance metrics)
-    renderer_cpu_ms: float  # CPU time of Chromium's renderer processes, navigation to network idle
     files: dict[str, File] = field(default_factory=dict)  # url → file, before anyone hosts or joins
     other_origins: list[str] = field(default_factory=list)
     hosted_ms: float = float("nan")
@@ -146,21 +145,13 @@ async def _files(responses, origin: str) -> dict[str, File]:
     return files
 
 
-async def _renderer_cpu_seconds(browser_cdp) -> dict[int, float]:
-    """CPU time so far of each renderer process (a new context gets a new one): unlike wall time, this hardly
-    depends on what else the machine is doing."""
-    processes = (await browser_cdp.send("SystemInfo.getProcessInfo"))["processInfo"]
-    return {process["id"]: process["cpuTime"] for process in processes if process["type"] == "renderer"}
-
-
-async def _load_once(browser, browser_cdp, base_url: str, page_to_load: Page) -> Load:
+async def _load_once(browser, base_url: str, page_to_load: Page) -> Load:
     context = await browser.new_context(base_url=base_url)
     try:
         await context.add_init_script(f"({WATCH})({page_to_load.ready})")
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
         await cdp.send("Performance.enable")
-        cpu_before = await _renderer_cpu_seconds(browser_cdp)
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
         responses: list = []
         other_origins: list[str] = []
@@ -179,7 +170,6 @@ async def _load_once(browser, browser_cdp, base_url: str, page_to_load: Page) ->
         await page.goto(page_to_load.path, wait_until="commit")
         interactive_ms = await (await page.wait_for_function("() => window.benchReadyAt", timeout=30_000)).json_value()
         await page.wait_for_load_state("networkidle")
-        cpu_after = await _renderer_cpu_seconds(browser_cdp)
         timings = await page.evaluate(TIMINGS)
         metrics = {metric["name"]: metric["value"] for metric in (await cdp.send("Performance.getMetrics"))["metrics"]}
         first_load = len(responses)
@@ -190,7 +180,6 @@ async def _load_once(browser, browser_cdp, base_url: str, page_to_load: Page) ->
             scripts_fetched_ms=timings["scriptsFetched"],
             dom_content_loaded_ms=timings["domContentLoaded"],
             script_run_ms=metrics["ScriptDuration"] * 1000,
-            renderer_cpu_ms=sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()) * 1000,
             files=await _files(responses, origin),
             other_origins=list(other_origins),
         )
@@ -226,16 +215,13 @@ async def measure(settings: FirstLoadSettings) -> dict[str, list[Load]]:
         ):
             hosts: dict[str, ServerProcess] = {"today": today, "before": old}
             browser = await pw.chromium.launch(args=CHROMIUM_ARGS, executable_path=chromium_executable())
-            browser_cdp = await browser.new_browser_cdp_session()
             try:
                 for page in PAGES.values():
-                    await _load_once(
-                        browser, browser_cdp, hosts[page.host].url, page
-                    )  # warm the hosts' caches and the browser
+                    await _load_once(browser, hosts[page.host].url, page)  # warm the hosts' caches and the browser
                 results: dict[str, list[Load]] = {name: [] for name in PAGES}
                 for _ in range(settings.runs):
                     for name, page in PAGES.items():
-                        results[name].append(await _load_once(browser, browser_cdp, hosts[page.host].url, page))
+                        results[name].append(await _load_once(browser, hosts[page.host].url, page))
                 return results
             finally:
                 await browser.close()
@@ -287,14 +273,12 @@ def report(results: dict[str, list[Load]], settings: FirstLoadSettings, image: s
         f"Vite that followed it, under much the same load of the machine), the median ratio is {paired:.2f}× "
         f"(runs: {', '.join(f'{each:.2f}' for each in sorted(pairs))}).",
         "",
-        "Where the time goes (medians in ms; the first four from the navigation's start; script run: Chromium's "
-        "main-thread time compiling and running JavaScript; renderer CPU: CPU time of Chromium's renderer "
-        "processes from the navigation to network idle, a new process's start-up included, as the blank page "
-        "shows, and unlike the times above hardly affected by other work on the machine):",
+        "Where the time goes (medians, ms from the navigation's start; script run: Chromium's main-thread time "
+        "compiling and running JavaScript, the measuring's own polling included, as the blank page shows):",
         "",
         "| page | page's first byte | last script downloaded | DOMContentLoaded (scripts run) | interactive "
-        "| script run | renderer CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| script run |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, loads in results.items():
         lines.append(
@@ -307,16 +291,11 @@ def report(results: dict[str, list[Load]], settings: FirstLoadSettings, image: s
                     "dom_content_loaded_ms",
                     "interactive_ms",
                     "script_run_ms",
-                    "renderer_cpu_ms",
                 )
             )
             + " |"
         )
-    cpu = {name: Spread.of(load.renderer_cpu_ms for load in loads).median for name, loads in results.items()}
     lines += [
-        "",
-        f"Renderer CPU above the blank page's: **{cpu[TODAY] - cpu[BLANK]:.0f} ms** today, "
-        f"{cpu[BEFORE] - cpu[BLANK]:.0f} ms before Vite ({ratio(cpu[TODAY] - cpu[BLANK], cpu[BEFORE] - cpu[BLANK])}).",
         "",
         "Hosting a session (after the first load: type a name, press Host, until the page shows the session "
         "acknowledged and its QR code; ably-js connects to the emulator through the same dev host):",

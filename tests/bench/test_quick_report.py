@@ -82,7 +82,6 @@ def test_quick_report_measures_first_load_of_the_build_beside_the_site_before_vi
     assert number(rows["site today"].group(4)) < number(rows["site before Vite"].group(4)), "less JavaScript"
     assert re.search(rf"^First-load JavaScript \(gzip\): \*\*{NUMBER} KiB\*\*, {NUMBER}× the", text, re.M), text
     assert re.search(rf"^Time to interactive: \*\*{NUMBER} ms\*\*, {NUMBER}× the {NUMBER} ms before Vite", text, re.M)
-    assert re.search(rf"^Renderer CPU above the blank page's: \*\*-?{NUMBER} ms\*\* today, -?{NUMBER} ms", text, re.M)
     assert re.search(
         r"^\| site today \(Vite build\) \| first load \| `/assets/index-[\w-]+\.js` \| script \|", text, re.M
     )
