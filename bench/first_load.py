@@ -333,7 +333,10 @@ def report(results: dict[str, list[Load]], settings: FirstLoadSettings, image: s
         f"gzip sizes: each response compressed here at level {GZIP_LEVEL}, as a CDN serves text; the dev host "
         "itself sends files uncompressed. Interactive = the first animation frame at which the Host button is "
         "shown and enabled (the Vue app has mounted); for the blank page, the document is complete. Times are "
-        "from the navigation's start (hosting: from the click), measured in the page.",
+        "from the navigation's start (hosting: from the click), noted by the page itself at each animation frame "
+        "(a script added before the page's own), so the harness's polling never delays them. On a loaded machine "
+        "every wall-clock time here stretches (the browser waits for a core) and varies from run to run: compare "
+        "the ratios, and the run-by-run ratios, rather than the milliseconds.",
         "",
         f"![First load]({image})",
     ]
