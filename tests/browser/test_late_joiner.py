@@ -14,28 +14,23 @@ def dev_host():
         yield dev_host
 
 
-def test_a_late_joiner_gets_words_older_than_history_from_the_hosts_snapshot(open_peer):
+def test_a_joiner_mid_stream_sees_every_word_once_and_a_later_one_gets_words_older_than_history_from_the_snapshot(
+    open_peer,
+):
     alice, bob = open_peer("alice"), open_peer("bob")
     session = host(alice)
     join(bob, session)
     stream_words(alice)  # nine words half a second apart: the first ones leave history before the last is sent
-    for peer in (alice, bob):
+    expect_stream_under_way(alice, words=3)
+
+    carol = open_peer("carol")
+    join(carol, session)
+
+    for peer in (alice, bob, carol):
         expect(peer.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
 
     dave = open_peer("dave")
     join(dave, session)
 
     expect(dave.page.get_by_test_id("received-words")).to_have_text(PHRASE)
-    expect_roster(dave, ["alice", "bob", "dave"])
-
-
-def test_a_joiner_during_a_stream_sees_every_word_once_in_order(open_peer):
-    alice = open_peer("alice")
-    session = host(alice)
-    stream_words(alice)
-    expect_stream_under_way(alice, words=3)
-
-    dave = open_peer("dave")
-    join(dave, session)
-
-    expect(dave.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
+    expect_roster(dave, ["alice", "bob", "carol", "dave"])
