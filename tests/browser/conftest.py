@@ -131,9 +131,22 @@ class Peer:
         return [problem for problem in self.problems if not any(p.search(problem) for p in self.expected)]
 
 
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Note whether the test itself failed, for open_peer's teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
 def open_peer(browser: Browser, dev_host: DevHost, request):
-    """Open a page as a new person; at the end keep a screenshot of each page and fail on any console error."""
+    """Open a page as a new person; fail on any console error, and keep a screenshot of each page of a test that
+    failed (one of every page would cost each test about a quarter of a second per page)."""
     opened: list[tuple[BrowserContext, Peer]] = []
 
     def open_peer(name: str, path: str = "/", init_script: str | None = None, **context_args) -> Peer:
@@ -158,9 +171,10 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
 
     yield open_peer
 
+    failed = request.node.stash.get(CALL_FAILED, False) or any(peer.unexpected_problems() for _, peer in opened)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for context, peer in opened:
-        if not peer.page.is_closed():  # a test may close a tab or crash a browser on purpose
+        if failed and not peer.page.is_closed():  # a test may close a tab or crash a browser on purpose
             peer.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{peer.name}.png"), full_page=True)
         context.close()
     problems = {peer.name: unexpected for _, peer in opened if (unexpected := peer.unexpected_problems())}
