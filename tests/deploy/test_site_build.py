@@ -1,7 +1,8 @@
 """What `npm run build` puts in dist/site, the folder the dev host serves and the workflow deploys: a page the strict
-CSP allows, hashed files under /assets/, the licences of every bundled package, and ably-js and the QR code library
-left out of the first load; and the rule by which the tests build it (tests/site_build.py, called by
-tests/conftest.py): when it is missing or older than a source, reporting a failed build with its output."""
+CSP allows, hashed files under /assets/, the licences of every bundled package, and ably-js, the QR code library and
+the session code (P2PSession and the P2P classes) left out of the first load; and the rule by which the tests build
+it (tests/site_build.py, called by tests/conftest.py): when it is missing or older than a source, reporting a failed
+build with its output."""
 
 import json
 import os
@@ -78,10 +79,10 @@ def test_the_licences_of_every_bundled_package_are_served_beside_the_page():
     assert "Apache License" in licences
 
 
-def test_ably_js_and_the_qr_code_library_load_only_when_someone_hosts_or_joins(html):
+def test_ably_js_the_qr_code_library_and_the_session_code_load_only_when_someone_hosts_or_joins(html):
     chunks = {path.name for path in (SITE / "assets").glob("*.js")}
-    lazy = {name for name in chunks if name.startswith(("ably-", "qrcode-"))}
-    assert len(lazy) == 2, f"expected one ably-js and one qrcode-generator chunk among {sorted(chunks)}"
+    lazy = {name for name in chunks if name.startswith(("ably-", "qrcode-", "p2p.session-"))}
+    assert len(lazy) == 3, f"expected one ably-js, one qrcode-generator and one session chunk among {sorted(chunks)}"
     loaded = first_load(html)
     assert not lazy & loaded
     imported_later = {
