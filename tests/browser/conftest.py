@@ -10,13 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.browser_path import chromium_executable
 from tests.processes import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"  # pytest-playwright empties test-results/
+
+# How long a check waits for the page by default, as long as a page action (open_peer): Playwright's 5 s was too short
+# for hosting on a loaded machine, where the click also downloads ably-js (a check that must be quicker says so).
+EXPECT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 # Flags that work as root in a container with no network but loopback: no sandbox (it refuses to run as root), no GPU,
 # no QUIC, and no first-run, background, update or sync traffic.
@@ -156,7 +161,7 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(EXPECT_TIMEOUT_MS)
         peer = Peer(name, page)
 
         def on_console(message: ConsoleMessage) -> None:
