@@ -8,27 +8,17 @@
 //
 //   const [Ably, { clientConfig }] = await Promise.all([loadAbly(), fetchClientConfig()]);
 //   const realtime = createAblyClient({ Ably, clientConfig, sessionId, secret, onConnectionState });
+import { loadOnce } from './load-once.js';
 import { fetchJsonWithRetry } from './retry.js';
 
 /** Tries at the token endpoint within one Ably auth attempt; Ably waits 10 s for the answer, then retries itself. */
 export const TOKEN_ATTEMPTS = 4;
 
-let loading = null;
-
 /**
  * ably-js, loaded on first call (later calls share the download; after a failed one they try again).
  * @returns {Promise<{Realtime: Function}>} the module's namespace (its `Realtime` is the client class)
  */
-export function loadAbly() {
-  loading ??= import('ably').then(
-    (module) => module.default ?? module,
-    (error) => {
-      loading = null; // a later call tries the download again
-      throw error;
-    },
-  );
-  return loading;
-}
+export const loadAbly = loadOnce(() => import('ably').then((module) => module.default ?? module));
 
 /**
  * The Ably client options the API gives (`{}` for real Ably, the emulator's address locally) and the origin

@@ -6,20 +6,10 @@
 //
 // Why the library is imported dynamically: only a page that hosts or joins shows a QR code, so the bundler puts
 // the library in its own file and the first load stays small.
-
-let loading = null;
+import { loadOnce } from './load-once.js';
 
 /** qrcode-generator, loaded on first call (later calls share the download; after a failed one they try again). */
-export function loadQrCode() {
-  loading ??= import('qrcode-generator').then(
-    (module) => module.default,
-    (error) => {
-      loading = null; // a later call tries the download again
-      throw error;
-    },
-  );
-  return loading;
-}
+export const loadQrCode = loadOnce(() => import('qrcode-generator').then((module) => module.default));
 
 /** Light modules around the code, as the QR specification asks, so phone cameras find its edges. */
 export const QUIET_ZONE = 4;
