@@ -42,6 +42,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the folder to serve (default dist/site, the build of site/ that `npm run build` writes)",
     )
     parser.add_argument(
+        "--api",
+        metavar="DIR",
+        type=Path,
+        help="the Functions app to host, a folder with function_app.py (default: this repository; "
+        "scripts/stage_api.sh stages the deployed one into dist/api)",
+    )
+    parser.add_argument(
         "--emulator-port",
         type=int,
         default=0,
@@ -108,6 +115,7 @@ async def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         site_dir=args.site,
+        api_dir=args.api,
         emulator_port=args.emulator_port,
         force_emulator=args.emulator,
         emulator_settings=emulator_settings(args),

@@ -74,6 +74,7 @@ class DevServer:
     """Serve the built site (`dist/site/`) and the Functions app on one origin, with the emulator unless
     ABLY_API_KEY is configured.
 
+    `api_dir` is the Functions app to host (default `app_root`; the rehearsal passes the staged one).
     `force_emulator` starts the emulator even when a real key is configured (the browser tests use it).
     `emulator_settings` overrides EmulatorConfig fields, e.g. `{"presence_leave_timeout": 1.0}` for tests.
     The emulator listens on loopback (`emulator_port`, for its test controls) and is proxied on `port`.
@@ -92,6 +93,7 @@ class DevServer:
         emulator_port: int = 0,
         app_root: Path = REPO_ROOT,
         site_dir: Path | None = None,
+        api_dir: Path | None = None,
         config_path: Path | None = None,
         local_settings_path: Path | None = None,
         force_emulator: bool = False,
@@ -110,6 +112,7 @@ class DevServer:
         self.emulator_port = emulator_port
         self.app_root = app_root
         self.site_dir = site_dir or app_root / BUILT_SITE
+        self.api_dir = api_dir or app_root
         self.config_path = config_path or app_root / "staticwebapp.config.json"
         self.local_settings_path = local_settings_path or app_root / "local.settings.json"
         self.force_emulator = force_emulator
@@ -125,7 +128,7 @@ class DevServer:
         try:
             if not (self.site_dir / "index.html").is_file():
                 raise SiteNotBuilt(f"no site in {self.site_dir} (no index.html): run `npm run build` or `make run`")
-            functions = load_http_functions(self.app_root)
+            functions = load_http_functions(self.api_dir)
             config = load_swa_config(self.config_path)
             settings = missing_from(os.environ, read_values(self.local_settings_path))
             self.key_source = None if self.force_emulator else self._real_key_source(settings)

@@ -34,7 +34,11 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
             return await handle_websocket(world_for(request), request)
         return web.Response(text="yes\n")
 
-    app.router.add_routes([web.get("/", root)])
+    async def internet_up(request: web.Request) -> web.StreamResponse:
+        """Ably's connectivity check (internet-up.ably-realtime.com), which the SDKs ask before a fallback host."""
+        return web.Response(text="yes\n")
+
+    app.router.add_routes([web.get("/", root), web.get("/is-the-internet-up.txt", internet_up)])
     if sandbox is None:
         app.router.add_routes(RestApi(world).routes())
     else:

@@ -3,11 +3,14 @@
 from playwright.sync_api import expect
 
 from tests.browser.actions import expect_roster, host, join
-from tests.browser.tls_proxy import tls_proxy
+from tests.stand_ins.certificates import ThrowawayCA
+from tests.stand_ins.front_door import FrontDoor
 
 
 def test_friends_join_over_https_through_a_tls_terminating_proxy_with_wss_end_to_end(open_peer, dev_host, tmp_path):
-    with tls_proxy(dev_host.url, tmp_path) as public_url:
+    certificate = ThrowawayCA(tmp_path).issue("127.0.0.1")
+    with FrontDoor(dev_host.url, certificate) as front_door:
+        public_url = f"https://127.0.0.1:{front_door.port}"
         sockets: list[str] = []
         alice = open_peer("alice", path=public_url + "/", ignore_https_errors=True)
         alice.page.on("websocket", lambda socket: sockets.append(socket.url))
