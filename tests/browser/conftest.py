@@ -119,14 +119,22 @@ def dev_host():
         yield host
 
 
+@pytest.fixture
+def site_url(dev_host: DevHost) -> str:
+    """Where people open the site: the dev host (the production rehearsal's modules put its Azure name here)."""
+    return dev_host.url
+
+
 @dataclass
 class Peer:
-    """One person: a browser context of their own, and what went wrong on their page."""
+    """One person: a browser context of their own, what went wrong on their page, and every URL it asked for
+    (requests and WebSockets), so a test can say which origins the page talked to."""
 
     name: str
     page: Page
     problems: list[str] = field(default_factory=list)
     expected: list[re.Pattern] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
 
     def expect_console_error(self, pattern: str) -> None:
         """Tolerate console errors matching `pattern`: the browser logs each failed request a test causes on purpose."""
@@ -149,14 +157,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture
-def open_peer(browser: Browser, dev_host: DevHost, request):
+def open_peer(browser: Browser, site_url: str, request):
     """Open a page as a new person; fail on any console error, and keep a screenshot of each page of a test that
     failed (one of every page would cost each test about a quarter of a second per page)."""
     opened: list[tuple[BrowserContext, Peer]] = []
 
     def open_peer(name: str, path: str = "/", init_script: str | None = None, **context_args) -> Peer:
         """`init_script` runs before the page's scripts (e.g. to take an API away); `context_args` go to new_context."""
-        context = browser.new_context(base_url=dev_host.url, **context_args)
+        context = browser.new_context(base_url=site_url, **context_args)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         if init_script:
             context.add_init_script(init_script)
@@ -170,6 +178,8 @@ def open_peer(browser: Browser, dev_host: DevHost, request):
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: peer.problems.append(f"page error: {error}"))
+        page.on("request", lambda sent: peer.urls.append(sent.url))
+        page.on("websocket", lambda socket: peer.urls.append(socket.url))
         opened.append((context, peer))
         page.goto(path)
         return peer
