@@ -206,6 +206,9 @@ class Authority:
         self.nonces: dict[tuple[str, str, float], float] = {}
 
     def key(self, key_name: str) -> ApiKey:
+        """The key named `key_name`: 40131 when it was revoked, 40101 when there is no such key."""
+        if key_name in self.config.revoked_keys:
+            raise errors.KEY_REVOKED()
         try:
             return self.keys[key_name]
         except KeyError:

@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="an API key to accept (repeatable); without one a fixed local development key is used and printed",
     )
     parser.add_argument(
+        "--revoked-key",
+        action="append",
+        default=[],
+        metavar="APPID.KEYID",
+        help="the name of a key revoked in the account (repeatable): its requests are refused with 40131",
+    )
+    parser.add_argument(
         "--max-message-size",
         type=int,
         default=DEFAULTS.max_message_size,
@@ -131,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         keys=args.key,
+        revoked_keys=args.revoked_key,
         max_message_size=args.max_message_size,
         max_frame_size=args.max_frame_size,
         max_messages_per_publish=args.max_messages_per_publish,
