@@ -8,6 +8,7 @@ SETTING_INVALID = "setting_invalid"
 SESSION_MISSING = "session_missing"
 SESSION_INVALID = "session_invalid"
 PEER_INVALID = "peer_invalid"
+HOST_INVALID = "host_invalid"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
@@ -50,6 +51,11 @@ def invalid_session(pattern: str) -> ApiError:
 def invalid_peer(pattern: str) -> ApiError:
     """The request names a page secret (`peer`) of the wrong shape (400)."""
     return ApiError(400, PEER_INVALID, f"The peer parameter must match {pattern}.")
+
+
+def invalid_host() -> ApiError:
+    """The address the request was made to is no origin (400): e.g. a port over 65535 or a user name in Host."""
+    return ApiError(400, HOST_INVALID, "The request's host must be a host name or address with an optional port.")
 
 
 def method_not_allowed(method: str, allowed: str) -> ApiError:

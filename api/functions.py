@@ -1,8 +1,9 @@
 """The HTTP functions (a Blueprint registered by function_app.py): requests in, JSON responses out.
 
-Each function's trigger accepts every method and the function answers 405 itself for anything but GET (and
-HEAD, its body-less twin). Restricting the trigger's `methods` instead would make the Functions host answer
-other methods, HEAD included, with an empty 404: no route matches (azure-functions-host#10098, #11625).
+Each function's trigger names no methods, so it takes every method, and the function answers 405 itself for
+anything but GET (and HEAD, its body-less twin). Naming methods instead would make the Functions host answer the
+others with an empty 404: no route matches (azure-functions-host#10098, #11625). Naming all of azure-functions'
+`HttpMethod` values would still leave TRACE, PROPFIND and every other method to that 404.
 """
 
 import functools
@@ -18,7 +19,6 @@ from api.errors import ApiError, method_not_allowed
 
 bp = func.Blueprint()
 
-ALL_METHODS = [method.value for method in func.HttpMethod]
 _READ_METHODS = ("GET", "HEAD")
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -59,7 +59,7 @@ async def _signed_token_request(key: str, params: token_policy.TokenParams) -> d
     return {name: value for name, value in token_request.to_dict().items() if value is not None}
 
 
-@bp.route(route="createTokenRequest", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="createTokenRequest", auth_level=func.AuthLevel.ANONYMOUS)
 async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
     """Return a signed Ably TokenRequest, limited to the app's (or one session's) channels.
 
@@ -80,7 +80,7 @@ async def create_token_request(req: func.HttpRequest) -> func.HttpResponse:
     return _json(body)
 
 
-@bp.route(route="clientConfig", methods=ALL_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="clientConfig", auth_level=func.AuthLevel.ANONYMOUS)
 def client_config(req: func.HttpRequest) -> func.HttpResponse:
     """Return the Ably client options for the site: `{}` for real Ably, the emulator's address otherwise.
 

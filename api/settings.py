@@ -5,9 +5,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
-from api.errors import invalid_setting, missing_setting
+from api.errors import invalid_host, invalid_setting, missing_setting
 
 API_KEY = "ABLY_API_KEY"
 TOKEN_TTL_SECONDS = "ABLY_TOKEN_TTL_SECONDS"
@@ -62,25 +62,44 @@ def endpoint(environ: Mapping[str, str] = os.environ, request_url: str | None = 
 
     `same-origin` means the origin of `request_url`, the address the browser used (behind a trusted proxy,
     the one it forwarded), so a page opened over https, on a LAN address or through a tunnel finds Ably there.
+    A request whose address is no origin is the request's fault (400), not the setting's.
     """
     raw = environ.get(ENDPOINT_URL, "").strip()
     if not raw:
         return None
     if raw == SAME_ORIGIN and request_url is not None:
-        request = urlsplit(request_url)
-        raw = f"{request.scheme}://{request.netloc}"
+        return _request_origin(request_url)
     expected = "an origin such as http://127.0.0.1:8081 (http or https, host, optional port, no path) or same-origin"
+    origin = _origin(raw)
+    if origin is None or origin.path not in ("", "/") or origin.query or origin.fragment:
+        raise invalid_setting(ENDPOINT_URL, expected)
+    return _endpoint(origin)
+
+
+def _origin(url: str) -> SplitResult | None:
+    """`url` split, when it has an http(s) scheme, a host, a valid port (if any) and no user name or password."""
     try:
-        parts = urlsplit(raw)
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise invalid_setting(ENDPOINT_URL, expected) from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise invalid_setting(ENDPOINT_URL, expected)
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise invalid_setting(ENDPOINT_URL, expected)
-    tls = parts.scheme == "https"
-    return Endpoint(host=parts.hostname, port=port or (443 if tls else 80), tls=tls)
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0 or "@" in parts.netloc:
+        return None
+    return parts
+
+
+def _endpoint(origin: SplitResult) -> Endpoint:
+    tls = origin.scheme == "https"
+    assert origin.hostname is not None, "checked by _origin"
+    return Endpoint(host=origin.hostname, port=origin.port or (443 if tls else 80), tls=tls)
+
+
+def _request_origin(request_url: str) -> Endpoint:
+    """The origin a request was made to, or a 400 when its host is none (a port over 65535, a user name...)."""
+    origin = _origin(request_url)
+    if origin is None:
+        raise invalid_host()
+    return _endpoint(origin)
 
 
 def share_origin(environ: Mapping[str, str] = os.environ, request_url: str | None = None) -> str | None:
@@ -90,14 +109,11 @@ def share_origin(environ: Mapping[str, str] = os.environ, request_url: str | Non
     friend's phone. A page opened at any other address shares its own origin.
     """
     raw = environ.get(SHARE_ORIGIN, "").strip()
-    if not raw or request_url is None or not _is_loopback_host(urlsplit(request_url).hostname or ""):
+    page = None if request_url is None else _origin(request_url)
+    if not raw or page is None or not _is_loopback_host(page.hostname or ""):
         return None
-    try:
-        parts = urlsplit(raw)
-        valid = parts.port != 0 and parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid or parts.path not in ("", "/") or parts.query or parts.fragment:
+    parts = _origin(raw)
+    if parts is None or parts.path not in ("", "/") or parts.query or parts.fragment:
         raise invalid_setting(SHARE_ORIGIN, "an origin such as http://192.168.1.20:4280")
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from yarl import URL
 
 from devserver.local_settings import LocalSettingsError
+from devserver.open_files import raise_open_file_limit
 from devserver.server import DevServer, SiteNotBuilt
 
 
@@ -155,4 +156,5 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # The dev host prints the emulator's URL itself; keep the emulator's warnings (bad input), not its chatter.
     logging.getLogger("emulator").setLevel(logging.WARNING)
+    raise_open_file_limit()  # every page's WebSocket costs three sockets
     return asyncio.run(serve(args))

@@ -16,6 +16,8 @@ import azure.functions as func
 from aiohttp import web
 from azure.functions.decorators.http import HttpTrigger
 
+from devserver.request_body import BODY_TIMEOUT_SECONDS, BodyTimeout, read_body
+
 ROUTE_PREFIX = "/api/"
 # Request bodies the dev host accepts (the app's functions take none). Azure Functions allows 100 MB; a lower
 # limit here keeps a stray upload from filling the laptop's memory.
@@ -104,8 +106,9 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
 class FunctionsHost:
     """The /api/ half of the dev host: aiohttp request → func.HttpRequest → function → aiohttp response."""
 
-    def __init__(self, functions: list[HttpFunction]) -> None:
+    def __init__(self, functions: list[HttpFunction], body_timeout: float = BODY_TIMEOUT_SECONDS) -> None:
         self.functions = functions
+        self.body_timeout = body_timeout
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Dispatch a request under /api/ to the function whose route and methods match, else 404."""
@@ -120,9 +123,11 @@ class FunctionsHost:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return _body_too_large()
         try:
-            body = await request.read()
+            body = await read_body(request, self.body_timeout)
         except web.HTTPRequestEntityTooLarge:
             return _body_too_large()
+        except BodyTimeout as exc:
+            return _error(408, "body_timeout", str(exc))
         func_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
@@ -144,11 +149,14 @@ class FunctionsHost:
 
 
 def _body_too_large() -> web.Response:
-    """A JSON 413 in the API's error shape, so the page can read why its request was refused."""
-    message = f"The request body is larger than {MAX_BODY_BYTES} bytes."
+    return _error(413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    """A refused body, in the API's error shape so the page can read why; the rest of the body is not awaited."""
     return web.json_response(
-        {"error": {"code": "body_too_large", "message": message}},
-        status=413,
+        {"error": {"code": code, "message": message}},
+        status=status,
         headers={"Cache-Control": "no-store", "Connection": "close"},
     )
 

@@ -13,6 +13,7 @@ from devserver.forwarded import trust_local_proxy
 from devserver.functions_host import MAX_BODY_BYTES, ROUTE_PREFIX, FunctionsHost, load_http_functions
 from devserver.local_settings import missing_from, read_values
 from devserver.network import local_host, shareable_hosts
+from devserver.request_body import BODY_TIMEOUT_SECONDS
 from devserver.static_site import StaticSite
 from devserver.swa_config import SwaConfig, load_swa_config
 
@@ -101,10 +102,12 @@ class DevServer:
         lan: bool = False,
         public_url: str | None = None,
         header_timeout: float = HEADER_TIMEOUT_SECONDS,
+        body_timeout: float = BODY_TIMEOUT_SECONDS,
     ) -> None:
         self.host = "0.0.0.0" if lan and host == "127.0.0.1" else host
         self.public_url = public_url.rstrip("/") if public_url else None
         self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
         self.lan_urls: list[str] = []
         self.share_url: str | None = None
         self._proxy: EmulatorProxy | None = None
@@ -135,9 +138,14 @@ class DevServer:
             if self.key_source is None:
                 settings.update(await self._start_emulator())
             self._apply_environ(settings)
-            app = create_app(StaticSite(self.site_dir, config), FunctionsHost(functions), self._proxy)
-            # aiohttp closes a connection whose request has not fully arrived within keepalive_timeout.
-            self._runner = web.AppRunner(app, keepalive_timeout=self.header_timeout, shutdown_timeout=2.0)
+            app = create_app(
+                StaticSite(self.site_dir, config), FunctionsHost(functions, self.body_timeout), self._proxy
+            )
+            # aiohttp closes a connection whose request has not fully arrived within keepalive_timeout, and, after
+            # answering without reading a whole body (405, 408, 413), reads and drops the rest for lingering_time.
+            self._runner = web.AppRunner(
+                app, keepalive_timeout=self.header_timeout, lingering_time=self.body_timeout, shutdown_timeout=2.0
+            )
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port)
             await site.start()
@@ -193,7 +201,7 @@ class DevServer:
         key = new_local_key()
         emulator = self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
         await emulator.start(host="127.0.0.1", port=self.emulator_port)
-        self._proxy = EmulatorProxy(emulator.url)
+        self._proxy = EmulatorProxy(emulator.url, emulator.config.max_frame_size, self.body_timeout)
         await self._proxy.start()
         return {API_KEY: key, ENDPOINT_URL: SAME_ORIGIN}
 

@@ -15,6 +15,7 @@ import signal
 import sys
 
 from devserver.local_settings import LocalSettingsError
+from devserver.open_files import raise_open_file_limit
 from devserver.server import REPO_ROOT, DevServer, SiteNotBuilt
 
 VITE = REPO_ROOT / "node_modules" / ".bin" / "vite"  # what `npm run dev` runs
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the dev host and Vite; return the process exit status."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("emulator").setLevel(logging.WARNING)
+    raise_open_file_limit()  # every page's WebSocket costs three sockets
     return asyncio.run(run(sys.argv[1:] if argv is None else argv))
 
 

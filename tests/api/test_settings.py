@@ -92,3 +92,22 @@ def test_endpoint_not_an_http_origin_is_a_500_naming_the_setting(value):
     error = error_of(settings.endpoint, {"ABLY_ENDPOINT_URL": value})
     assert (error.status, error.code) == (500, "setting_invalid")
     assert "ABLY_ENDPOINT_URL" in error.message
+
+
+@pytest.mark.parametrize(
+    "request_url",
+    [
+        "http://u@a.example/api/clientConfig",
+        "http://u:p@a.example/api/clientConfig",
+        "http://a.example:99999/api/clientConfig",
+        "http://a.example:-1/api/clientConfig",
+        "http://:abc/api/clientConfig",
+        "http://[::1/api/clientConfig",
+        "/api/clientConfig",
+    ],
+)
+def test_endpoint_same_origin_of_a_request_made_to_no_origin_is_the_requests_400_not_the_settings(request_url):
+    with pytest.raises(ApiError) as raised:
+        settings.endpoint({"ABLY_ENDPOINT_URL": "same-origin"}, request_url=request_url)
+    assert (raised.value.status, raised.value.code) == (400, "host_invalid")
+    assert "ABLY_ENDPOINT_URL" not in raised.value.message

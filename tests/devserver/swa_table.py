@@ -185,6 +185,10 @@ TABLE: list[Row] = [
     api("POST", "/api/clientConfig", 405),
     api("OPTIONS", "/api/clientConfig", 405),
     api("DELETE", "/api/createTokenRequest?session=demo", 405),
+    # Methods azure-functions' HttpMethod does not name: the triggers list no methods, so these reach the function.
+    api("TRACE", "/api/clientConfig", 405),
+    api("PROPFIND", "/api/createTokenRequest?session=demo", 405),
+    api("PURGE", "/api/clientConfig", 405),
     api("GET", "/api/", 404, "empty"),
     api("GET", "/api/nope", 404, "empty"),
     # Odd paths: refused before the file system, with the config's headers.

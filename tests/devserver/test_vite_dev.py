@@ -1,5 +1,6 @@
 """`make dev` (`python -m devserver.vite_dev`): Vite serves site/ from source, a dev host behind it answers /api and
-Ably (REST calls and the WebSocket), Vite keeps its own hot-reload WebSocket, and one signal stops both."""
+Ably (REST calls and the WebSocket, never the emulator's test controls), Vite keeps its own hot-reload WebSocket,
+and one signal stops both."""
 
 import asyncio
 import signal
@@ -32,7 +33,7 @@ def refuses_connections(url: str) -> bool:
         return probe.connect_ex((host, int(port))) != 0
 
 
-async def test_vite_serves_the_sources_and_passes_api_and_ably_to_the_dev_host_and_sigint_stops_both(
+async def test_vite_serves_the_sources_passes_api_and_ably_but_not_the_controls_to_the_dev_host_sigint_stops_both(
     make_dev: ServerProcess,
 ):
     dev_host = (await asyncio.to_thread(make_dev.wait_for, DEV_HOST_LINE, 60)).group(1)
@@ -46,6 +47,8 @@ async def test_vite_serves_the_sources_and_passes_api_and_ably_to_the_dev_host_a
         async with http.get(vite + "/time", headers={"X-Ably-Version": "5"}) as response:
             assert response.status == 200
             assert isinstance((await response.json())[0], int)  # the emulator's clock, not the page
+        async with http.get(vite + "/_emulator/connections", headers={"X-Ably-Version": "5"}) as response:
+            assert response.content_type == "text/html"  # Vite's page: the emulator's test controls stay on loopback
         async with http.ws_connect(vite + "/?key=nosuch.key:secret&format=json&v=5") as ably:
             refusal = await ably.receive_json(timeout=15)
             assert refusal["error"]["code"] == 40101  # the emulator answered through Vite and the dev host
