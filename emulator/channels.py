@@ -239,8 +239,11 @@ def on_message(world: World, connection: Connection, message: dict, name: str, f
 
 
 def supplied_ids(items: list[dict]) -> frozenset[str]:
-    """The message ids a client chose itself: only these are de-duplicated (idempotent publishing)."""
-    return frozenset(item["id"] for item in items if isinstance(item.get("id"), str))
+    """The message ids a client chose itself: only these are de-duplicated (idempotent publishing).
+
+    Ids that are not non-empty strings are delivered as published but are no idempotency keys.
+    """
+    return frozenset(item["id"] for item in items if isinstance(item.get("id"), str) and item["id"])
 
 
 def client_id_for(own: str | None, wildcard: bool, item: dict) -> str | None:
@@ -256,21 +259,20 @@ def client_id_for(own: str | None, wildcard: bool, item: dict) -> str | None:
 
 
 def stamp(item: dict, message_id: str, client_id: str | None, connection_id: str | None, timestamp: int) -> dict:
-    """Validate one inbound message and return it as stored and delivered (the SDK's `size` field dropped)."""
+    """Validate one inbound message and return it as stored and delivered (the SDK's `size` field dropped).
+
+    Refused only as Ably documents (COVERAGE.md, "What the emulator refuses from a client, and why"): data of an
+    unsupported type (40013), a name that is not a string (40016). `encoding`, `extras` and a client-supplied `id`
+    of any value are delivered as published, as peers must assume Ably does; connectionId and timestamp are Ably's.
+    """
     if not isinstance(item.get("data"), PAYLOAD_TYPES):
         raise errors.INVALID_MESSAGE_DATA("Message data must be a string, binary, object or array")
     if not isinstance(item.get("name"), (str, type(None))):
         raise errors.INVALID_MESSAGE_NAME("Message name must be a string")
-    if not isinstance(item.get("encoding"), (str, type(None))):
-        raise errors.INVALID_MESSAGE_DATA("Message encoding must be a string")
-    if not isinstance(item.get("extras"), (dict, type(None))):
-        raise errors.INVALID_MESSAGE_DATA("Message extras must be an object")
     supplied_id = item.get("id")
-    if supplied_id is not None and (not isinstance(supplied_id, str) or not supplied_id):
-        raise errors.BAD_REQUEST("Message id must be a non-empty string")
     stored = without_none(
         {
-            "id": supplied_id or message_id,
+            "id": message_id if supplied_id is None else supplied_id,
             "action": 0,
             "clientId": client_id,
             "connectionId": connection_id,
@@ -311,20 +313,24 @@ def publish(
             f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}"
         )
     channel = world.channel(name)
-    earlier = {
-        message["id"]: serial
+    keys = [
+        message["id"] if isinstance(message["id"], str) and message["id"] in client_ids else None
         for message in messages
-        if message["id"] in client_ids and (serial := channel.recent_ids.serial_of(message["id"])) is not None
+    ]
+    earlier = {
+        key: serial for key in keys if key is not None and (serial := channel.recent_ids.serial_of(key)) is not None
     }
-    serials = [earlier.get(message["id"]) for message in messages]
-    fresh = [(message, size) for message, size in zip(messages, sizes, strict=True) if message["id"] not in earlier]
-    for message, size in fresh:
+    serials = [earlier.get(key) if key is not None else None for key in keys]
+    fresh = [
+        (message, size, key) for message, size, key in zip(messages, sizes, keys, strict=True) if key not in earlier
+    ]
+    for message, size, key in fresh:
         channel.log.append(message)
         world.stats.record_message_size(name, size)
-        if message["id"] in client_ids:
-            channel.recent_ids.add(message["id"], message["serial"])
+        if key is not None:
+            channel.recent_ids.add(key, message["serial"])
     result = {"serials": [serial or message["serial"] for serial, message in zip(serials, messages, strict=True)]}
-    messages = [message for message, _ in fresh]
+    messages = [message for message, _, _ in fresh]
     if not messages:
         return result
     world.stats.add(name, "messages_published", len(messages))
