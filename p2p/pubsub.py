@@ -3,6 +3,8 @@
 Received messages, presence and lost continuity all reach one callback, as plain dicts (docs/protocol.md):
 `{...payload, kind, from, via}` for messages, `{kind: 'presence', members | event, via: 'presence'}` for the
 presence set or one presence event, `{kind: 'continuity-lost', reason, via: 'connection'}` after a failed resume.
+Both channels receive through guard_channel (inbound.py): whatever another player publishes, ably-python sees only
+what peers send.
 """
 
 import asyncio
@@ -14,6 +16,7 @@ from typing import Any
 from ably import AblyRealtime
 from ably.types.presence import PresenceAction
 
+from .inbound import guard_channel
 from .rules import (
     channel_name_for,
     default_friendly_name,
@@ -88,14 +91,14 @@ class PubSubClient:
     async def _open(self, identity: Identity, session_id: str) -> None:
         self.session_id = session_id
         self.realtime = realtime = await self.create_realtime(session_id)
-        self.channel = realtime.channels.get(channel_name_for(session_id), params={"rewind": "1m"})
+        self.channel = guard_channel(realtime.channels.get(channel_name_for(session_id), params={"rewind": "1m"}))
         await self.channel.subscribe(lambda message: self._receive(message, "session"))
         client_id = realtime.auth.client_id
         if not client_id or client_id == "*":
             raise RuntimeError("The token endpoint issued no clientId, so messages cannot be targeted at this peer.")
         self.client_id = client_id
         self.connection_id = realtime.connection.connection_manager.connection_id
-        inbox = realtime.channels.get(inbox_channel_for(session_id, client_id))
+        inbox = guard_channel(realtime.channels.get(inbox_channel_for(session_id, client_id)))
         await inbox.subscribe(lambda message: self._receive(message, "inbox"))
         await self.channel.presence.subscribe(self._on_presence_event)
         await self.channel.presence.enter({"friendlyName": identity.friendly_name})

@@ -8,9 +8,11 @@
 // `p2p:<id>:inbox:<clientId>`, which only that peer's token may subscribe to. The Ably message name is the kind;
 // the data is the payload. A receiver sees `message.from`, the clientId Ably stamped on the message from the
 // sender's token, never a value the sender wrote. The kinds, who may send each and where, are one table:
-// MESSAGE_KINDS in p2p.session.js.
+// MESSAGE_KINDS in p2p.session.js. Both channels receive through guardChannel (p2p.inbound.js): whatever another
+// player publishes, ably-js sees only what peers send.
 import { Emitter } from './emitter.js';
 import { defaultFriendlyName, normalizeFriendlyName } from './friendly-name.js';
+import { guardChannel } from './p2p.inbound.js';
 import { channelNameFor, inboxChannelFor } from './session.js';
 
 export { defaultFriendlyName, MAX_FRIENDLY_NAME_LENGTH, normalizeFriendlyName } from './friendly-name.js';
@@ -82,7 +84,7 @@ export class PubSubClient extends Emitter {
     const channelName = channelNameFor(sessionId);
     this.sessionId = sessionId;
     this.realtime = this.createRealtime(sessionId);
-    this.channel = this.realtime.channels.get(channelName, { params: { rewind: '1m' } });
+    this.channel = guardChannel(this.realtime.channels.get(channelName, { params: { rewind: '1m' } }));
     // subscribe() attaches the channel, which waits for the connection, so our clientId is known afterwards.
     await this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session'));
     const clientId = this.realtime.auth.clientId;
@@ -91,7 +93,7 @@ export class PubSubClient extends Emitter {
     }
     this.metadata = { clientId, friendlyName: identity.friendlyName };
     this.connectionId = this.realtime.connection.id;
-    this.inbox = this.realtime.channels.get(inboxChannelFor(sessionId, clientId));
+    this.inbox = guardChannel(this.realtime.channels.get(inboxChannelFor(sessionId, clientId)));
     await this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox'));
 
     await this.channel.presence.subscribe((member) => this.onPresenceEvent(member));
