@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import EmulatorConfig
 from .connection import handle_websocket
-from .controls import ControlRoutes, Controls, is_control, same_origin_only
+from .controls import ControlRoutes, Controls, controls_guard, is_control
 from .lifecycle import discard
 from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
@@ -24,7 +24,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
 
     With a sandbox, realtime and REST requests go to the world of the app whose key or token they carry.
     """
-    app = web.Application(middlewares=[same_origin_only, ably_errors])
+    app = web.Application(middlewares=[controls_guard, ably_errors])
     app[WORLD] = world
     world_for = sandbox.world_for if sandbox is not None else lambda request: world
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import errors, filters
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
-from .presence import leave_connection, sync_frames
+from .presence import leave_connection, sync
 from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
 from .state import Subscriber
 
 if TYPE_CHECKING:
-    from .state import Connection, World
+    from .state import Channel, Connection, World
 
 MAX_CHANNEL_NAME = 2048
 KNOWN_PARAMS = ("rewind", "delta", "occupancy", "modes")
@@ -106,14 +107,14 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     modes = granted_modes(connection.credentials.capability, name, requested)
     channel = world.channel(name)
     attach_serial = message.get("channelSerial")
-    replay, error, resumed = [], None, False
+    replay, error, resumed = range(0), None, False
     position = channel.log.head_serial
     if connection.id in channel.subscribers:
         # Already attached on this transport: everything since is delivered or queued, so replaying would duplicate.
         resumed, position = True, attach_serial if isinstance(attach_serial, str) else position
     elif attach_serial is not None:
         serial = parse_serial(attach_serial)
-        found = channel.log.after(serial) if serial is not None else None
+        found = channel.log.range_after(serial) if serial is not None else None
         if found is None:
             error = errors.CHANNEL_MESSAGES_EXPIRED(
                 f"Unable to recover channel from {attach_serial!r}: messages expired or unknown; "
@@ -125,11 +126,11 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         # ATTACH_RESUME: the client resumes an attachment it had, so it must not be rewound again (spec RTL4j2).
         replay = channel.log.rewind(params["rewind"], world.config.rewind_max)
         if replay:
-            position = format_serial(int(replay[0]["serial"]) - 1)  # a stored serial is always one of ours
+            position = format_serial(replay.start - 1)
     if not modes & Flag.SUBSCRIBE:
-        replay = []
-    if not connection.echo:
-        replay = [m for m in replay if m.get("connectionId") != connection.id]
+        replay = range(0)
+    own = None if connection.echo else connection.id
+    has_backlog = any(own is None or stored.get("connectionId") != own for stored in channel.log.messages(replay))
     has_presence = bool(modes & Flag.PRESENCE_SUBSCRIBE and channel.presence.members)
     attached = {
         "action": Action.ATTACHED,
@@ -138,27 +139,16 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
         "flags": modes
         | (Flag.HAS_PRESENCE if has_presence else 0)
         | (Flag.RESUMED if resumed else 0)
-        | (Flag.HAS_BACKLOG if replay else 0),
+        | (Flag.HAS_BACKLOG if has_backlog else 0),
         "params": {key: value for key, value in params.items() if key in KNOWN_PARAMS} or None,
         "error": error.to_dict() if error else None,
     }
     connection.send(without_none(attached))
-    for stored in replay:
-        connection.send(
-            {
-                "action": Action.MESSAGE,
-                "channel": name,
-                "connectionId": stored.get("connectionId"),
-                "timestamp": stored["timestamp"],
-                "channelSerial": stored["serial"],
-                "messages": [stored],
-            }
-        )
-    if replay:
-        world.stats.add(name, "messages_delivered", len(replay))
+    if has_backlog:
+        connection.send_later(name, replayed(world, channel, replay, own))
     if has_presence:
-        for frame in sync_frames(channel):
-            connection.send(frame)
+        pages, weight = sync(channel, connection.fmt, world.config.max_frame_size)
+        connection.send_later(name, pages, weight)
     channel.subscribers[connection.id] = Subscriber(connection, modes)
     connection.channels[name] = requested
 
@@ -192,8 +182,28 @@ def on_sync(world: World, connection: Connection, name: str) -> None:
     subscriber = channel.subscribers.get(connection.id) if channel is not None else None
     if channel is None or subscriber is None or not subscriber.modes & Flag.PRESENCE_SUBSCRIBE:
         return
-    for frame in sync_frames(channel):
-        connection.send(frame)
+    pages, weight = sync(channel, connection.fmt, world.config.max_frame_size)
+    connection.send_later(name, pages, weight)
+
+
+def replayed(world: World, channel: Channel, serials: range, own: str | None) -> Iterator[dict]:
+    """The MESSAGE frames of a resume or rewind, one per stored message, made as the socket drains.
+
+    A message forgotten before its turn (its age or the history caps) is skipped; `own` is a connectionId whose
+    messages are left out (`echo=false`).
+    """
+    for stored in channel.log.messages(serials):
+        if own is not None and stored.get("connectionId") == own:
+            continue
+        world.stats.add(channel.name, "messages_delivered", 1)
+        yield {
+            "action": Action.MESSAGE,
+            "channel": channel.name,
+            "connectionId": stored.get("connectionId"),
+            "timestamp": stored["timestamp"],
+            "channelSerial": stored["serial"],
+            "messages": [stored],
+        }
 
 
 def on_detach(world: World, connection: Connection, name: str) -> None:

@@ -99,6 +99,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="messages a channel keeps at most, whatever their age (default: %(default)s)",
     )
     parser.add_argument(
+        "--history-max-bytes",
+        type=int,
+        default=DEFAULTS.history_max_bytes,
+        help="bytes of messages a channel keeps at most (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--history-total-max",
+        type=int,
+        default=DEFAULTS.history_total_max,
+        help="messages all channels keep together at most, oldest dropped first (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--history-total-max-bytes",
+        type=int,
+        default=DEFAULTS.history_total_max_bytes,
+        help="bytes of messages all channels keep together at most (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-outbound-bytes",
+        type=int,
+        default=DEFAULTS.max_outbound_bytes,
+        help="bytes queued for a client that does not read them before it is disconnected as a slow consumer "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--rewind-max",
         type=int,
         default=DEFAULTS.rewind_max,
@@ -148,6 +173,10 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         presence_leave_timeout=args.presence_leave_timeout,
         history_ttl=args.history_ttl,
         history_max=args.history_max,
+        history_max_bytes=args.history_max_bytes,
+        history_total_max=args.history_total_max,
+        history_total_max_bytes=args.history_total_max_bytes,
+        max_outbound_bytes=args.max_outbound_bytes,
         rewind_max=args.rewind_max,
         token_ttl_default=args.token_ttl_default,
         reauth_before_expiry=args.reauth_before_expiry,

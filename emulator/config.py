@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+MIB = 1024 * 1024
 LOCAL_DEVELOPMENT_KEY = "localapp.localkey:local-emulator-secret-not-for-production"
 
 
@@ -22,8 +23,15 @@ class EmulatorConfig:
     :param presence_leave_timeout: members of a dropped connection leave after this long unless it resumes.
     :param history_ttl: how long published messages are kept for history, rewind and resume replay.
     :param history_max: most messages a channel keeps (oldest dropped first), whatever their age.
+    :param history_max_bytes: most bytes of messages a channel keeps (oldest dropped first; a message counts for
+        its size as Ably measures it, plus its other text and a fixed allowance: `protocol.stored_size`).
+    :param history_total_max: most messages all channels keep together (the oldest of any channel dropped first).
+    :param history_total_max_bytes: most bytes of messages all channels keep together (likewise).
     :param idempotency_window: how long a client-supplied message id is remembered, so that a message published
         again with it is not stored or delivered twice (Ably: 2 minutes).
+    :param max_outbound_bytes: most bytes queued for one connection and not yet read by its client; past it the
+        client is a slow consumer: DISCONNECTED 42920, and its TCP connection is cut if it still does not read.
+        Presence SYNCs and replays are made as the socket drains, so they hardly count.
     :param housekeeping_interval: how often expired history is pruned and unused channels are dropped.
     :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
     :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
@@ -49,6 +57,10 @@ class EmulatorConfig:
     presence_leave_timeout: float = 15.0
     history_ttl: float = 120.0
     history_max: int = 10000
+    history_max_bytes: int = 16 * MIB
+    history_total_max: int = 100_000
+    history_total_max_bytes: int = 128 * MIB
+    max_outbound_bytes: int = 16 * MIB
     idempotency_window: float = 120.0
     housekeeping_interval: float = 10.0
     rewind_max: int = 100

@@ -15,7 +15,7 @@ from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .presence import on_presence
 from .protocol import FORMATS, JSON, Action, decode
 from .state import Connection, World, well_formed_key
-from .transport import WebSocketTransport
+from .transport import Limits, WebSocketTransport
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +235,14 @@ async def handle_websocket(world: World, request: web.Request) -> web.StreamResp
     await ws.prepare(request)
     query = request.query
     fmt = query.get("format", JSON)
+    config = world.config
     transport = WebSocketTransport(
-        ws, request, fmt if fmt in FORMATS else JSON, world.stats, world.config.max_idle_interval / 2
+        ws,
+        request,
+        fmt if fmt in FORMATS else JSON,
+        world.stats,
+        config.max_idle_interval / 2,
+        Limits(config.max_frame_size, config.max_outbound_bytes),
     )
     try:
         connection, error = open_connection(world, query, fmt)

@@ -1,6 +1,7 @@
 """Test and benchmark controls: drop transports, expire tokens, read and reset counters (Python and HTTP)."""
 
 import gc
+import ipaddress
 import os
 import tracemalloc
 
@@ -21,18 +22,38 @@ def is_control(request: web.Request) -> bool:
 
 
 @web.middleware
-async def same_origin_only(request: web.Request, handler):
-    """Refuse (403, 40300) control requests a web page on another origin makes: they know the port, not the page.
+async def controls_guard(request: web.Request, handler):
+    """Refuse (403, 40300) control requests that come from another machine, or from a web page on another origin.
 
-    Requests without an Origin (tests, curl, Node) and same-origin ones are served; control responses carry no
-    CORS headers, so no other page can read them either.
+    The controls show every clientId and channel and can drop or expire anyone, so they answer only a peer on the
+    loopback interface, read from the socket itself (never from a header), wherever the emulator listens
+    (`--host 0.0.0.0`). From there, requests without an Origin (tests, curl, Node) and same-origin ones are
+    served: a page on another origin knows the port, not the page; control responses carry no CORS headers, so
+    no other page can read them either.
     """
     if is_control(request):
+        if not from_loopback(request):
+            return error_reply(request, errors.FORBIDDEN(f"{PREFIX}/ answers only on the loopback interface"))
         origin = request.headers.get("Origin")
         foreign = origin is not None and origin != f"{request.scheme}://{request.host}"
         if foreign or request.headers.get("Sec-Fetch-Site") in FOREIGN_FETCH_SITES:
             return error_reply(request, errors.FORBIDDEN(f"{PREFIX}/ answers only same-origin requests"))
     return await handler(request)
+
+
+def from_loopback(request: web.BaseRequest) -> bool:
+    """Whether the TCP peer of `request` is on the loopback interface (127.0.0.0/8, ::1, or ::ffff:127.x)."""
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    if not isinstance(peer, tuple) or not peer:
+        return False
+    try:
+        address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 class Controls:
@@ -92,7 +113,8 @@ class Controls:
 
         `traced_bytes` is the Python heap as tracemalloc counts it (null unless the process was started with
         `PYTHONTRACEMALLOC=1`), `rss_bytes` the resident set (null without /proc); plus the number of channels
-        (with their retained messages) and connections still kept.
+        (with their retained messages), the bytes all history counts for against its caps, the connections still
+        kept and the bytes queued for their clients and not yet read.
         """
         gc.collect()
         return {
@@ -100,7 +122,13 @@ class Controls:
             "rss_bytes": _rss_bytes(),
             "channels": len(self.world.channels),
             "messages": sum(len(channel.log.entries) for channel in self.world.channels.values()),
+            "history_bytes": self.world.retention.bytes,
             "connections": len(self.world.connections),
+            "outbound_bytes": sum(
+                connection.transport.queued_bytes
+                for connection in self.world.connections.values()
+                if connection.transport is not None
+            ),
         }
 
 

@@ -63,6 +63,8 @@ IDENTIFIED_CLIENT_REQUIRED = ErrorSpec(40161, 401, "Operation requires an identi
 MODE_NOT_REQUESTED = ErrorSpec(40165, 401, "Channel mode not requested when attaching")
 FORBIDDEN = ErrorSpec(40300, 403, "Forbidden")
 NOT_FOUND = ErrorSpec(40400, 404, "Not found")
+# Ably's general fatal rate-limit close (errors.json 42920); here: a client too slow to read what is sent to it.
+SLOW_CONSUMER = ErrorSpec(42920, 429, "Connection terminated by a fatal rate limit")
 INTERNAL_ERROR = ErrorSpec(50000, 500, "Internal error")
 CONNECTION_EXPIRED = ErrorSpec(80008, 400, "Unable to recover connection (connection expired)")
 INCOMPATIBLE_RESUME = ErrorSpec(80011, 400, "Unable to recover connection (incompatible auth params)")

@@ -1,16 +1,21 @@
-"""A channel's message log: serial numbering, retention, resume replay, rewind and history queries."""
+"""Message logs: serial numbering, retention (age, count and bytes, per channel and across all channels), resume
+replay, rewind and history queries."""
 
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import errors
+from .protocol import stored_size
 
 SERIAL_WIDTH = 16
 REWIND_COUNT = re.compile(r"[0-9]{1,9}")
 REWIND_DURATION = re.compile(r"([0-9]{1,9})([smh])")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+# The order of all stores is compacted once forgotten entries outnumber the stored ones (and there are this many).
+COMPACT_AFTER = 1024
 
 
 def format_serial(number: int) -> str:
@@ -27,20 +32,83 @@ def parse_serial(text) -> int | None:
 
 @dataclass
 class Entry:
-    """One stored message with the serial it was assigned."""
+    """One stored message with the serial it was assigned and the bytes it counts for."""
 
     serial: int
     timestamp: int
     message: dict
     monotonic: float
+    size: int
+
+
+class Retention:
+    """What every log of a world keeps together: at most `most` messages and `most_bytes` bytes, oldest dropped
+    first whatever their channel, none older than `ttl` seconds.
+
+    It keeps the order in which messages were stored across all logs as `(log, serial)` pairs; a pair whose message
+    its log already dropped (its own caps) is skipped, and the order is compacted when such pairs pile up.
+    """
+
+    def __init__(self, ttl: float, most: int, most_bytes: int):
+        self.ttl = ttl
+        self.most = most
+        self.most_bytes = most_bytes
+        self.count = 0
+        self.bytes = 0
+        self.order: deque[tuple[MessageLog, int]] = deque()
+        self.forgotten = 0
+
+    def stored(self, log: "MessageLog", entry: Entry) -> None:
+        self.order.append((log, entry.serial))
+        self.count += 1
+        self.bytes += entry.size
+        self.trim()
+
+    def dropped(self, entry: Entry) -> None:
+        """A log dropped `entry` on its own (its age or its caps): its pair in the order is now stale."""
+        self.count -= 1
+        self.bytes -= entry.size
+        self.forgotten += 1
+        if self.forgotten > max(COMPACT_AFTER, self.count):
+            self.order = deque(pair for pair in self.order if pair[0].holds(pair[1]))
+            self.forgotten = 0
+
+    def trim(self) -> None:
+        """Drop the oldest messages of all logs until the totals are within the caps and none is past its age."""
+        horizon = time.monotonic() - self.ttl
+        while self.order:
+            log, serial = self.order[0]
+            entry = log.oldest()
+            if entry is None or entry.serial != serial:
+                self.order.popleft()
+                self.forgotten -= 1
+                continue
+            if entry.monotonic >= horizon and self.count <= self.most and self.bytes <= self.most_bytes:
+                return
+            self.order.popleft()
+            log.drop_oldest(counted_stale=False)
 
 
 class MessageLog:
-    """Messages of one channel, oldest first: each kept for `retention` seconds, and at most `capacity` of them."""
+    """Messages of one channel, oldest first: each kept for the retention's age, at most `capacity` of them and
+    `capacity_bytes` of them (`protocol.stored_size`), and within the world's totals (`retention`).
 
-    def __init__(self, retention: float, capacity: int):
+    `on_drop` is told of each message the log forgets (the channel's idempotency ids go with their messages).
+    """
+
+    def __init__(
+        self,
+        retention: Retention,
+        capacity: int,
+        capacity_bytes: int,
+        on_drop: Callable[[dict], None] | None = None,
+    ):
         self.retention = retention
-        self.entries: deque[Entry] = deque(maxlen=capacity)
+        self.capacity = capacity
+        self.capacity_bytes = capacity_bytes
+        self.on_drop = on_drop
+        self.entries: deque[Entry] = deque()
+        self.bytes = 0
         self.head = 0
 
     def append(self, message: dict) -> dict:
@@ -48,44 +116,80 @@ class MessageLog:
         self.prune()
         self.head += 1
         message["serial"] = format_serial(self.head)
-        self.entries.append(Entry(self.head, message["timestamp"], message, time.monotonic()))
+        entry = Entry(self.head, message["timestamp"], message, time.monotonic(), stored_size(message))
+        self.entries.append(entry)
+        self.bytes += entry.size
+        while len(self.entries) > self.capacity or (self.bytes > self.capacity_bytes and len(self.entries) > 1):
+            self.drop_oldest()
+        self.retention.stored(self, entry)
         return message
+
+    def oldest(self) -> Entry | None:
+        return self.entries[0] if self.entries else None
+
+    def holds(self, serial: int) -> bool:
+        """Whether the message with `serial` is still stored."""
+        return bool(self.entries) and self.entries[0].serial <= serial <= self.entries[-1].serial
+
+    def drop_oldest(self, counted_stale: bool = True) -> None:
+        """Forget the oldest message; `counted_stale` when the retention's order still lists it."""
+        entry = self.entries.popleft()
+        self.bytes -= entry.size
+        if counted_stale:
+            self.retention.dropped(entry)
+        else:
+            self.retention.count -= 1
+            self.retention.bytes -= entry.size
+        if self.on_drop is not None:
+            self.on_drop(entry.message)
 
     def prune(self) -> None:
         """Forget messages older than the retention period."""
-        horizon = time.monotonic() - self.retention
+        horizon = time.monotonic() - self.retention.ttl
         while self.entries and self.entries[0].monotonic < horizon:
-            self.entries.popleft()
+            self.drop_oldest()
 
     @property
     def head_serial(self) -> str:
         return format_serial(self.head)
 
-    def after(self, serial: int) -> list[dict] | None:
-        """Every stored message after `serial`, or None when some of them have already been forgotten."""
+    def range_after(self, serial: int) -> range | None:
+        """The serials stored after `serial` (to replay on resume), or None when some of them are already forgotten."""
         self.prune()
         first = self.entries[0].serial if self.entries else self.head + 1
         if serial > self.head or serial < first - 1:
             return None
-        return [entry.message for entry in self.entries if entry.serial > serial]
+        return range(serial + 1, self.head + 1)
 
-    def rewind(self, value: str, limit: int) -> list[dict]:
-        """Messages selected by a `rewind` param: a count (`"10"`) or a duration (`"15s"`, `"1m"`, `"2h"`).
+    def messages(self, serials: range) -> Iterator[dict]:
+        """The messages of `serials` still stored when each is reached (for replays sent as the socket drains)."""
+        for serial in serials:
+            if self.holds(serial):
+                yield self.entries[serial - self.entries[0].serial].message
+
+    def rewind(self, value: str, limit: int) -> range:
+        """The serials selected by a `rewind` param: a count (`"10"`) or a duration (`"15s"`, `"1m"`, `"2h"`).
 
         :raises AblyError: 40003 when the value is neither.
         """
         self.prune()
         value = value.strip() if isinstance(value, str) else value
+        end = self.head + 1
         if isinstance(value, str) and REWIND_COUNT.fullmatch(value):
-            count = min(int(value), limit)
-            return [entry.message for entry in list(self.entries)[-count:]] if count else []
+            count = min(int(value), limit, len(self.entries))
+            return range(end - count, end)
         match = REWIND_DURATION.fullmatch(value) if isinstance(value, str) else None
         if not match:
             raise errors.INVALID_PARAMETER(
                 f"Invalid rewind value {value[:40]!r}: use a count or a duration like 30s, 2m, 1h (up to 9 digits)"
             )
         since_ms = time.time() * 1000 - int(match[1]) * UNIT_SECONDS[match[2]] * 1000
-        return [entry.message for entry in self.entries if entry.timestamp >= since_ms][-limit:]
+        count = 0
+        for entry in reversed(self.entries):
+            if entry.timestamp < since_ms or count == limit:
+                break
+            count += 1
+        return range(end - count, end)
 
     def query(
         self, start: int | None, end: int | None, forwards: bool, limit: int, cursor: int | None

@@ -28,6 +28,13 @@ class RecentIds:
         while len(self.seen) > self.capacity:
             self.seen.popitem(last=False)
 
+    def forget(self, message: dict) -> None:
+        """Forget the id of a message the channel's history dropped, so ids cost no memory beyond the history caps."""
+        message_id = message.get("id")
+        entry = self.seen.get(message_id) if isinstance(message_id, str) else None
+        if entry is not None and entry[0] == message.get("serial"):
+            del self.seen[message["id"]]
+
     def _prune(self) -> None:
         horizon = time.monotonic() - self.window
         while self.seen and next(iter(self.seen.values()))[1] < horizon:

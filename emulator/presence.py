@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import errors
 from .auth import now_ms, permits
-from .protocol import PAYLOAD_TYPES, Action, Flag, PresenceAction, message_size, require_portable
+from .protocol import (
+    PAYLOAD_TYPES,
+    Action,
+    Flag,
+    PresenceAction,
+    envelope_size,
+    fitting_runs,
+    message_size,
+    require_portable,
+)
 
 if TYPE_CHECKING:
     from .state import Channel, Connection, World
 
-SYNC_PAGE_SIZE = 100
+# What a member's key costs beside its clientId and connectionId, for a SYNC that keeps it alive until sent.
+KEY_ALLOWANCE = 100
 CLIENT_ACTIONS = {PresenceAction.ENTER, PresenceAction.UPDATE, PresenceAction.LEAVE}
 _synthetic_ids = itertools.count(1)
 _sync_ids = itertools.count(1)
@@ -194,17 +205,34 @@ def record_events(channel: Channel, events: list[dict]) -> None:
         channel.presence_log.append(dict(event))
 
 
-def sync_frames(channel: Channel) -> list[dict]:
-    """The SYNC pages describing every member: `channelSerial` is `<syncId>:<cursor>`, empty cursor on the last."""
-    members = list(channel.presence.members.values())
-    sync_id = f"sync{next(_sync_ids)}"
-    pages = [members[start : start + SYNC_PAGE_SIZE] for start in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
-    return [
-        {
+def sync(channel: Channel, fmt: str, limit: int) -> tuple[Iterator[dict], int]:
+    """The SYNC pages describing every member, made as they are sent, and the bytes they keep alive meanwhile.
+
+    Pages are as large as fit in a frame of `limit` bytes (maxFrameSize) in `fmt`; `channelSerial` is
+    `<syncId>:<cursor>`, the cursor empty on the last page (spec RTP18). The members are those present now, each
+    sent as it is when its page is made (one that left meanwhile is left out; its leave follows the SYNC).
+    """
+    keys = list(channel.presence.members)
+    weight = sum(len(client_id) + len(connection_id) + KEY_ALLOWANCE for client_id, connection_id in keys)
+    return _sync_pages(channel, keys, f"sync{next(_sync_ids)}", fmt, limit), weight
+
+
+def _sync_pages(channel: Channel, keys: list[tuple[str, str]], sync_id: str, fmt: str, limit: int) -> Iterator[dict]:
+    members = channel.presence.members
+    present = (member for key in keys if (member := members.get(key)) is not None)
+    widest = {"action": Action.SYNC, "channel": channel.name, "channelSerial": f"{sync_id}:{len(keys)}"}
+    runs = fitting_runs(present, fmt, limit - envelope_size(widest, "presence", fmt))
+    run = next(runs, [])
+    cursor = 0
+    while True:
+        following = next(runs, None)
+        cursor += 1
+        yield {
             "action": Action.SYNC,
             "channel": channel.name,
-            "presence": page,
-            "channelSerial": f"{sync_id}:{number + 1 if number + 1 < len(pages) else ''}",
+            "channelSerial": f"{sync_id}:{cursor if following is not None else ''}",
+            "presence": run,
         }
-        for number, page in enumerate(pages)
-    ]
+        if following is None:
+            return
+        run = following

@@ -2,6 +2,7 @@
 
 import base64
 import json
+from collections.abc import Iterable, Iterator
 from enum import IntEnum
 
 import msgpack
@@ -84,6 +85,10 @@ MSGPACK = "msgpack"
 FORMATS = (JSON, MSGPACK)
 # What a message's or presence member's `data` may be, in either wire format.
 PAYLOAD_TYPES = (str, bytes, dict, list, type(None))
+# Fields of a stored message that `message_size` leaves out, and an allowance for the rest of its record (what a
+# small message measured in memory: its dict, timestamp, history entry and place in the retention order).
+STORED_TEXT = ("id", "connectionId", "encoding", "serial")
+RECORD_ALLOWANCE = 700
 # Deepest nesting of objects and arrays in a stored message (Ably publishes no figure; the encoders fail near 500).
 MAX_NESTING = 100
 
@@ -147,6 +152,60 @@ def encode(message: dict, fmt: str) -> str | bytes:
     return json.dumps(for_json(message), separators=(",", ":"))
 
 
+# The list a MESSAGE or PRESENCE carries, which a frame too large is split along (SYNC pages are sized as made).
+LIST_FIELDS: dict[object, str] = {Action.MESSAGE: "messages", Action.PRESENCE: "presence"}
+# Room left in a frame for what changes from part to part (a longer cursor, msgpack's array header).
+FRAME_SLACK = 32
+
+
+def encode_frames(message: dict, fmt: str, limit: int) -> list[str | bytes]:
+    """Serialise `message` as one frame, or as several of at most `limit` bytes when it is larger (maxFrameSize).
+
+    A MESSAGE or PRESENCE is split along its list into consecutive runs, each part a ProtocolMessage of its own (a
+    MESSAGE part's `channelSerial` is its last message's serial, so a resume starts after what the client has).
+    A single message larger than `limit` on its own still goes in a frame of its own.
+    """
+    frame = encode(message, fmt)
+    field = LIST_FIELDS.get(message.get("action"))
+    if len(frame) <= limit or field is None:
+        return [frame]
+    parts = [
+        _part(message, field, run)
+        for run in fitting_runs(message.get(field) or [], fmt, limit - envelope_size(message, field, fmt))
+    ]
+    return [encode(part, fmt) for part in parts] if len(parts) > 1 else [frame]
+
+
+def _part(message: dict, field: str, run: list[dict]) -> dict:
+    part = {**message, field: run}
+    if message.get("action") == Action.MESSAGE and "serial" in run[-1]:
+        part["channelSerial"] = run[-1]["serial"]
+    return part
+
+
+def envelope_size(message: dict, field: str, fmt: str) -> int:
+    """The bytes of `message` without the items of its list, plus the slack a part may need."""
+    return len(encode({**message, field: []}, fmt)) + FRAME_SLACK
+
+
+def fitting_runs(items: Iterable[dict], fmt: str, budget: int) -> Iterator[list[dict]]:
+    """Consecutive runs of `items` whose encodings in `fmt`, with a separator each, add up to at most `budget`.
+
+    Lazy, so that a long list is measured only as far as it is sent. An item over the budget alone is a run.
+    """
+    run: list[dict] = []
+    size = 0
+    for item in items:
+        item_size = len(encode(item, fmt)) + 1
+        if run and size + item_size > budget:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += item_size
+    if run:
+        yield run
+
+
 def encode_body(body, fmt: str) -> bytes:
     """Serialise a REST response body."""
     encoded = encode(body, fmt)
@@ -184,6 +243,21 @@ def message_size(message: dict) -> int:
     if message.get("extras") is not None:
         size += _json_bytes(message["extras"])
     return size
+
+
+def stored_size(message: dict) -> int:
+    """What a stored message counts for against the history caps: its size as Ably measures it (`message_size`)
+    plus the other fields it carries (id, connectionId, encoding, serial) and a fixed allowance for the record."""
+    extra = sum(_value_bytes(message[key]) for key in STORED_TEXT if message.get(key) is not None)
+    return message_size(message) + extra + RECORD_ALLOWANCE
+
+
+def _value_bytes(value) -> int:
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    return _json_bytes(for_json(value))
 
 
 def _json_bytes(value) -> int:

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -12,7 +13,7 @@ from . import errors, filters
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .errors import AblyError
-from .history import MessageLog
+from .history import MessageLog, Retention
 from .idempotency import RecentIds
 from .presence import PresenceSet
 from .stats import Stats
@@ -48,7 +49,12 @@ LEGAL_MOVES = {
 class Transport(Protocol):
     """The socket side of a connection, as seen by the world: queue a frame, send the client away, or cut the line."""
 
-    def send(self, message: dict, frames: dict[str, str | bytes] | None = None) -> None: ...
+    def send(self, message: dict, frames: dict[str, list] | None = None) -> None: ...
+
+    def send_later(self, channel: str, messages: Iterator[dict], weight: int) -> None: ...
+
+    @property
+    def queued_bytes(self) -> int: ...
 
     def disconnect(self, error: AblyError) -> None: ...
 
@@ -91,6 +97,11 @@ class Connection:
         if self.transport is not None:
             self.transport.send(message, frames)
 
+    def send_later(self, channel: str, messages: Iterator[dict], weight: int = 0) -> None:
+        """Queue messages made only as the socket drains (SYNC pages, replays); `weight`: bytes they keep alive."""
+        if self.transport is not None:
+            self.transport.send_later(channel, messages, weight)
+
     def require_mode(self, channel: str, mode: int, operation: str) -> None:
         """Refuse (40165) an operation whose mode the attachment to `channel` did not request; unattached is free.
 
@@ -130,11 +141,11 @@ class Subscriber:
 class Channel:
     """A channel: its message and presence-event logs, its presence set and the connections attached to it now."""
 
-    def __init__(self, name: str, config: EmulatorConfig):
+    def __init__(self, name: str, config: EmulatorConfig, retention: Retention):
         self.name = name
-        self.log = MessageLog(config.history_ttl, config.history_max)
-        self.presence_log = MessageLog(config.history_ttl, config.history_max)
         self.recent_ids = RecentIds(config.idempotency_window, config.history_max)
+        self.log = MessageLog(retention, config.history_max, config.history_max_bytes, self.recent_ids.forget)
+        self.presence_log = MessageLog(retention, config.history_max, config.history_max_bytes)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
 
@@ -145,6 +156,7 @@ class World:
     def __init__(self, config: EmulatorConfig):
         self.config = config
         self.authority = Authority(config.effective_keys(), config)
+        self.retention = Retention(config.history_ttl, config.history_total_max, config.history_total_max_bytes)
         self.channels: dict[str, Channel] = {}
         self.derived: dict[str, set[str]] = {}
         self.stats = Stats(lambda name: name in self.channels)
@@ -155,7 +167,7 @@ class World:
         """The channel called `name`, created on first use as Ably does (callers check capabilities first)."""
         channel = self.channels.get(name)
         if channel is None:
-            channel = self.channels[name] = Channel(name, self.config)
+            channel = self.channels[name] = Channel(name, self.config, self.retention)
             if filters.is_derived(name):
                 self.derived.setdefault(filters.base_of(name), set()).add(name)
             self._schedule_housekeeping()
@@ -181,6 +193,7 @@ class World:
 
     def housekeep(self) -> None:
         """Prune expired history everywhere and drop the channels nothing needs any more."""
+        self.retention.trim()
         for name in list(self.channels):
             self.release(name)
 

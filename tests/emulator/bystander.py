@@ -14,9 +14,10 @@ ACK, NACK, DISCONNECTED, ERROR, MESSAGE, ATTACH, ATTACHED = 1, 2, 6, 9, 15, 10, 
 class Bystander:
     """Publishes `0`, `1`, `2`... one at a time, each after the previous one came back, until checked."""
 
-    def __init__(self, socket: RawSocket, channel: str):
+    def __init__(self, socket: RawSocket, channel: str, padding: int = 0):
         self.socket = socket
         self.channel = channel
+        self.padding = padding
         self.sent = 0
         self.received: list[str] = []
         self.acked: list[int] = []
@@ -26,11 +27,14 @@ class Bystander:
         self._task: asyncio.Task | None = None
 
     @classmethod
-    async def start(cls, raw: RawClients, fmt: str = "json", channel: str = "bystander") -> "Bystander":
+    async def start(
+        cls, raw: RawClients, fmt: str = "json", channel: str = "bystander", padding: int = 0
+    ) -> "Bystander":
+        """Attach and start; with `padding`, each message carries that many bytes more (`<number>:xxx...`)."""
         socket, _ = await raw.connect(client_id="bystander", fmt=fmt)
         await socket.send({"action": ATTACH, "channel": channel})
         await socket.receive_action(ATTACHED)
-        bystander = cls(socket, channel)
+        bystander = cls(socket, channel, padding)
         bystander._task = asyncio.create_task(bystander._run())
         return bystander
 
@@ -42,7 +46,9 @@ class Bystander:
                 "action": MESSAGE,
                 "channel": self.channel,
                 "msgSerial": number,
-                "messages": [{"name": "tick", "data": str(number)}],
+                "messages": [
+                    {"name": "tick", "data": f"{number}:{'x' * self.padding}" if self.padding else str(number)}
+                ],
             }
         )
 
@@ -58,7 +64,7 @@ class Bystander:
                 if action == ACK:
                     self.acked.extend(range(message["msgSerial"], message["msgSerial"] + message["count"]))
                 elif action == MESSAGE:
-                    self.received.extend(item.get("data") for item in message["messages"])
+                    self.received.extend(str(item.get("data")).split(":", 1)[0] for item in message["messages"])
                 elif action in (NACK, DISCONNECTED, ERROR):
                     self.problems.append(message)
                 self._progress.set()

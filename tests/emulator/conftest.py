@@ -184,6 +184,7 @@ class RawSocket:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse, fmt: str):
         self.ws = ws
         self.fmt = fmt
+        self.frame_sizes: list[int] = []  # the size in bytes of every frame received, in order
 
     async def send(self, message: dict) -> None:
         if self.fmt == "msgpack":
@@ -197,8 +198,10 @@ class RawSocket:
             frame = await within(self.ws.receive(), timeout, "a frame from the emulator")
             if frame.type == aiohttp.WSMsgType.TEXT:
                 message = json.loads(frame.data)
+                self.frame_sizes.append(len(frame.data.encode()))
             elif frame.type == aiohttp.WSMsgType.BINARY:
                 message = msgpack.unpackb(frame.data, raw=False)
+                self.frame_sizes.append(len(frame.data))
             else:
                 return None
             if heartbeats or message.get("action") != 0 or "id" in message:

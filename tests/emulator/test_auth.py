@@ -1,10 +1,13 @@
 """Token auth as Ably does it: requestToken checks, tokens on the WebSocket and REST, basic auth, errors."""
 
+import asyncio
 import base64
 import json
 
 import pytest
 from ably import AblyRealtime
+
+from emulator import auth
 
 from .conftest import FAKE_KEY, within
 
@@ -74,6 +77,33 @@ async def test_request_token_refuses_a_replayed_nonce_with_40105(raw):
     assert (await post_token_request(raw, body))[0] == 200
     status, _, reply = await post_token_request(raw, body)
     assert (status, reply["error"]["code"], reply["error"]["message"]) == (401, 40105, "Nonce value replayed")
+
+
+@pytest.mark.emulator_config(nonce_window=0.3)
+async def test_a_nonce_is_refused_again_within_the_nonce_window_and_forgotten_after_it(raw):
+    body = await signed_request(raw, client_id="alice")
+    assert (await post_token_request(raw, body))[0] == 200
+    assert (await post_token_request(raw, body))[2]["error"]["code"] == 40105
+
+    async def until_accepted():
+        while (await post_token_request(raw, body))[0] != 200:  # noqa: ASYNC110 - nothing announces the window's end
+            await asyncio.sleep(0.05)
+
+    await within(until_accepted(), what="the nonce to be forgotten once the window has passed")
+
+
+async def test_a_token_expired_for_over_an_hour_is_forgotten_at_the_next_token_request(raw, monkeypatch):
+    """Expired tokens are swept a minute at a time as tokens are requested: 40142 until then, 40143 after."""
+    token = (await raw.clients.token("alice", ttl_ms=60_000)).token
+    basic = {"Authorization": f"Basic {base64.b64encode(FAKE_KEY.encode()).decode()}"}
+    later = auth.now_ms() + 2 * 3_600_000
+    monkeypatch.setattr(auth, "now_ms", lambda: later)
+
+    _, first = await raw.connect({"access_token": token}, expect_connected=False)
+    assert first["error"]["code"] == 40142, "expired, still remembered"
+    assert (await post_token_request(raw, {"clientId": "bob"}, basic))[0] == 200
+    _, again = await raw.connect({"access_token": token}, expect_connected=False)
+    assert again["error"]["code"] == 40143, "forgotten: an hour past its expiry"
 
 
 async def test_request_token_refuses_a_ttl_beyond_a_day_with_40003(raw):

@@ -1,5 +1,6 @@
-"""Memory comes back: unused channels are dropped, history is pruned on a timer and capped by count, counters by
-channel exist only for channels that passed a capability check, and the HTTP controls serve no other origin.
+"""Memory comes back: unused channels are dropped, history is pruned on a timer and capped by count and by bytes,
+per channel and across all channels (oldest first), idempotency ids go with their messages, counters by channel
+exist only for channels that passed a capability check, and the HTTP controls serve no other origin.
 """
 
 import base64
@@ -130,3 +131,73 @@ async def test_memory_control_reports_what_the_emulator_still_holds(raw: RawClie
     assert (memory["channels"], memory["messages"], memory["connections"]) == (1, 3, 1)
     assert memory["traced_bytes"] is None  # only with PYTHONTRACEMALLOC=1
     assert memory["rss_bytes"] > 0
+
+
+async def publish_rest(raw: RawClients, emulator, channel: str, data: str) -> None:
+    session = await raw.http()
+    url = f"{emulator.url}/channels/{channel}/messages"
+    async with session.post(url, json={"data": data}, headers=BASIC) as response:
+        assert response.status == 201
+
+
+async def history(raw: RawClients, emulator, channel: str) -> list[str]:
+    session = await raw.http()
+    async with session.get(f"{emulator.url}/channels/{channel}/messages?limit=1000", headers=BASIC) as response:
+        return [message["data"] for message in await response.json()]
+
+
+@pytest.mark.emulator_config(history_max_bytes=50_000)
+async def test_history_keeps_at_most_history_max_bytes_per_channel_newest_first(raw: RawClients, emulator):
+    for number in range(10):
+        await publish_rest(raw, emulator, "room", f"{number}:".ljust(10_000, "x"))
+    await publish_rest(raw, emulator, "other", "small")
+
+    kept = [data.split(":")[0] for data in await history(raw, emulator, "room")]
+    assert kept == ["9", "8", "7", "6"], "four messages of 10 KB (and their records) fit in 50,000 bytes"
+    assert await history(raw, emulator, "other") == ["small"]
+    assert emulator.world.channels["room"].log.bytes <= 50_000
+    late, _ = await raw.connect(client_id="late")
+    await late.send({"action": ATTACH, "channel": "room", "params": {"rewind": "100"}})
+    await late.receive_action(ATTACHED)
+    replayed = [(await late.receive_action(MESSAGE))["messages"][0]["data"].split(":")[0] for _ in range(4)]
+    assert replayed == ["6", "7", "8", "9"]
+
+
+@pytest.mark.emulator_config(history_total_max=50, housekeeping_interval=0.05)
+async def test_all_channels_together_keep_at_most_history_total_max_messages_oldest_dropped_first(raw, emulator):
+    for number in range(80):
+        await publish_rest(raw, emulator, f"inbox-{number}", str(number))
+
+    assert await history(raw, emulator, "inbox-29") == []
+    assert await history(raw, emulator, "inbox-30") == ["30"]
+    assert await history(raw, emulator, "inbox-79") == ["79"]
+    assert emulator.controls.memory()["messages"] == 50
+    # The inboxes whose only message went are dropped with it: nothing of them is kept.
+    await eventually(lambda: len(emulator.world.channels) == 50, what="the emptied inboxes to be dropped")
+
+
+@pytest.mark.emulator_config(history_total_max_bytes=100_000, housekeeping_interval=0.05)
+async def test_all_channels_together_keep_at_most_history_total_max_bytes_oldest_dropped_first(raw, emulator):
+    for number in range(30):
+        await publish_rest(raw, emulator, f"inbox-{number}", f"{number}:".ljust(20_000, "x"))
+    await publish_rest(raw, emulator, "inbox-0", "0 again")
+
+    held = {name for name, channel in emulator.world.channels.items() if channel.log.entries}
+    assert held == {"inbox-0", "inbox-26", "inbox-27", "inbox-28", "inbox-29"}, "four of 20 KB fit in 100,000 bytes"
+    assert await history(raw, emulator, "inbox-0") == ["0 again"]
+    assert emulator.controls.memory()["history_bytes"] <= 100_000
+    await eventually(lambda: set(emulator.world.channels) == held, what="the emptied inboxes to be dropped")
+
+
+@pytest.mark.emulator_config(history_max_bytes=20_000)
+async def test_an_idempotency_id_is_forgotten_with_its_message(raw: RawClients, emulator):
+    """Ids live as long as their messages, so a client choosing long ids cannot outgrow the history caps."""
+    publisher, _ = await raw.connect(client_id="ann")
+    for serial in range(10):
+        await publisher.send(
+            {"action": MESSAGE, "channel": "room", "msgSerial": serial, "messages": [{"id": f"id-{serial}" * 1000}]}
+        )
+        await publisher.receive_action(ACK)
+    room = emulator.world.channels["room"]
+    assert len(room.log.entries) == 4, "four messages with ids of 4,000 characters fit in 20,000 bytes"
+    assert list(room.recent_ids.seen) == [entry.message["id"] for entry in room.log.entries]

@@ -154,7 +154,7 @@ async def test_reattach_from_a_serial_older_than_history_attaches_at_the_head_wi
     socket, _ = await raw.connect(client_id="alice")
     await socket.send({"action": 15, "channel": "room", "msgSerial": 0, "messages": [{"name": "aged"}]})
     await socket.receive_action(1)
-    await eventually(lambda: emulator.world.channels["room"].log.after(0) is None, what="the message to age out")
+    await eventually(lambda: emulator.world.channels["room"].log.range_after(0) is None, what="the message to age out")
     await socket.send({"action": 10, "channel": "room", "channelSerial": "0000000000000000"})
     attached = await socket.receive_action(11)
     assert not attached["flags"] & 4, "RESUMED must be clear when continuity is lost"
