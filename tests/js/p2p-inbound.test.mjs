@@ -3,26 +3,16 @@
 // `extras.delta` (a re-attach per message, 40018), extras, ids and names of every shape, and presence members
 // whose data does not decode. Every peer keeps its channels attached, keeps streaming, logs no error (in a page,
 // ably-js logs to the console), and a newcomer within the rewind window (which replays all of it) joins. Also: the
-// inbound rule's vectors, and the ably-js internal the guard relies on.
+// ably-js internal the guard relies on. (The rule's vectors run in protocol-vectors.test.mjs.)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Ably from 'ably';
 
-import { keepWhatPeersSend } from '../../site/p2p.inbound.js';
 import { PHRASE } from '../../site/p2p.lib.server.js';
 import { startEmulator } from './support/emulator.mjs';
 import { appCapability, createPeer } from './support/p2p-peers.mjs';
 import { uniqueName } from './support/realtime.mjs';
 import { waitFor, within } from './support/waiting.mjs';
-
-const { cases } = JSON.parse(readFileSync(new URL('../protocol/vectors/inbound.json', import.meta.url)));
-
-for (const { name, entry, kept } of cases) {
-  test(`inbound: ${name}`, () => {
-    assert.deepEqual(keepWhatPeersSend(JSON.parse(JSON.stringify(entry))), kept);
-  });
-}
 
 test('ably-js 2.28 channels process every channel message in processMessage, which the guard takes over', () => {
   const realtime = new Ably.Realtime({ key: 'app.key:secret', autoConnect: false });

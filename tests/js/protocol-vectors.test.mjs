@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { normalizeFriendlyName, PubSubClient } from '../../site/p2p.js';
+import { keepWhatPeersSend } from '../../site/p2p.inbound.js';
 import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
 import { electHost, Roster, rosterFromPresence } from '../../site/p2p.roster.js';
 import { P2PSession } from '../../site/p2p.session.js';
@@ -58,6 +59,12 @@ for (const { name, ably, via, message } of vectors('receive').cases) {
     client.receiving = true;
     client.receive(ably, via);
     assert.deepEqual(received, message === null ? [] : [message]);
+  });
+}
+
+for (const { name, entry, kept } of vectors('inbound').cases) {
+  test(`inbound: ${name}`, () => {
+    assert.deepEqual(keepWhatPeersSend(JSON.parse(JSON.stringify(entry))), kept);
   });
 }
 

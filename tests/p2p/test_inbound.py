@@ -2,33 +2,24 @@
 enters in presence, however it is encoded, leaves every peer joining, receiving, streaming and migrating the host,
 with its channels attached throughout and nothing logged as an error (`python -m p2p` would print it).
 
-Also the inbound rule's vectors (tests/protocol/vectors/inbound.json, shared with the site's tests) and the
-ably-python internal the guard relies on."""
+Also the ably-python internal the guard relies on. (The rule's vectors run in tests/protocol/test_vectors.py.)"""
 
 import copy
 import inspect
 import json
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from ably.realtime.channel import Channels
 
-from p2p.inbound import keep_what_peers_send
 from p2p.rules import PHRASE
 from p2p.session import P2PSession
 from tests.hostile_peer import LAST_PRESENCE, Fuzz, HostilePeer, settle
 
 from .conftest import Peers, eventually
 
-VECTORS = json.loads((Path(__file__).parents[1] / "protocol" / "vectors" / "inbound.json").read_text("utf-8"))
 TWO_PHRASES = f"{PHRASE} {PHRASE}"
-
-
-@pytest.mark.parametrize("case", VECTORS["cases"], ids=[case["name"] for case in VECTORS["cases"]])
-def test_inbound_entries_keep_only_what_peers_send(case):
-    assert keep_what_peers_send(copy.deepcopy(case["entry"])) == case["kept"]
 
 
 def test_ably_python_hands_every_channel_message_to_the_channels_on_message_which_the_guard_takes_over():

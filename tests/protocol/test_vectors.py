@@ -3,6 +3,7 @@
 tests/js/protocol-vectors.test.mjs runs the same vectors against the site's modules, so both implementations agree.
 """
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from p2p.client import P2PClient
+from p2p.inbound import keep_what_peers_send
 from p2p.rules import (
     Roster,
     current_phrase,
@@ -71,6 +73,11 @@ def test_a_received_ably_message_is_handed_over_or_ignored(case):
     ably = case["ably"]
     handed = received_message(ably.get("name"), ably.get("data"), ably.get("clientId"), case["via"])
     assert handed == case["message"]
+
+
+@cases(vectors("inbound")["cases"])
+def test_a_received_entry_keeps_only_what_peers_send(case):
+    assert keep_what_peers_send(copy.deepcopy(case["entry"])) == case["kept"]
 
 
 CLIENT = vectors("client")
