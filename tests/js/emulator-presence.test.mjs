@@ -69,6 +69,43 @@ for (const format of FORMATS) {
       assert.deepEqual(await members(late), ['carol:c', 'dave:d']);
     });
 
+    test('gives a late attacher all 200 members of 60 KB each (12 MB of SYNC) without reconnecting', async (t) => {
+      // Issue 18: one SYNC frame above maxFrameSize; the emulator now pages it under the limit, as Ably does.
+      const name = uniqueName(`full-channel-${format}`);
+      const dataOf = (clientId) => `${clientId}:`.padEnd(60_000, 'x');
+      const host = emulator.realtime({ format, clientId: '*' }, t).channels.get(name);
+      await within(host.attach(), { what: 'the host attaching' });
+      const clientIds = Array.from({ length: 200 }, (_, index) => `member-${String(index).padStart(3, '0')}`);
+      await within(Promise.all(clientIds.map((clientId) => host.presence.enterClient(clientId, dataOf(clientId)))), {
+        what: 'entering 200 members',
+        timeoutMs: 60_000,
+      });
+
+      const late = emulator.realtime({ format }, t);
+      await connected(late);
+      const connectionId = late.connection.id;
+      const changes = [];
+      late.connection.on((change) => changes.push(change.current));
+      // ably-js internals: the ws socket of the active transport, to see the size of every frame it receives.
+      const manager = late.connection.connectionManager;
+      const frameSizes = [];
+      manager.activeProtocol.getTransport().wsConnection.on('message', (data) => frameSizes.push(data.length));
+      const list = await within(late.channels.get(name).presence.get(), {
+        what: 'presence.get() on the full channel',
+        timeoutMs: 60_000,
+      });
+
+      assert.deepEqual(list.map((member) => member.clientId).sort(), clientIds);
+      assert.ok(list.every((member) => member.data === dataOf(member.clientId)));
+      assert.ok(frameSizes.length > 20, '12 MB in frames of at most 512 KiB');
+      assert.ok(
+        Math.max(...frameSizes) <= manager.connectionDetails.maxFrameSize,
+        `frames: ${Math.max(...frameSizes)}`,
+      );
+      assert.deepEqual(changes, [], 'the connection never left connected');
+      assert.equal(late.connection.id, connectionId);
+    });
+
     test('announces a leave at once when a member closes its connection', async (t) => {
       const name = uniqueName(`close-leave-${format}`);
       const erin = emulator.realtime({ format, clientId: 'erin' }, t);
