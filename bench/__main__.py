@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fanout, first_load, machine, report, session, soak, token_endpoint
+from bench import dev_host, fanout, first_load, machine, report, session, soak, token_endpoint
 from bench.processes import REPO_ROOT
 
 BENCHMARKS = {
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "fanout": fanout.run,
     "session": session.run,
     "soak": soak.run,
+    "dev-host": dev_host.run,
 }
 DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks"
 

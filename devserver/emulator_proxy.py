@@ -16,6 +16,7 @@ before any of it is buffered.
 import asyncio
 import contextlib
 import logging
+from typing import Literal
 from urllib.parse import unquote
 
 import aiohttp
@@ -52,6 +53,9 @@ _CONTROLS_SEGMENT = CONTROLS_PREFIX.strip("/").lower()
 # Rounds of percent-decoding before a path that keeps changing is taken for a disguised control path.
 _MAX_DECODES = 4
 _log = logging.getLogger(__name__)
+# Both sides of a relay, with text frames left as bytes (decode_text=False).
+_Page = web.WebSocketResponse[Literal[False]]
+_Emulator = aiohttp.ClientWebSocketResponse[Literal[False]]
 
 
 def is_for_emulator(request: web.BaseRequest) -> bool:
@@ -103,7 +107,7 @@ class EmulatorProxy:
         self.max_frame_size = max_frame_size
         self.body_timeout = body_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._websockets: set[web.WebSocketResponse] = set()
+        self._websockets: set[_Page] = set()
 
     async def start(self) -> None:
         # No connection limit: each page's WebSocket holds one connection to the emulator for as long as the page
@@ -118,7 +122,7 @@ class EmulatorProxy:
     async def stop(self) -> None:
         """Close the browsers' WebSockets (1001, going away) and the connections to the emulator."""
 
-        async def going_away(websocket: web.WebSocketResponse) -> None:
+        async def going_away(websocket: _Page) -> None:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await websocket.close(code=WSCloseCode.GOING_AWAY)
 
@@ -174,14 +178,16 @@ class EmulatorProxy:
                 self._target(request),
                 headers=self.upstream_headers(request, drop=_WEBSOCKET_HANDSHAKE),
                 max_msg_size=0,  # the emulator's frames are the emulator's business
+                decode_text=False,
             )
         except aiohttp.ClientError as exc:
             _log.warning("emulator unreachable: %s", exc)
             return web.Response(status=502, text="The emulator is not answering.\n")
         # aiohttp refuses a message of max_msg_size bytes or more from its header, before reading the payload.
         # No compression, as the emulator itself: frames arrive whole-size, so the limit is the wire size.
-        downstream = web.WebSocketResponse(
-            max_msg_size=self.max_frame_size + 1, compress=False, timeout=CLOSE_TIMEOUT_SECONDS
+        # Text stays bytes: relayed as it came, not decoded and encoded again (the emulator checks its UTF-8).
+        downstream: _Page = web.WebSocketResponse(
+            max_msg_size=self.max_frame_size + 1, compress=False, timeout=CLOSE_TIMEOUT_SECONDS, decode_text=False
         )
         self._websockets.add(downstream)
         try:
@@ -193,9 +199,7 @@ class EmulatorProxy:
         return downstream
 
 
-async def _relay(
-    downstream: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse, request: web.Request
-) -> None:
+async def _relay(downstream: _Page, upstream: _Emulator, request: web.Request) -> None:
     """Copy frames both ways until one side ends, then end the other the same way (a drop stays a drop)."""
     to_emulator = asyncio.create_task(_copy(downstream, upstream))
     to_browser = asyncio.create_task(_copy(upstream, downstream))
@@ -219,12 +223,7 @@ async def _relay(
         await upstream.close(code=downstream.close_code or 1000)
 
 
-async def _copy(
-    source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-    sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-) -> None:
+async def _copy(source: _Page | _Emulator, sink: _Page | _Emulator) -> None:
     async for message in source:
-        if message.type == WSMsgType.TEXT:
-            await sink.send_str(message.data)
-        elif message.type == WSMsgType.BINARY:
-            await sink.send_bytes(message.data)
+        if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            await sink.send_frame(message.data, message.type)
