@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmarks. Each one sets up what it needs first.
-.PHONY: setup build run dev lint test bench bench-smoke
+.PHONY: setup build run dev lint test bench bench-smoke check-ably
 
 setup:
 	./scripts/setup.sh
@@ -11,6 +11,10 @@ build: setup
 # The site exactly as deployed: the production build, served by the dev host with the API and the emulator.
 run: build
 	.venv/bin/python -m devserver --lan
+
+# Whether ABLY_API_KEY (environment or local.settings.json) works with Ably and allows what the site needs: one line.
+check-ably: setup
+	.venv/bin/python -m devserver --check-ably
 
 # For UI work: Vite's dev server (hot reload) in front of a dev host that answers /api and Ably; Ctrl-C stops both.
 dev: setup

@@ -2,16 +2,20 @@
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from yarl import URL
 
-from devserver.local_settings import LocalSettingsError
+from devserver.local_settings import LocalSettingsError, missing_from, read_values
 from devserver.open_files import raise_open_file_limit
-from devserver.server import DevServer, SiteNotBuilt
+from devserver.server import LOCAL_SETTINGS, REPO_ROOT, DevServer, KeyMalformed, SiteNotBuilt
+
+_log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,6 +64,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--emulator",
         action="store_true",
         help="use the emulator even if ABLY_API_KEY is set in the environment or local.settings.json",
+    )
+    parser.add_argument(
+        "--check-ably",
+        action="store_true",
+        help="serve nothing: ask Ably for its time and a token with ABLY_API_KEY (environment or "
+        "local.settings.json), say in one line whether the key works and covers what the site needs; "
+        "exit status 0 if it does, 1 if not",
     )
     timings = parser.add_argument_group(
         "emulator timings", "shorter than Ably's, so tests can watch a peer time out or a connection expire quickly"
@@ -129,9 +140,10 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stopping.set)
     try:
         await server.start()
-    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt) as exc:
+    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt, KeyMalformed) as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
+    checking = _check_ably_in_background() if server.key_source is not None else None
     try:
         if server.emulator is not None:
             print(f"Emulator: {server.emulator.url} (its controls; pages reach it on the dev host's port)", flush=True)
@@ -146,15 +158,54 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"Open {server.url}/", flush=True)
         await stopping.wait()
     finally:
+        if checking is not None:
+            checking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checking
         await server.stop()
     return 0
+
+
+def _check_ably_in_background() -> "asyncio.Task[None]":
+    """Check the real key while the dev host serves, and log the verdict's line when Ably has answered.
+
+    Imported only now, once the Functions app is loaded (see devserver/ably_check.py). The settings are the ones
+    the functions read: the environment, with local.settings.json's values added by DevServer.start().
+    """
+    from devserver.ably_check import check_ably
+
+    async def check() -> None:
+        verdict = await check_ably(os.environ)
+        _log.log(logging.INFO if verdict.works else logging.WARNING, verdict.line)
+
+    return asyncio.create_task(check())
+
+
+async def check_ably_key(local_settings: Path) -> int:
+    """`--check-ably`: print the key check's one line (stdout when the key works, else stderr); 0 when it works."""
+    from devserver.ably_check import PREFIX, check_ably
+
+    try:
+        environ = {**os.environ, **missing_from(os.environ, read_values(local_settings))}
+    except LocalSettingsError as exc:
+        print(f"{PREFIX}{exc}", file=sys.stderr, flush=True)
+        return 1
+    verdict = await check_ably(environ)
+    print(verdict.line, file=sys.stdout if verdict.works else sys.stderr, flush=True)
+    return 0 if verdict.works else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the dev host; return the process exit status."""
     args = parse_args(argv)
+    if args.check_ably:
+        return asyncio.run(check_ably_key(REPO_ROOT / LOCAL_SETTINGS))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # The dev host prints the emulator's URL itself; keep the emulator's warnings (bad input), not its chatter.
     logging.getLogger("emulator").setLevel(logging.WARNING)
+    # The key check says in one line what failed: not ably-python's traceback of each error it wraps, nor httpx's
+    # line per request.
+    logging.getLogger("ably.util.exceptions").setLevel(logging.CRITICAL)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     raise_open_file_limit()  # every page's WebSocket costs three sockets
     return asyncio.run(serve(args))

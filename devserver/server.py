@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Where `npm run build` (Vite) writes the production site, relative to the app root.
 BUILT_SITE = Path("dist") / "site"
+# The Functions app's local settings (Core Tools' file), beside function_app.py.
+LOCAL_SETTINGS = "local.settings.json"
 API_KEY = "ABLY_API_KEY"
 ENDPOINT_URL = "ABLY_ENDPOINT_URL"
 SAME_ORIGIN = "same-origin"  # api.settings.SAME_ORIGIN: browsers find Ably where they found the page
@@ -71,6 +73,10 @@ class SiteNotBuilt(Exception):
     """The folder to serve has no index.html: the site was not built (or was built elsewhere)."""
 
 
+class KeyMalformed(Exception):
+    """The real ABLY_API_KEY configured is not shaped like an Ably key: every token request would fail."""
+
+
 class DevServer:
     """Serve the built site (`dist/site/`) and the Functions app on one origin, with the emulator unless
     ABLY_API_KEY is configured.
@@ -117,7 +123,7 @@ class DevServer:
         self.site_dir = site_dir or app_root / BUILT_SITE
         self.api_dir = api_dir or app_root
         self.config_path = config_path or app_root / "staticwebapp.config.json"
-        self.local_settings_path = local_settings_path or app_root / "local.settings.json"
+        self.local_settings_path = local_settings_path or app_root / LOCAL_SETTINGS
         self.force_emulator = force_emulator
         self.emulator_settings = dict(emulator_settings or {})
         self.url: str | None = None
@@ -137,6 +143,8 @@ class DevServer:
             self.key_source = None if self.force_emulator else self._real_key_source(settings)
             if self.key_source is None:
                 settings.update(await self._start_emulator())
+            else:
+                self._refuse_malformed_key(settings)
             self._apply_environ(settings)
             app = create_app(
                 StaticSite(self.site_dir, config), FunctionsHost(functions, self.body_timeout), self._proxy
@@ -193,6 +201,21 @@ class DevServer:
         if local_values.get(API_KEY, "").strip():
             return self.local_settings_path.name
         return None
+
+    def _refuse_malformed_key(self, local_values: dict[str, str]) -> None:
+        """Raise KeyMalformed unless the key passes the API's own rule (api.settings.api_key).
+
+        Imported here, once the Functions app is loaded, so that an app hosted from elsewhere (--api, the staged one)
+        has imported its own `api` package first: imported before, this repository's would be the one it runs.
+        """
+        from api.errors import ApiError
+        from api.settings import api_key
+
+        try:
+            api_key({**local_values, **os.environ})
+        except ApiError as error:
+            where = "the environment" if self.key_source == "environment" else self.key_source
+            raise KeyMalformed(f"{error.message} It is set in {where}.") from None
 
     async def _start_emulator(self) -> dict[str, str]:
         """Start the emulator on loopback with a fresh local key, and its proxy; return the functions' settings."""

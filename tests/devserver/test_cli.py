@@ -14,6 +14,8 @@ from devserver.cli import emulator_settings, parse_args
 from devserver.network import lan_addresses
 from tests.devserver.conftest import REPO, SETTINGS
 from tests.processes import start_server
+from tests.stand_ins.connect_proxy import ConnectProxy
+from tests.stand_ins.host_rules import HostRules
 
 OPEN_LINE = r"^Open (http://127\.0\.0\.1:(\d+))/$"
 
@@ -21,6 +23,12 @@ OPEN_LINE = r"^Open (http://127\.0\.0\.1:(\d+))/$"
 def cli_env(**values: str) -> dict[str, str]:
     """The parent's environment without Ably settings, plus `values` (start_server merges it over os.environ)."""
     return dict.fromkeys(SETTINGS, "") | values
+
+
+def nowhere_env(proxy: ConnectProxy) -> dict[str, str]:
+    """The only route out for a child's https: a proxy that finds no name (Ably's real hosts are never looked up)."""
+    assert proxy.url is not None
+    return {"HTTPS_PROXY": proxy.url, "https_proxy": proxy.url, "NO_PROXY": "", "no_proxy": ""}
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -38,18 +46,23 @@ def test_cli_help_lists_the_options():
 
 
 def test_cli_with_a_real_key_prints_its_url_serves_and_stops_on_sigterm():
-    server = start_server(
-        [sys.executable, "-m", "devserver", "--port", "0"],
-        cwd=str(REPO),
-        env=cli_env(ABLY_API_KEY="fakeapp.fakekey:fake-secret-cli"),
-    )
-    try:
-        url = server.wait_for(OPEN_LINE).group(1)
-        assert server.seen[-2:] == ["Ably: the real service, with ABLY_API_KEY from environment\n", f"Open {url}/\n"]
-        status, body = fetch(url + "/api/clientConfig")
-        assert (status, json.loads(body)) == (200, {})
-    finally:
-        assert server.stop() == 0
+    # With a real key the dev host asks Ably about it in the background: here through a proxy that finds no name.
+    with ConnectProxy(HostRules.only({})) as nowhere:
+        server = start_server(
+            [sys.executable, "-m", "devserver", "--port", "0"],
+            cwd=str(REPO),
+            env=cli_env(ABLY_API_KEY="fakeapp.fakekey:fake-secret-cli", **nowhere_env(nowhere)),
+        )
+        try:
+            url = server.wait_for(OPEN_LINE).group(1)
+            assert server.seen[-2:] == [
+                "Ably: the real service, with ABLY_API_KEY from environment\n",
+                f"Open {url}/\n",
+            ]
+            status, body = fetch(url + "/api/clientConfig")
+            assert (status, json.loads(body)) == (200, {})
+        finally:
+            assert server.stop() == 0
 
 
 def test_cli_starts_the_emulator_prints_it_then_the_url_last_and_stops_on_sigterm():
