@@ -26,7 +26,7 @@ def _is_string(value: object) -> bool:
     return isinstance(value, str)
 
 
-# The fields an entry keeps when their value passes the test; `data` and `encoding` are kept by _payload_of.
+# The fields an entry keeps when their value passes the test (`data` and `encoding`: see _payload_of).
 KEPT_FIELDS: dict[str, Callable[[object], bool]] = {
     "id": _is_string,
     "clientId": _is_string,

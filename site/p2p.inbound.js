@@ -24,7 +24,7 @@ export const MAX_TIMESTAMP = 253_402_300_799_999;
 
 const isString = (value) => typeof value === 'string';
 
-/** The fields an entry keeps when their value passes the test; `data` and `encoding` are kept by keepPayload. */
+/** The fields an entry keeps when their value passes the test (`data` and `encoding`: see payloadOf). */
 const KEPT_FIELDS = {
   id: isString,
   clientId: isString,

@@ -86,7 +86,9 @@ def client_id_of(peer: Peer, name: str) -> str:
     """The clientId of the player called `name`, as `peer`'s roster shows it."""
     page = peer.page
     named = page.get_by_test_id("roster-name").filter(has_text=re.compile(f"^{re.escape(name)}$"))
-    return page.get_by_test_id("roster-item").filter(has=named).get_attribute("data-client-id")
+    found = page.get_by_test_id("roster-item").filter(has=named).get_attribute("data-client-id")
+    assert found, f"{peer.name}'s roster gives {name} no clientId"
+    return found
 
 
 def expect_players(peer: Peer, names: list[str]) -> None:
