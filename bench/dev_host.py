@@ -230,6 +230,10 @@ def report(settings: DevHostSettings, runs: dict[str, list[JoinRun]]) -> str:
                 ".2f",
             ),
             "",
+            "Through the dev host every frame crosses the process twice (page to proxy, proxy to emulator), so the "
+            "process's CPU per join is the proxy's cost; wall-clock times depend as much on this load generator and "
+            "on the machine's load as on the dev host.",
+            "",
             f"Every session filled to {settings.session_size} members on both ports; one more peer entering a full "
             f"session was refused with {TOO_MANY_PRESENCE_MEMBERS}: **{'yes' if refused else 'NO'}** "
             f"(codes seen: {', '.join(str(code) for code in sorted(refusals, key=str))}).",
