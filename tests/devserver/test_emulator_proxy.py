@@ -124,21 +124,11 @@ async def test_a_50_mb_frame_is_refused_from_its_header_before_it_is_sent_and_ne
 ):
     """The frame is written as a client would stream it: the header first, then the payload in 64 KiB pieces."""
     size, piece = 50 * 1024 * 1024, b"x" * 65536
-    origin = URL(emulator_server.url)
-    reader, writer = await asyncio.open_connection(origin.host, origin.port)
-    handshake = (
-        f"GET /?key={emulator_server.emulator.key}&format=json&v=5&heartbeats=false HTTP/1.1\r\n"
-        f"Host: {origin.authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    writer.write(handshake.encode())
-    assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
-    opcode, payload = await read_frame(reader)
-    assert json.loads(payload)["action"] == CONNECTED
+    reader, writer = await raw_page(emulator_server)
     bytes_in = emulator_server.emulator.controls.stats()["total"]["bytes_in"]
 
     closing = asyncio.create_task(read_frame(reader))
-    writer.write(struct.pack("!BBQ", 0x81, 0x80 | 127, size) + os.urandom(4))  # FIN + text, masked, 64-bit length
+    writer.write(frame_header(0x1, fin=True, size=size))
     sent = 0
     try:
         while sent < size and not closing.done():
@@ -152,6 +142,37 @@ async def test_a_50_mb_frame_is_refused_from_its_header_before_it_is_sent_and_ne
     assert (opcode, struct.unpack("!H", payload[:2])[0]) == (0x8, MESSAGE_TOO_BIG)
     assert sent < size / 10, f"{sent} of {size} bytes were taken before the refusal"
     assert emulator_server.emulator.controls.stats()["total"]["bytes_in"] == bytes_in
+
+
+async def test_a_message_whose_fragments_add_up_to_more_than_max_frame_size_is_refused_too(small_frames):
+    reader, writer = await raw_page(small_frames)
+    first, rest = message_frame(2049).encode()[:1500], message_frame(2049).encode()[1500:]
+    writer.write(frame_header(0x1, fin=False, size=len(first)) + first)  # text, more to come
+    writer.write(frame_header(0x0, fin=True, size=len(rest)) + rest)  # continuation, the last
+    opcode, payload = await asyncio.wait_for(read_frame(reader), 20)
+    writer.close()
+    assert (opcode, struct.unpack("!H", payload[:2])[0]) == (0x8, MESSAGE_TOO_BIG)
+
+
+async def raw_page(server) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A realtime connection through the dev host's port, on a bare socket (frames written byte by byte)."""
+    origin = URL(server.url)
+    reader, writer = await asyncio.open_connection(origin.host, origin.port)
+    handshake = (
+        f"GET /?key={server.emulator.key}&format=json&v=5&heartbeats=false HTTP/1.1\r\n"
+        f"Host: {origin.authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    writer.write(handshake.encode())
+    assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+    _, payload = await read_frame(reader)
+    assert json.loads(payload)["action"] == CONNECTED
+    return reader, writer
+
+
+def frame_header(opcode: int, fin: bool, size: int) -> bytes:
+    """A client frame's header: masked (with a mask of zeros, so the payload goes as it is), 64-bit length."""
+    return struct.pack("!BBQ", (0x80 if fin else 0) | opcode, 0x80 | 127, size) + bytes(4)
 
 
 async def read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
