@@ -18,13 +18,14 @@ import asyncio
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench import ably_wire
+from bench import ably_wire, soak_abuse
 from bench.processes import ServerProcess, running
 from bench.report import RunOptions, Section
+from bench.soak_abuse import QUICK_ABUSE, AbuseSettings
 from bench.stats import Spread
 
 SOAK_KEY = "soakapp.soakkey:local-soak-secret-not-for-production"
@@ -44,9 +45,10 @@ class SoakSettings:
     runs: int = 3
     messages: int = 100_000
     history_max: int = 10_000
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
 
-QUICK = SoakSettings(connections=30, runs=1, messages=3000, history_max=1000)
+QUICK = SoakSettings(connections=30, runs=1, messages=3000, history_max=1000, abuse=QUICK_ABUSE)
 
 
 @dataclass
@@ -223,4 +225,12 @@ def run(options: RunOptions) -> Section:
     """Run the benchmark; return its section of the report."""
     settings = QUICK if options.quick else SoakSettings()
     idle, runs, messages = asyncio.run(measure(settings))
-    return Section(title="Emulator soak: memory comes back", body=report(settings, idle, runs, messages))
+    abuse = asyncio.run(soak_abuse.measure(settings.abuse, SOAK_KEY))
+    body = "\n\n".join(
+        [
+            report(settings, idle, runs, messages),
+            "### Under abuse: what a hostile client costs, and whether it comes back",
+            soak_abuse.report(abuse),
+        ]
+    )
+    return Section(title="Emulator soak: memory comes back", body=body)

@@ -1,4 +1,5 @@
-"""Smoke test of the soak benchmark: `python -m bench soak --quick` gives memory back and keeps the history cap."""
+"""Smoke test of the soak benchmark: `python -m bench soak --quick` gives memory back, keeps the history cap, and
+reports the resident set under abuse (a client that never reads, inbox channels, a huge frame to the dev host)."""
 
 import re
 import subprocess
@@ -12,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.bench_smoke
 
 
-def test_soak_quick_run_reports_the_heap_back_near_idle_and_history_within_its_cap():
+def test_soak_quick_run_reports_the_heap_back_near_idle_history_within_its_cap_and_the_abuse_it_survived():
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "soak", "--quick"],
         cwd=REPO_ROOT,
@@ -26,3 +27,13 @@ def test_soak_quick_run_reports_the_heap_back_near_idle_and_history_within_its_c
     assert "Goal (heap after all closed within 10 % of idle): **met**" in output, output
     assert re.search(r"\| 3,000 \| 1,000 \(1,000\) \|", output), output
     assert "Goal (history within the count cap): **met**" in output, output
+    rss = r"\| [\d.]+ \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|"
+    never_reader = re.search(
+        rf"\| a client that never reads.* {rss} disconnected as a slow consumer; .* got ([\d,]+) of ([\d,]+)", output
+    )
+    assert never_reader, output
+    assert never_reader[1] == never_reader[2], "the subscriber that reads got every message"
+    assert re.search(rf"\| 200 inbox channels with history .* {rss} kept .*; all dropped once expired \|", output), (
+        output
+    )
+    assert re.search(rf"\| a 5 MB WebSocket frame to the dev host's port {rss} ", output), output
