@@ -13,6 +13,8 @@ import { fetchJsonWithRetry } from './retry.js';
 
 /** Tries at the token endpoint within one Ably auth attempt; Ably waits 10 s for the answer, then retries itself. */
 export const TOKEN_ATTEMPTS = 4;
+/** Ably's code for a connection attempt that got no token ("Client configured authentication provider request failed"). */
+const TOKEN_REQUEST_FAILED = 80019;
 
 /**
  * ably-js, loaded on first call (later calls share the download; after a failed one they try again).
@@ -44,8 +46,10 @@ export async function fetchClientConfig({ origin = '', fetch, onRetry } = {}) {
  * @param {string} [options.secret] this page's peer secret: every token, renewals too, names the same clientId
  * @param {string} [options.origin] where the API is; '' (the default) is the page's own origin
  * @param {typeof fetch} [options.fetch]
- * @param {(change: {state: string, reason: object | null}) => void} [options.onConnectionState] told the state
- *   now, then every change (`reason`: Ably's ErrorInfo, when it gave one)
+ * @param {(change: {state: string, reason: object | null, tokenFailedAt: 'server' | 'ably' | null}) => void}
+ *   [options.onConnectionState] told the state now, then every change (`reason`: Ably's ErrorInfo, when it gave
+ *   one; `tokenFailedAt`, when Ably could not get a token (80019): at this site's server, which gave no
+ *   TokenRequest, or at Ably, which refused or never received the token request ably-js made with it)
  * @param {(problem: {error: Error, retry?: {attempt: number, delayMs: number}} | null) => void} [options.onTokenProblem]
  *   told when a token request fails (`retry`: it is retried after `delayMs`; none: Ably tries again itself),
  *   and `null` once a token arrives
@@ -63,15 +67,21 @@ export function createAblyClient({
 }) {
   const query = new URLSearchParams({ session: sessionId, ...(secret ? { peer: secret } : {}) });
   const tokenUrl = `${origin}/api/createTokenRequest?${query}`;
+  // Ably's 80019 means no token, whoever failed: our server (no TokenRequest, or too late for ably-js) or Ably.
+  let tokenAttempts = 0;
+  let tokenRequestGiven = false;
   const realtime = new Ably.Realtime({
     ...clientConfig,
     authCallback: (_tokenParams, callback) => {
+      const attempt = ++tokenAttempts;
+      tokenRequestGiven = false;
       fetchJsonWithRetry(tokenUrl, {
         fetch,
         maxAttempts: TOKEN_ATTEMPTS,
         onRetry: ({ error, ...retry }) => onTokenProblem({ error, retry }),
       }).then(
         (tokenRequest) => {
+          if (attempt === tokenAttempts) tokenRequestGiven = true;
           onTokenProblem(null);
           callback(null, tokenRequest);
         },
@@ -82,7 +92,10 @@ export function createAblyClient({
       );
     },
   });
-  realtime.connection.on((change) => onConnectionState({ state: change.current, reason: change.reason ?? null }));
-  onConnectionState({ state: realtime.connection.state, reason: null });
+  realtime.connection.on(({ current, reason = null }) => {
+    const tokenFailedAt = reason?.code === TOKEN_REQUEST_FAILED ? (tokenRequestGiven ? 'ably' : 'server') : null;
+    onConnectionState({ state: current, reason, tokenFailedAt });
+  });
+  onConnectionState({ state: realtime.connection.state, reason: null, tokenFailedAt: null });
   return realtime;
 }

@@ -25,6 +25,24 @@ export class Identity {
   }
 }
 
+/** Resolves once `connection` (ably-js's) is connected; rejects with Ably's reason if it fails or closes first. */
+function whenConnected(connection) {
+  const gaveUp = (state, reason) => reason ?? new Error(`The connection is ${state}.`);
+  if (connection.state === 'connected') return Promise.resolve();
+  if (connection.state === 'failed' || connection.state === 'closed') {
+    return Promise.reject(gaveUp(connection.state, connection.errorReason));
+  }
+  return new Promise((resolve, reject) => {
+    const listener = ({ current, reason }) => {
+      if (current !== 'connected' && current !== 'failed' && current !== 'closed') return;
+      connection.off(listener);
+      if (current === 'connected') resolve();
+      else reject(gaveUp(current, reason));
+    };
+    connection.on(listener);
+  });
+}
+
 /** Fields the receiving PubSubClient sets itself; a sender cannot supply them. */
 const RECEIVER_FIELDS = ['kind', 'from', 'via'];
 
@@ -85,7 +103,10 @@ export class PubSubClient extends Emitter {
     this.sessionId = sessionId;
     this.realtime = this.createRealtime(sessionId);
     this.channel = guardChannel(this.realtime.channels.get(channelName, { params: { rewind: '1m' } }));
-    // subscribe() attaches the channel, which waits for the connection, so our clientId is known afterwards.
+    // Ably keeps trying a connection it cannot make yet (Ably unreachable, this site's server failing), but an
+    // attach gives up once the connection is suspended: so the join waits for the connection, as long as it takes.
+    await whenConnected(this.realtime.connection);
+    // subscribe() attaches the channel, so our clientId is known afterwards.
     await this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session'));
     const clientId = this.realtime.auth.clientId;
     if (!clientId || clientId === '*') {

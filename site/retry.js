@@ -30,14 +30,28 @@ export function isRetryable(error) {
   return !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
 }
 
+/**
+ * One GET. Every way it can fail is an error that says what happened in the API's words (its path, never the query,
+ * which holds the page's secret): no answer in time, no answer at all, an HTTP error, or a 2xx answer that is not
+ * the JSON object every API route returns (a proxy's or a half-deployed site's page, say), which is retried too.
+ */
 async function fetchJsonOnce(url, timeoutMs, fetch) {
-  const response = await fetch(url, {
-    headers: { Accept: 'application/json' },
-    cache: 'no-store',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  const path = url.split('?')[0];
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', signal });
+  } catch (error) {
+    throw new Error(
+      signal.aborted ? `${path} did not answer within ${timeoutMs / 1000} s` : `${path} could not be reached`,
+      { cause: error },
+    );
+  }
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new HttpError(url, response.status, body?.error?.message);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new Error(`${path} answered HTTP ${response.status} with something other than the API's JSON`);
+  }
   return body;
 }
 

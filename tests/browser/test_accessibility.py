@@ -45,14 +45,14 @@ def test_the_error_screens_have_no_axe_violations(open_peer, dev_host):
 
     page.route("**/api/clientConfig", FailingEndpoint(failures=100))
     page.get_by_role("button", name="Host a session").click()
-    expect(page.get_by_role("alert")).to_contain_text("Could not load the connection settings")
+    expect(page.get_by_test_id("start-progress")).to_contain_text("This site's server is not answering properly")
     expect_no_axe_violations(page)
 
     page.unroute_all(behavior="ignoreErrors")
     page.route("**/api/createTokenRequest*", FailingEndpoint(failures=100))
     page.reload()
     page.get_by_role("button", name="Host a session").click()
-    expect(page.get_by_test_id("token-problem")).to_contain_text("Retrying in")
+    expect(page.get_by_test_id("connection-detail")).to_contain_text("Retrying in")
     expect_no_axe_violations(page)
 
     page.unroute_all(behavior="ignoreErrors")

@@ -74,17 +74,18 @@ def test_a_failing_token_endpoint_is_explained_retried_and_the_page_recovers(ope
     alice.page.get_by_label("Your name").fill("alice")
     alice.page.get_by_role("button", name="Host a session").click()
 
-    problem = alice.page.get_by_test_id("token-problem")
-    expect(problem).to_contain_text("Could not get a token from the server")
-    expect(problem).to_contain_text("HTTP 500: The API is starting up")
-    expect(problem).to_contain_text(re.compile(r"Retrying in \d+ s \(attempt \d\)"))
+    sentence = alice.page.get_by_test_id("connection-sentence")
+    expect(sentence).to_contain_text("This site's server is not answering properly, so you cannot join yet.")
+    detail = alice.page.get_by_test_id("connection-detail")
+    expect(detail).to_contain_text("/api/createTokenRequest answered HTTP 500: The API is starting up.")
+    expect(detail).to_contain_text(re.compile(r"Retrying in \d+ s \(attempt \d\)"))
     expect_connection(alice, "connected", timeout=10_000)
     expect(alice.page.get_by_test_id("client-status")).to_have_text("acknowledged")
-    expect(problem).to_have_count(0)
+    expect(detail).to_have_count(0)
     assert (token_endpoint.failed, token_endpoint.passed) == (3, 1)
 
 
-def test_failing_connection_settings_are_explained_and_retried_until_the_api_answers(open_peer):
+def test_failing_connection_settings_are_explained_as_progress_and_retried_until_the_api_answers(open_peer):
     alice = open_peer("alice")
     alice.expect_console_error("status of 500")
     config_endpoint = FailingEndpoint(failures=2)
@@ -93,11 +94,11 @@ def test_failing_connection_settings_are_explained_and_retried_until_the_api_ans
     alice.page.get_by_label("Your name").fill("alice")
     alice.page.get_by_role("button", name="Host a session").click()
 
-    alert = alice.page.get_by_role("alert")
-    expect(alert).to_contain_text("Could not load the connection settings. Retrying in")
-    expect(alert).to_contain_text("HTTP 500: The API is starting up")
+    progress = alice.page.get_by_test_id("start-progress")
+    expect(progress).to_contain_text("This site's server is not answering properly, so you cannot join yet.")
+    expect(progress).to_contain_text("/api/clientConfig answered HTTP 500: The API is starting up. Retrying in")
     expect(alice.page.get_by_test_id("client-status")).to_have_text("acknowledged", timeout=10_000)
-    expect(alert).to_be_empty()
+    expect(alice.page.get_by_role("alert")).to_be_empty()
     assert (config_endpoint.failed, config_endpoint.passed) == (2, 1)
 
 

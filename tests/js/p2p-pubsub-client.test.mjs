@@ -279,14 +279,38 @@ test('rejects connect when the connection fails, and connects afresh on the next
   assert.equal(attempts, 2);
 });
 
-test('rejects connect when the connection is suspended', async () => {
+test('connect waits while Ably cannot be reached, however long, and joins once Ably connects', async () => {
   const network = new FakeAblyNetwork();
   const client = recordingClient(network, {
+    clientId: 'ada-id',
     failWith: new FakeErrorInfo('Connection to server unavailable', 80002, 400),
     failedState: 'suspended',
   });
+  let joined = false;
+  const connecting = client.pubSub.connect(new Identity('Ada'), 'room1').then(() => {
+    joined = true;
+  });
+  await network.settle();
+  const { realtime } = client.realtimes[0];
+  assert.equal(realtime.connection.state, 'suspended');
+  assert.equal(joined, false);
 
-  await assert.rejects(client.pubSub.connect(new Identity('Ada'), 'room1'), /Connection to server unavailable/);
+  realtime.connect();
+  await connecting;
+
+  assert.equal(client.pubSub.connected, true);
+  assert.deepEqual(
+    network.members('p2p:room1').map((member) => member.clientId),
+    ['ada-id'],
+  );
+});
+
+test('rejects connect when the connection fails, with Ably’s reason', async () => {
+  const network = new FakeAblyNetwork();
+  const client = recordingClient(network, { failWith: new FakeErrorInfo('Token revoked', 40141, 401) });
+
+  await assert.rejects(client.pubSub.connect(new Identity('Ada'), 'room1'), (error) => error.code === 40141);
+  assert.equal(client.pubSub.connected, false);
 });
 
 test('rejects connect with 40160 when the token does not cover the session', async () => {

@@ -119,9 +119,36 @@ test('the connection state is told at once, then at every change, with Ably’s 
   realtime.change('connected');
   realtime.change('disconnected', reason);
   assert.deepEqual(changes, [
-    { state: 'connecting', reason: null },
-    { state: 'connected', reason: null },
-    { state: 'disconnected', reason },
+    { state: 'connecting', reason: null, tokenFailedAt: null },
+    { state: 'connected', reason: null, tokenFailedAt: null },
+    { state: 'disconnected', reason, tokenFailedAt: null },
+  ]);
+});
+
+test('when Ably gets no token (80019), the change says whether this site’s server or Ably failed', async () => {
+  const { fetch } = fakeFetch([
+    { status: 500, body: { error: { message: 'down' } } },
+    { status: 200, body: { keyName: 'k' } },
+  ]);
+  const changes = [];
+  const realtime = createAblyClient({
+    Ably: FakeAbly,
+    clientConfig: {},
+    sessionId: 'game-1',
+    fetch: async (url) => {
+      const answer = await fetch(url);
+      if (answer.status === 500) realtime.change('disconnected', { code: 80019 }); // ably-js gave up waiting
+      return answer;
+    },
+    onConnectionState: ({ state, tokenFailedAt }) => changes.push([state, tokenFailedAt]),
+  });
+  await realtime.token();
+  realtime.change('disconnected', { code: 80019, cause: { code: 40101 } }); // Ably refused the TokenRequest
+
+  assert.deepEqual(changes, [
+    ['connecting', null],
+    ['disconnected', 'server'],
+    ['disconnected', 'ably'],
   ]);
 });
 

@@ -64,7 +64,8 @@ test('failures are retried, each announced with its delay, until the API answers
     [1, 2],
   );
   assert.match(retries[0].error.message, /HTTP 500: ABLY_API_KEY is not set/);
-  assert.equal(retries[1].error.message, 'Failed to fetch');
+  assert.equal(retries[1].error.message, '/api/clientConfig could not be reached');
+  assert.equal(retries[1].error.cause.message, 'Failed to fetch');
   assert.equal(calls[0].init.cache, 'no-store');
 });
 
@@ -82,4 +83,45 @@ test('a 400 is thrown at once without a retry', async () => {
   });
   assert.equal(calls.length, 1);
   assert.deepEqual(retries, []);
+});
+
+test('a 2xx answer that is not a JSON object (a proxy page, a half-deployed site) is an error, and retried', async () => {
+  const calls = [];
+  const answers = ['<html>Starting…</html>', 'null', '[1, 2]', '{"keyName": "k"}'];
+  globalThis.fetch = async (url) => {
+    calls.push(url);
+    return new Response(answers[calls.length - 1], { status: 200 });
+  };
+  const retries = [];
+
+  const body = await fetchJsonWithRetry('/api/createTokenRequest?session=s&peer=secret', {
+    baseMs: 1,
+    onRetry: (retry) => retries.push(retry.error.message),
+  });
+
+  assert.deepEqual(body, { keyName: 'k' });
+  assert.deepEqual(
+    retries,
+    Array(3).fill("/api/createTokenRequest answered HTTP 200 with something other than the API's JSON"),
+  );
+});
+
+test('a request that gets no answer is given up after timeoutMs, says so, and is retried', async () => {
+  let calls = 0;
+  globalThis.fetch = (url, { signal }) => {
+    calls += 1;
+    if (calls > 1) return Promise.resolve(new Response('{"ok": true}', { status: 200 }));
+    return new Promise((resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  };
+  const retries = [];
+  const keepAlive = setTimeout(() => {}, 5_000); // Node does not wait for AbortSignal.timeout's timer
+
+  const body = await fetchJsonWithRetry('/api/clientConfig', {
+    baseMs: 1,
+    timeoutMs: 50,
+    onRetry: (retry) => retries.push(retry.error.message),
+  }).finally(() => clearTimeout(keepAlive));
+
+  assert.deepEqual(body, { ok: true });
+  assert.deepEqual(retries, ['/api/clientConfig did not answer within 0.05 s']);
 });

@@ -212,16 +212,19 @@ class FakeRealtime {
     /** What this client received: `{kind: 'message' | 'presence', channel, bytes}` per delivery. */
     this.deliveries = [];
 
+    this.grantedClientId = clientId;
     network.deliverLater(() => {
       if (this.connection.state !== 'connecting') return;
-      if (failWith) {
-        this.connection.transition(failedState, failWith);
-        return;
-      }
-      this.auth.clientId = clientId;
-      this.connection.id = `connection-${network.nextId++}`;
-      this.connection.transition('connected');
+      if (failWith) this.connection.transition(failedState, failWith);
+      else this.connect();
     });
+  }
+
+  /** Connect under the clientId the token names: at once, or after `failWith` in a state Ably retries from. */
+  connect() {
+    this.auth.clientId = this.grantedClientId;
+    this.connection.id = `connection-${this.network.nextId++}`;
+    this.connection.transition('connected');
   }
 
   getChannel(name, options = {}) {

@@ -1,0 +1,71 @@
+"""What the failure drills share: a player pressing Host without waiting for it to work, the record of every
+situation the page showed (site/connection-status.js), and the one clear state a drill must end in.
+
+A clear state is one situation on the page, in the player's words, with nothing that contradicts it: no alert, no
+"Connection lost" for a connection that never was, no invite card or roster for a session nobody could join.
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Peer
+
+# Notes every situation the page shows, with Ably's state, in order from the page's first load (the form's progress
+# line has no Ably state yet: "-").
+RECORD_SITUATIONS = """
+window.situations = [];
+new MutationObserver(() => {
+  for (const badge of document.querySelectorAll('[data-testid=connection-state]')) {
+    const seen = `${badge.dataset.state ?? '-'}/${badge.dataset.situation}`;
+    if (window.situations.at(-1) !== seen) window.situations.push(seen);
+  }
+}).observe(document, {
+  subtree: true, childList: true, attributes: true, attributeFilter: ['data-situation', 'data-state'],
+});
+"""
+
+# The words of each situation a drill expects, as a player reads them (site/connection-status.js has them all).
+CANNOT_REACH_ABLY = "Cannot reach Ably, the service this game connects through."
+KEY_NOT_ACCEPTED = "This site's Ably key is not accepted; the site's owner must check ABLY_API_KEY."
+SERVER_NOT_ANSWERING = "This site's server is not answering properly, so you cannot join yet."
+WAITING_FOR_SERVER = "Waiting for this site's server: it may be starting up"
+CONNECTION_LOST = "Connection lost. Reconnecting by itself"
+OFFLINE_FOR_A_WHILE = "Offline for a while."
+
+
+def press_host(peer: Peer) -> None:
+    """The player hosts a session, and does not wait for it to work (host() in actions.py does)."""
+    page = peer.page
+    page.get_by_label("Your name").fill(peer.name)
+    page.get_by_role("button", name="Host a session").click()
+
+
+def situations(peer: Peer) -> list[str]:
+    """Every `state/situation` the page has shown so far, in order (opened with RECORD_SITUATIONS)."""
+    return peer.page.evaluate("window.situations")
+
+
+def expect_situation(peer: Peer, situation: str, timeout: float = 15_000) -> None:
+    """The page shows this situation (a key of SITUATIONS in site/connection-status.js), within `timeout` ms."""
+    badge = peer.page.get_by_test_id("connection-state")
+    expect(badge).to_have_attribute("data-situation", situation, timeout=timeout)
+
+
+def expect_one_clear_state(peer: Peer, situation: str, words: str, timeout: float = 15_000) -> None:
+    """Within `timeout` ms the page says `words` (its situation `situation`), and nothing that contradicts it:
+    no alert, no session to invite anyone to or players to list, not even whose session it is."""
+    page = peer.page
+    expect_situation(peer, situation, timeout)
+    expect(page.get_by_test_id("connection-sentence")).to_contain_text(words)
+    expect(page.get_by_test_id("connection")).to_have_count(1)
+    expect(page.get_by_test_id("error")).to_have_text("")
+    for absent in ("share-link", "hosting", "player-count", "received-words"):
+        expect(page.get_by_test_id(absent)).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text(re.compile("Connection lost|You left the session"))
+
+
+def expect_never_connected_nor_lost(peer: Peer) -> None:
+    """Nothing the page showed claimed a connection that never was: no 'reconnecting', 'offline' or 'left'."""
+    claimed = [seen for seen in situations(peer) if seen.split("/")[1] in ("reconnecting", "offline", "left")]
+    assert claimed == [], situations(peer)
