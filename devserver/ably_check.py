@@ -10,6 +10,7 @@ elsewhere (`--api DIR`) must have imported its own `api` first, not this reposit
 """
 
 import asyncio
+import logging
 import socket
 import ssl
 import time
@@ -32,6 +33,7 @@ PREFIX = "Ably key check: "
 NOT_ACCEPTED = "this site's Ably key is not accepted: the site's owner must check ABLY_API_KEY"
 PRODUCTION = "main.realtime.ably.net and its fallback hosts"
 TIMEOUT_SECONDS = 30.0
+_log = logging.getLogger(__name__)
 # Ably's codes (ably-common errors.json) for a key it will not take: bad credentials (40101, 40102), the account,
 # app or key disabled, blocked or revoked (4011x-4013x), or a key it does not know (40400).
 _KEY_REFUSED = {40101, 40102, 40400, *range(40110, 40140)}
@@ -62,6 +64,12 @@ async def check_ably(environ: Mapping[str, str]) -> Verdict:
         return _fails(f"Ably is unreachable at {where}: no answer within {TIMEOUT_SECONDS:.0f} s")
     finally:
         await rest.close()
+
+
+async def log_verdict(environ: Mapping[str, str]) -> None:
+    """Check the key and log the verdict's line (a warning when the key does not work for the site)."""
+    verdict = await check_ably(environ)
+    _log.log(logging.INFO if verdict.works else logging.WARNING, verdict.line)
 
 
 async def _ask(rest: AblyRest, key_name: str, where: str) -> Verdict:

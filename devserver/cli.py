@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -14,8 +13,6 @@ from yarl import URL
 from devserver.local_settings import LocalSettingsError, missing_from, read_values
 from devserver.open_files import raise_open_file_limit
 from devserver.server import LOCAL_SETTINGS, REPO_ROOT, DevServer, KeyMalformed, SiteNotBuilt
-
-_log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -133,6 +130,7 @@ async def serve(args: argparse.Namespace) -> int:
         emulator_settings=emulator_settings(args),
         lan=args.lan,
         public_url=args.public_url,
+        check_key=True,
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -143,7 +141,6 @@ async def serve(args: argparse.Namespace) -> int:
     except (OSError, ImportError, LocalSettingsError, SiteNotBuilt, KeyMalformed) as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
-    checking = _check_ably_in_background() if server.key_source is not None else None
     try:
         if server.emulator is not None:
             print(f"Emulator: {server.emulator.url} (its controls; pages reach it on the dev host's port)", flush=True)
@@ -158,27 +155,8 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"Open {server.url}/", flush=True)
         await stopping.wait()
     finally:
-        if checking is not None:
-            checking.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checking
         await server.stop()
     return 0
-
-
-def _check_ably_in_background() -> "asyncio.Task[None]":
-    """Check the real key while the dev host serves, and log the verdict's line when Ably has answered.
-
-    Imported only now, once the Functions app is loaded (see devserver/ably_check.py). The settings are the ones
-    the functions read: the environment, with local.settings.json's values added by DevServer.start().
-    """
-    from devserver.ably_check import check_ably
-
-    async def check() -> None:
-        verdict = await check_ably(os.environ)
-        _log.log(logging.INFO if verdict.works else logging.WARNING, verdict.line)
-
-    return asyncio.create_task(check())
 
 
 async def check_ably_key(local_settings: Path) -> int:

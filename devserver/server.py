@@ -1,5 +1,7 @@
 """The dev host as one object: the site, the functions and (unless a real key is configured) the emulator."""
 
+import asyncio
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -77,6 +79,14 @@ class KeyMalformed(Exception):
     """The real ABLY_API_KEY configured is not shaped like an Ably key: every token request would fail."""
 
 
+async def _log_key_check(environ: dict[str, str]) -> None:
+    """Ask Ably about the key and log the verdict's line. Imported only now, once the Functions app is loaded: see
+    devserver/ably_check.py."""
+    from devserver.ably_check import log_verdict
+
+    await log_verdict(environ)
+
+
 class DevServer:
     """Serve the built site (`dist/site/`) and the Functions app on one origin, with the emulator unless
     ABLY_API_KEY is configured.
@@ -87,6 +97,8 @@ class DevServer:
     The emulator listens on loopback (`emulator_port`, for its test controls) and is proxied on `port`.
     `lan` listens on every interface; `public_url` (a tunnel's https address) is what invite links use,
     else the first LAN address when listening beyond loopback; see `share_url`.
+    `check_key`: with a real key, ask Ably about it once listening, without waiting, and log the verdict's one line
+    (devserver/ably_check.py); `python -m devserver` and `make dev` do.
 
     The functions read their settings from os.environ, as under the Functions host, so `start()` sets
     ABLY_API_KEY and ABLY_ENDPOINT_URL (and local.settings.json's Values) there and `stop()` restores them.
@@ -109,6 +121,7 @@ class DevServer:
         public_url: str | None = None,
         header_timeout: float = HEADER_TIMEOUT_SECONDS,
         body_timeout: float = BODY_TIMEOUT_SECONDS,
+        check_key: bool = False,
     ) -> None:
         self.host = "0.0.0.0" if lan and host == "127.0.0.1" else host
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -131,6 +144,8 @@ class DevServer:
         self.key_source: str | None = None
         self._runner: web.AppRunner | None = None
         self._saved_environ: dict[str, str | None] = {}
+        self.check_key = check_key
+        self._key_check: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start the emulator (unless a real key is configured), then listen; `url` is set when this returns."""
@@ -165,12 +180,19 @@ class DevServer:
             self.share_url = self.public_url or next(iter(self.lan_urls), None)
             if self.share_url:
                 self._apply_environ({SHARE_ORIGIN: self.share_url})
+            if self.check_key and self.key_source is not None:
+                self._key_check = asyncio.create_task(_log_key_check(dict(os.environ)))
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
         """Stop listening, stop the emulator and put the environment back as it was. Safe to call twice."""
+        if self._key_check is not None:
+            self._key_check.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._key_check
+            self._key_check = None
         if self._proxy is not None:  # first, or the runner would wait for the pages' WebSockets to end
             await self._proxy.stop()
             self._proxy = None

@@ -16,7 +16,7 @@ import sys
 
 from devserver.local_settings import LocalSettingsError
 from devserver.open_files import raise_open_file_limit
-from devserver.server import REPO_ROOT, DevServer, SiteNotBuilt
+from devserver.server import REPO_ROOT, DevServer, KeyMalformed, SiteNotBuilt
 
 VITE = REPO_ROOT / "node_modules" / ".bin" / "vite"  # what `npm run dev` runs
 DEV_HOST_URL = "DEV_HOST_URL"
@@ -25,10 +25,10 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 async def run(vite_args: list[str]) -> int:
     """Start the dev host, then Vite; return Vite's exit status once either stops (0 when stopped by a signal)."""
-    server = DevServer(port=0, site_dir=REPO_ROOT / "site")
+    server = DevServer(port=0, site_dir=REPO_ROOT / "site", check_key=True)
     try:
         await server.start()
-    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt) as exc:
+    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt, KeyMalformed) as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
     try:

@@ -249,6 +249,22 @@ def test_the_dev_host_refuses_a_malformed_key_in_one_line_before_serving_anythin
     ]
 
 
+def test_make_dev_refuses_a_malformed_key_in_the_same_line_before_starting_vite():
+    done = subprocess.run(
+        [sys.executable, "-m", "devserver.vite_dev"],
+        cwd=REPO,
+        env=settings_env(ABLY_API_KEY=MALFORMED),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        "devserver: cannot start: The app setting ABLY_API_KEY is invalid: expected an Ably API key of the form "
+        "appId.keyId:secret. It is set in the environment."
+    ]
+
+
 async def test_the_dev_host_refuses_a_malformed_key_from_local_settings_json(site_dir, clean_settings):
     write_local_settings(clean_settings, {"ABLY_API_KEY": MALFORMED})
     server = DevServer(port=0, site_dir=site_dir, local_settings_path=clean_settings)
