@@ -128,7 +128,8 @@ def _clock_words(ably_minus_here_s: float) -> str:
 
 
 def _fails(reason: str) -> Verdict:
-    return Verdict(False, PREFIX + reason)
+    """A verdict against the key, on one line whatever Ably or the network said."""
+    return Verdict(False, PREFIX + " ".join(reason.split()))
 
 
 def _ably_error(error: BaseException) -> str:
