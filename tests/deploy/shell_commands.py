@@ -87,13 +87,16 @@ def commands(path: Path, program: str, repo: Path) -> list[Command]:
 
 
 def _joined(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Logical lines, numbered by their first: a line ending in a backslash goes on with the next, and so does a line
+    whose quoted string does (a usage text in a script is one string, not commands)."""
     joined: list[tuple[int, str]] = []
     pending: tuple[int, str] | None = None
     for number, line in lines:
         if pending is not None:
-            number, line = pending[0], pending[1] + " " + line.lstrip()
-        if line.endswith("\\"):
-            pending = (number, line[:-1])
+            number, text = pending
+            line = text[:-1] + " " + line.lstrip() if text.endswith("\\") else text + "\n" + line
+        if line.endswith("\\") or _lexed(line) is None:
+            pending = (number, line)
             continue
         pending = None
         joined.append((number, line))
@@ -102,15 +105,21 @@ def _joined(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return joined
 
 
-def _words(line: str) -> list[str]:
-    """The shell's words and operators, quotes removed; a line that is not balanced shell (prose with an apostrophe)
-    is split at spaces and operators instead."""
+def _lexed(line: str) -> list[str] | None:
+    """The shell's words and operators, quotes removed; None when a quote is left open."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     try:
         return list(lexer)
     except ValueError:
-        return re.findall(r"\|\||&&|[|;()<>]+|[^\s|;()<>]+", line)
+        return None
+
+
+def _words(line: str) -> list[str]:
+    """The shell's words and operators; text that is not balanced shell (prose with an apostrophe in a code span) is
+    split at spaces and operators instead."""
+    words = _lexed(line)
+    return words if words is not None else re.findall(r"\|\||&&|[|;()<>]+|[^\s|;()<>]+", line)
 
 
 def _is_operator(word: str) -> bool:
