@@ -9,8 +9,9 @@ import contextlib
 import sys
 from typing import Any
 
+from p2p.link import parse_link
 from p2p.session import P2PSession
-from p2p.site import Site, parse_link
+from p2p.site import Site
 
 
 async def main(url: str) -> None:

@@ -1,23 +1,34 @@
 """`python -m p2p join <session link>` and `python -m p2p host <site URL> [--stream]`: a peer on the command line.
 
 It prints one line per change (players, words, host) and leaves the session cleanly (a presence leave) on Ctrl-C
-or SIGTERM. Bad input, a site that is down and a full session get one line on stderr and exit status 1.
+or SIGTERM. Every line goes through printable(): words and names come from other peers, errors from the site.
+A bad link, or a site that is down or answers anything unusable, gets one line on stderr and exit status 2; a
+session that cannot be joined (full, refused by Ably, no answer in time) gets one line and exit status 1.
 """
 
 import argparse
 import asyncio
+import io
 import signal
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from ably.util.exceptions import AblyException
 
+from .link import SiteError, parse_link
 from .rules import WORD_INTERVAL_S, random_session_id
 from .session import P2PSession
-from .site import Site, SiteError, parse_link
+from .site import Site
+from .terminal import clip, printable
 
 CONNECT_TIMEOUT_S = 20.0
 SESSION_FULL = 91003
+EXIT_CANNOT_JOIN = 1
+EXIT_BAD_SITE = 2
+
+
+class CannotJoin(Exception):
+    """The site is fine but the session could not be joined: one sentence for the command line."""
 
 
 def seconds(text: str) -> float:
@@ -48,8 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def say(line: str) -> None:
-    print(line, flush=True)
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Print one line, escaped: the only way this command prints."""
+    print(printable(line), file=stream or sys.stdout, flush=True)
 
 
 def describe(players: list[dict[str, Any]]) -> str:
@@ -87,20 +99,23 @@ async def run(args: argparse.Namespace) -> int:
     session.on(
         "host-changed", lambda change: say("You are the host" if change["isHost"] else f"Host: {host_name(session)}")
     )
-    session.on("error", lambda detail: say(f"Warning: {detail['summary']} ({detail['error']})"))
+    session.on("error", lambda detail: say(f"Warning: {detail['summary']} ({clip(str(detail['error']))})"))
     try:
-        await site.client_config()
+        await site.ably_address()
         starting = asyncio.ensure_future(session.start())
-        await asyncio.wait(
-            [starting, asyncio.ensure_future(stopping.wait())],
-            timeout=CONNECT_TIMEOUT_S,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        if not starting.done():
+        waiting = [asyncio.ensure_future(event.wait()) for event in (stopping, site.failed)]
+        await asyncio.wait([starting, *waiting], timeout=CONNECT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+        for task in waiting:
+            task.cancel()
+        if site.failure is not None or not starting.done():
             starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)  # its outcome no longer matters
+        if site.failure is not None:
+            raise site.failure
+        if starting.cancelled():
             if stopping.is_set():
                 return 0  # Ctrl-C while joining
-            raise SiteError(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)")
+            raise CannotJoin(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)")
         starting.result()
         joined = True
         say(f"Joined {session_id} as {session.identity.friendly_name}")
@@ -117,8 +132,8 @@ async def run(args: argparse.Namespace) -> int:
         return 0
     except AblyException as error:
         if error.code == SESSION_FULL:
-            raise SiteError("this session is full (Ably 91003): ask its host, or host a new session") from None
-        raise SiteError(f"Ably refused: {error.message} (code {error.code})") from None
+            raise CannotJoin("this session is full (Ably 91003): ask its host, or host a new session") from None
+        raise CannotJoin(f"Ably refused: {clip(str(error.message))} (code {error.code})") from None
     finally:
         await session.close()
         await site.close()
@@ -128,8 +143,14 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")  # a terminal that cannot show a name gets it escaped
     try:
         return asyncio.run(run(args))
     except SiteError as error:
-        print(f"p2p: {error}", file=sys.stderr, flush=True)
-        return 1
+        say(f"p2p: {error}", sys.stderr)
+        return EXIT_BAD_SITE
+    except CannotJoin as error:
+        say(f"p2p: {error}", sys.stderr)
+        return EXIT_CANNOT_JOIN

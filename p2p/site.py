@@ -1,130 +1,134 @@
-"""The site a peer joins through: session links, and Ably options and tokens from the site's own API.
+"""The site a peer joins through: Ably options and tokens from the site's own API, read as untrusted answers.
 
 Works alike against the dev host (the emulator's endpoint comes from /api/clientConfig) and a deployed Static Web
-App (`{}`: real Ably). Every failure is a SiteError whose message is one sentence for the command line.
+App (`{}`: real Ably). Every failure is a SiteError whose message is one sentence for the command line. No redirect
+is followed and no answer may point elsewhere (p2p/answers.py): the peer connects only where its link says.
 """
 
-from dataclasses import dataclass
+import asyncio
+import json
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote
 
 import httpx
+import websockets.asyncio.client
 from ably import AblyRealtime
 from ably.transport.defaults import Defaults
 
-from .rules import is_valid_session_id, new_peer_secret
+from .answers import AblyAddress, ably_address, error_message, token_details, token_request
+from .link import SiteError, parse_link
+from .rules import new_peer_secret
+from .terminal import clip
 
 TIMEOUT_S = 10.0
+# The site's answers are a few hundred bytes; more is refused rather than read.
+MAX_ANSWER_BYTES = 64 * 1024
 ABLY_HEADERS = {"X-Ably-Version": Defaults.protocol_version, "Accept": "application/json"}
+# Raw bytes are counted, so nothing may arrive compressed (a small gzip body can inflate to gigabytes).
+HEADERS = {"Accept": "application/json", "Accept-Encoding": "identity"}
 
-
-class SiteError(Exception):
-    """Something about the site or the link that the user can act on."""
-
-
-@dataclass(frozen=True)
-class SessionLink:
-    """A site (its origin) and, for a session link, the session id."""
-
-    origin: str
-    session_id: str | None
-
-
-def parse_link(url: str, session_required: bool) -> SessionLink:
-    """`https://site/s/<id>` → (origin, id); a bare site URL is accepted when no session is required."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SiteError(f"not a link to the site: {url!r} (expected e.g. http://127.0.0.1:4280/s/<session>)")
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        raise SiteError(f"not a link to the site: {url!r} (bad port)") from None
-    origin = f"{parts.scheme}://{parts.hostname}{port}"
-    segments = [segment for segment in parts.path.split("/") if segment]
-    if len(segments) == 2 and segments[0] == "s":
-        session_id = unquote(segments[1])
-        if not is_valid_session_id(session_id):
-            raise SiteError(f"not a valid session id: {session_id!r} (letters, digits, '-' and '_', at most 64)")
-        return SessionLink(origin, session_id)
-    if session_required or segments:
-        raise SiteError(f"not a session link: {url!r} (expected {origin}/s/<session>)")
-    return SessionLink(origin, None)
+# ably-python opens its WebSocket with the websockets library, which follows redirects to any host: one attempt,
+# so a redirect fails the connection instead (websockets reads this setting, WEBSOCKETS_MAX_REDIRECTS, per connect).
+websockets.asyncio.client.MAX_REDIRECTS = 1
 
 
 class Site:
-    """The site's API: /api/clientConfig and /api/createTokenRequest, with this peer's own secret."""
+    """The site's API: /api/clientConfig and /api/createTokenRequest, with this peer's own secret.
+
+    A token request that fails while ably-python connects is kept in `failure` (and sets `failed`): ably-python
+    would only retry it, and the command line can say what went wrong instead.
+    """
 
     def __init__(self, origin: str) -> None:
-        self.origin = origin
+        self.link = parse_link(origin, session_required=False)
+        self.origin = self.link.origin
         self.peer = new_peer_secret()
-        self.http = httpx.AsyncClient(base_url=origin, timeout=TIMEOUT_S)
+        self.http = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False, headers=HEADERS)
+        self.address: AblyAddress | None = None
+        self.failure: SiteError | None = None
+        self.failed = asyncio.Event()
 
-    async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    async def request(self, method: str, url: str, where: str, **options: Any) -> tuple[int, object]:
+        """One request, redirects refused and the answer bounded: its status and its JSON (see parse_json)."""
         try:
-            response = await self.http.get(path, params=params)
+            async with asyncio.timeout(TIMEOUT_S), self.http.stream(method, url, **options) as response:
+                if response.is_redirect:
+                    location = clip(response.headers.get("Location", ""), 80)
+                    raise SiteError(f"{where} redirects to {location!r}: not followed (the link names the site)")
+                encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+                if encoding not in ("", "identity"):
+                    raise SiteError(f"{where} answered {clip(encoding, 20)!r}-encoded, not plain as asked")
+                body = bytearray()
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise SiteError(f"{where} answered more than {MAX_ANSWER_BYTES // 1024} KiB: refused")
+        except TimeoutError:
+            raise SiteError(f"{where} did not answer within {TIMEOUT_S:g} s") from None
         except httpx.HTTPError as error:
-            raise SiteError(f"cannot reach the site at {self.origin} ({type(error).__name__}: {error})") from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code != 200 or not isinstance(body, dict):
-            detail = body.get("error", {}).get("message") if isinstance(body, dict) else None
-            raise SiteError(f"{self.origin}{path} answered {response.status_code}" + (f": {detail}" if detail else ""))
-        return body
+            raise SiteError(f"cannot reach {where} ({type(error).__name__}: {clip(str(error), 80)})") from None
+        return response.status_code, parse_json(body, where, response.is_success)
 
-    async def client_config(self) -> dict[str, Any]:
-        return await self.get_json("/api/clientConfig")
+    async def get_json(self, path: str, params: dict[str, str] | None = None) -> object:
+        where = f"{self.origin}{path}"
+        status, answer = await self.request("GET", where, where, params=params)
+        if status != 200:
+            detail = error_message(answer)
+            raise SiteError(f"{where} answered {status}" + (f": {detail}" if detail else ""))
+        return answer
+
+    async def ably_address(self) -> AblyAddress:
+        """Where Ably is for this site (asked once): see p2p/answers.py ably_address."""
+        if self.address is None:
+            path = "/api/clientConfig"
+            self.address = ably_address(await self.get_json(path), self.link, f"{self.origin}{path}")
+        return self.address
 
     async def token_request(self, session_id: str) -> dict[str, Any]:
-        return await self.get_json("/api/createTokenRequest", {"session": session_id, "peer": self.peer})
+        path = "/api/createTokenRequest"
+        answer = await self.get_json(path, {"session": session_id, "peer": self.peer})
+        return token_request(answer, f"{self.origin}{path}")
 
     async def realtime_for(self, session_id: str) -> AblyRealtime:
         """An ably-python client for the session, its tokens from the site (renewals keep the clientId)."""
-        config = await self.client_config()
-        options, rest_base = realtime_options(config), rest_base_of(config)
+        address = await self.ably_address()
 
         async def auth_callback(_token_params: object) -> dict[str, Any]:
-            return await self.exchange(rest_base, await self.token_request(session_id))
+            try:
+                return await self.exchange(address, await self.token_request(session_id))
+            except SiteError as error:
+                self.failure = error
+                self.failed.set()
+                raise
 
-        return AblyRealtime(auth_callback=auth_callback, auto_connect=True, **options)
+        return AblyRealtime(auth_callback=auth_callback, auto_connect=True, **address.realtime_options())
 
-    async def exchange(self, rest_base: str, token_request: dict[str, Any]) -> dict[str, Any]:
+    async def exchange(self, address: AblyAddress, request: dict[str, Any]) -> dict[str, Any]:
         """Trade the site's signed TokenRequest for a token at Ably's REST API.
 
         ably-python would do this itself, but with an `endpoint` that carries a port (which its realtime client
         needs) its REST requests name the port twice; so the peer posts it, as ably-js does.
         """
-        key_name = token_request.get("keyName")
-        url = f"{rest_base}/keys/{key_name}/requestToken"
-        try:
-            response = await self.http.post(url, json=token_request, headers=ABLY_HEADERS)
-        except httpx.HTTPError as error:
-            raise SiteError(f"cannot reach Ably at {rest_base} ({type(error).__name__}: {error})") from None
-        if response.status_code != 201 and response.status_code != 200:
-            raise SiteError(f"Ably refused the site's token request ({response.status_code}: {response.text[:200]})")
-        details: dict[str, Any] = response.json()
-        return details
+        url = f"{address.rest_base}/keys/{quote(request['keyName'], safe='')}/requestToken"
+        where = f"Ably at {address.rest_base}"
+        status, answer = await self.request("POST", url, where, json=request, headers=ABLY_HEADERS)
+        if status not in (200, 201):
+            detail = error_message(answer)
+            raise SiteError(f"Ably refused the site's token request ({status}" + (f": {detail})" if detail else ")"))
+        return token_details(answer, where)
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
-def rest_base_of(config: dict[str, Any]) -> str:
-    """Where Ably's REST API is for these client options: the emulator's origin, or Ably's primary host."""
-    endpoint = config.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint:
-        return f"https://{Defaults.get_hostname(Defaults.endpoint)}"
-    tls = bool(config.get("tls", True))
-    port = config.get("tlsPort" if tls else "port")
-    return f"{'https' if tls else 'http'}://{endpoint}" + (f":{port}" if port else "")
-
-
-def realtime_options(config: dict[str, Any]) -> dict[str, Any]:
-    """The site's ably-js options as ably-python's: it takes the port inside `endpoint` for realtime."""
-    endpoint = config.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint:
-        return {}
-    tls = bool(config.get("tls", True))
-    port = config.get("tlsPort" if tls else "port")
-    return {"tls": tls, "endpoint": f"{endpoint}:{port}" if port else endpoint}
+def parse_json(body: bytes | bytearray, where: str, required: bool) -> object:
+    """The answer's JSON; without it a successful answer is refused, an error answer just has no message (None)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        problem = "JSON nested too deeply"
+    except ValueError:
+        problem = "something that is not JSON"
+    if required:
+        raise SiteError(f"{where} answered {problem}")
+    return None

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from p2p.cli import main, parse_args
+from p2p.cli import parse_args
 from p2p.rules import PHRASE, WORD_INTERVAL_S
 
 from .conftest import WAIT, Peers, dev_host, eventually
+from .hostile_site import HostileSite, answer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ class Cli:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, *args: str) -> "Cli":
+    async def start(cls, *args: str, env: dict[str, str] | None = None) -> "Cli":
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -34,7 +35,7 @@ class Cli:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", **(env or {})},
         )
         return cls(process)
 
@@ -46,7 +47,7 @@ class Cli:
                 if match := regex.search(line):
                     return match
             assert self.process.stdout
-            while line := (await self.process.stdout.readline()).decode():
+            while line := (await self.process.stdout.readline()).decode(errors="backslashreplace"):
                 self.lines.append(line)
                 if match := regex.search(line):
                     return match
@@ -114,20 +115,67 @@ def test_a_word_interval_that_is_not_a_positive_number_of_seconds_is_a_usage_err
     assert f"--word-interval: invalid seconds value: '{interval}'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("link", ["http://127.0.0.1:4280/x", "not a url", "http://127.0.0.1:4280/s/bad%20id"])
-def test_a_link_that_is_not_a_session_link_is_one_line_and_status_1(link, capsys):
-    assert main(["join", link]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.startswith("p2p: not a "), err
+async def test_what_other_peers_send_is_printed_escaped_each_on_its_line(peers: Peers):
+    ada = await peers.join("cli-hostile", "Ada")
+    await peers.join("cli-hostile", "Mal\u200blory\u200e")  # format characters a name may keep
+    bot = await Cli.start("join", f"{peers.url}/s/cli-hostile", "--name", "Bot")
+    await bot.wait_for(r"^Joined cli-hostile as Bot$")
+    ascii_bot = await Cli.start(
+        "join", f"{peers.url}/s/cli-hostile", "--name", "Zoë", env={"PYTHONIOENCODING": "ascii"}
+    )
+    await ascii_bot.wait_for(r"^Joined cli-hostile as ")
+    words = ["\x1b[2J\x1b[H", "\nPlayers: Mallory (host)\n", "\u202eevil", "\x9b31m", "Grüße"]
+    for index, word in enumerate(words):
+        await ada.send({"kind": "word", "index": index, "word": word})  # the elected host may send any word
+    await bot.wait_for(r"^Words: .*Grüße$")
+    await ascii_bot.wait_for(r"^Words: .*Gr\\xfc\\xdfe$")
+    for cli in (bot, ascii_bot):
+        cli.process.send_signal(signal.SIGINT)
+        assert (await cli.finish())[0] == 0
+    assert "Players: Ada (host), Mal\\u200blory\\u200e, Bot (you)\n" in bot.lines
+    assert "Words: \\x1b[2J\\x1b[H \\nPlayers: Mallory (host)\\n \\u202eevil \\x9b31m Grüße\n" in bot.lines
+    assert "Joined cli-hostile as Zo\\xeb\n" in ascii_bot.lines
+    for line in bot.lines + ascii_bot.lines:
+        assert re.match(r"(Players|Joined|Words|Host|Left)\b", line), line
+        assert line[:-1].isprintable(), line
+
+
+@pytest.mark.parametrize(
+    ("link", "sentence"),
+    [
+        ("http://127.0.0.1:4280/x", "not a session link: 'http://127.0.0.1:4280/x'"),
+        ("not a url", "not a link to the site: 'not a url' (expected e.g. http://127.0.0.1:4280/s/<session>)"),
+        ("http://127.0.0.1:4280/s/bad%20id", "not a valid session id: 'bad id'"),
+        ("http://[::1/s/abc", "not a link to the site: 'http://[::1/s/abc' (an IPv6 address goes in brackets"),
+        ("http://256.256.256.256/s/abc", "(not a valid IPv4 address: '256.256.256.256')"),
+        ("http://127.0.0.1:0/s/abc", "(port '0': expected a number from 1 to 65535)"),
+        ("http://me@127.0.0.1/s/abc", "(a user name or password in a link is not supported)"),
+        ("http://127.0.0.1:4280/s/\x1b[2J", "not a valid session id: '\\x1b[2J'"),
+    ],
+)
+async def test_a_link_that_is_not_a_session_link_is_one_line_and_status_2(link, sentence):
+    status, out, err = await run_to_end("join", link)
+    assert (status, out) == (2, "")
+    assert err.startswith("p2p: "), err
+    assert sentence in err, err
     assert err.count("\n") == 1, err
 
 
-async def test_a_site_that_is_down_is_one_line_and_status_1():
+async def test_a_site_that_is_down_is_one_line_and_status_2():
     status, out, err = await run_to_end("join", "http://127.0.0.1:9/s/abc")
-    assert (status, out) == (1, "")
-    assert err.startswith("p2p: cannot reach the site at http://127.0.0.1:9"), err
+    assert (status, out) == (2, "")
+    assert err.startswith("p2p: cannot reach http://127.0.0.1:9/api/clientConfig (ConnectError: "), err
     assert err.count("\n") == 1, err
+
+
+async def test_a_site_answering_deeply_nested_json_is_one_line_and_status_2():
+    with HostileSite() as site:
+        site.answers["clientConfig"] = answer(b"[" * 50_000)
+        assert await run_to_end("host", site.url) == (
+            2,
+            "",
+            f"p2p: {site.url}/api/clientConfig answered JSON nested too deeply\n",
+        )
 
 
 async def test_a_full_session_is_one_line_and_status_1():
