@@ -46,7 +46,7 @@ class AbuseSettings:
     inbox_channels: int = 5000
     inbox_messages: int = 10
     inbox_message_bytes: int = 4000
-    inbox_ttl: float = 20.0
+    inbox_ttl: float = 60.0
     frame_mb: int = 50
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from . import errors, filters
+from . import errors, filters, memory
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .errors import AblyError
@@ -21,6 +21,8 @@ from .stats import Stats
 log = logging.getLogger(__name__)
 
 
+# History dropped in one housekeeping tick before the freed memory is given back to the operating system.
+GIVE_BACK_AFTER_BYTES = 8 * 1024 * 1024
 CONNECTION_ID_BYTES = 5
 KEY_SUFFIX_BYTES = 6
 CONNECTION_KEY = re.compile(f"[0-9a-f]{{{2 * CONNECTION_ID_BYTES}}}![0-9a-f]{{{2 * KEY_SUFFIX_BYTES}}}")
@@ -192,10 +194,14 @@ class World:
                 del self.derived[base]
 
     def housekeep(self) -> None:
-        """Prune expired history everywhere and drop the channels nothing needs any more."""
+        """Prune expired history everywhere, drop the channels nothing needs any more, and give the memory back to
+        the operating system when that freed much."""
+        channels, history_bytes = len(self.channels), self.retention.bytes
         self.retention.trim()
         for name in list(self.channels):
             self.release(name)
+        if len(self.channels) < channels or self.retention.bytes <= history_bytes - GIVE_BACK_AFTER_BYTES:
+            memory.give_back()
 
     def close(self) -> None:
         """Stop the housekeeping timer (the emulator is stopping)."""
