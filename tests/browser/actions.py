@@ -8,6 +8,7 @@ import subprocess
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, DevHost, Peer
+from tests.stand_ins.stage import ProductionStage
 
 PHRASE = "The quick brown fox jumped over the lazy dog"
 
@@ -84,11 +85,12 @@ def client_id(peer: Peer) -> str:
     return me.get_attribute("data-client-id")
 
 
-def lose_network(peer: Peer, dev_host: DevHost | None = None) -> None:
+def lose_network(peer: Peer, dev_host: DevHost | ProductionStage | None = None) -> None:
     """The peer's network dies: every reconnect fails until `restore_network`.
 
     Offline, the browser cannot even send a close frame, so the server would not notice for a while; with
-    `dev_host`, the emulator also drops the peer's socket, as Ably does once a dead socket times out.
+    `dev_host` (or a production stage), the emulator also drops the peer's socket, as Ably does once a dead socket
+    times out.
     """
     who = client_id(peer) if dev_host else None
     peer.expect_console_error("ERR_INTERNET_DISCONNECTED")

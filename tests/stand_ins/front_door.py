@@ -92,6 +92,11 @@ class FrontDoor:
         if self._runner is not None:
             await self._runner.cleanup()
         await self._proxy.stop()
+        # A request still held by a fault (NO_ANSWER) is not the runner's to end: end it here.
+        held = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         with self._lock:
