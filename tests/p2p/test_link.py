@@ -6,6 +6,9 @@ import string
 import pytest
 
 from p2p.link import SiteError, parse_link
+from p2p.terminal import printable
+
+from .hostile_site import run_cli
 
 # The link cases found by issue 18, one of each kind of mistake, and the sentence each gets.
 REFUSED = {
@@ -166,3 +169,21 @@ def test_any_link_is_a_canonical_site_or_one_sentence(seed):
             assert link.origin.isprintable(), url
             continue
         assert refused.startswith("not a "), url
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_command_line_gives_every_fuzzed_link_it_refuses_one_escaped_line_and_status_2(seed):
+    refused = 0
+    for url in fuzzed_links(100 + seed, 400):
+        try:
+            parse_link(url, session_required=True)
+        except SiteError:
+            refused += 1
+        else:
+            continue  # a link to a site: the command would connect to it
+        status, out, err = run_cli("join", "--", url)
+        assert (status, out) == (2, ""), url
+        assert err.startswith("p2p: not a "), err
+        assert err.count("\n") == 1, err
+        assert printable(err[:-1]) == err[:-1], err
+    assert refused > 300
