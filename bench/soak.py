@@ -12,6 +12,10 @@ counts it and the process's resident set (RSS). Two phases:
 
 RSS is reported beside the heap: CPython's allocators keep freed memory for reuse instead of returning it to
 the operating system, so RSS stays near its peak even when the heap has come back (it does not grow run to run).
+
+Then the abuse of issue 18, each scenario in a process of its own (bench/soak_abuse.py: a client that never reads,
+thousands of inbox channels with history, a huge frame to the dev host's port), and token requests with many live
+tokens beside none (bench/token_store.py).
 """
 
 import asyncio
@@ -22,11 +26,12 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench import ably_wire, soak_abuse
+from bench import ably_wire, soak_abuse, token_store
 from bench.processes import ServerProcess, running
 from bench.report import RunOptions, Section
 from bench.soak_abuse import QUICK_ABUSE, AbuseSettings
 from bench.stats import Spread
+from bench.token_store import QUICK_TOKENS, TokenStoreSettings
 
 SOAK_KEY = "soakapp.soakkey:local-soak-secret-not-for-production"
 CHANNEL = "soak"
@@ -46,9 +51,10 @@ class SoakSettings:
     messages: int = 100_000
     history_max: int = 10_000
     abuse: AbuseSettings = field(default_factory=AbuseSettings)
+    tokens: TokenStoreSettings = field(default_factory=TokenStoreSettings)
 
 
-QUICK = SoakSettings(connections=30, runs=1, messages=3000, history_max=1000, abuse=QUICK_ABUSE)
+QUICK = SoakSettings(connections=30, runs=1, messages=3000, history_max=1000, abuse=QUICK_ABUSE, tokens=QUICK_TOKENS)
 
 
 @dataclass
@@ -226,11 +232,14 @@ def run(options: RunOptions) -> Section:
     settings = QUICK if options.quick else SoakSettings()
     idle, runs, messages = asyncio.run(measure(settings))
     abuse = asyncio.run(soak_abuse.measure(settings.abuse, SOAK_KEY))
+    tokens = asyncio.run(token_store.measure(settings.tokens, SOAK_KEY))
     body = "\n\n".join(
         [
             report(settings, idle, runs, messages),
             "### Under abuse: what a hostile client costs, and whether it comes back",
             soak_abuse.report(abuse),
+            "### Token requests with many live tokens",
+            token_store.report(tokens, settings.tokens),
         ]
     )
     return Section(title="Emulator soak: memory comes back", body=body)

@@ -8,9 +8,7 @@ Three measurements, each in repeated runs:
   aiohttp client with bounded concurrency, beside ``/api/clientConfig`` (a function that signs nothing) and a
   static file;
 * cold import of ``function_app`` in a fresh interpreter (what a cold start pays before the first request),
-  beside a bare ``import azure.functions`` and ``import ably``;
-* the token exchange at the emulator (``POST /keys/{keyName}/requestToken``) after 20,000 tokens were issued,
-  beside the same with none, in the same emulator process (issue 18: each request used to scan every token).
+  beside a bare ``import azure.functions`` and ``import ably``.
 """
 
 import asyncio
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 import aiohttp
 import azure.functions as func
 
-from bench import ably_wire, plots
+from bench import plots
 from bench.processes import REPO_ROOT, running
 from bench.report import RunOptions, Section
 from bench.stats import Spread, percentile, ratio
@@ -41,21 +39,9 @@ class TokenSettings:
     http_seconds: float = 3.0
     concurrency: int = 16
     import_runs: int = 7
-    live_tokens: int = 20_000
-    exchanges: int = 3000
-    exchange_warmup: int = 300
 
 
-QUICK = TokenSettings(
-    runs=1,
-    calls=100,
-    warmup_calls=10,
-    http_seconds=0.5,
-    import_runs=1,
-    live_tokens=2000,
-    exchanges=200,
-    exchange_warmup=20,
-)
+QUICK = TokenSettings(runs=1, calls=100, warmup_calls=10, http_seconds=0.5, import_runs=1)
 
 _baseline = func.Blueprint()
 
@@ -158,56 +144,6 @@ async def through_dev_host(settings: TokenSettings) -> tuple[dict[str, list[floa
                 rates[name].append(rate)
                 if cpu_before is not None and cpu_after is not None:
                     cpu[name].append((cpu_after - cpu_before) / (time.perf_counter() - wall_before))
-                failed += errors
-    return rates, cpu, failed
-
-
-async def _exchange(session: aiohttp.ClientSession, url: str, count: int, concurrency: int) -> tuple[float, int]:
-    """Exchange `count` freshly signed TokenRequests at the emulator, `concurrency` in flight; requests/s, failures."""
-    remaining = count
-    failed = 0
-
-    async def worker() -> None:
-        nonlocal remaining, failed
-        while remaining > 0:
-            remaining -= 1
-            body = ably_wire.signed_token_request(FAKE_KEY)
-            async with session.post(f"{url}/keys/{body['keyName']}/requestToken", json=body) as response:
-                await response.read()
-                failed += response.status != 200
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return count / (time.perf_counter() - started), failed
-
-
-async def token_exchange(settings: TokenSettings) -> tuple[dict[str, list[float]], dict[str, list[float]], int]:
-    """Per state (no live tokens, then `live_tokens`): requests/s and the emulator's CPU µs per request, one per run.
-
-    Each run starts a fresh emulator (`python -m emulator`, its own process), measures with none issued, issues
-    the live tokens (default ttl: an hour, so all stay live), and measures again in the same process.
-    """
-    states = ("no live tokens", f"{settings.live_tokens:,} live tokens")
-    rates: dict[str, list[float]] = {state: [] for state in states}
-    cpu: dict[str, list[float]] = {state: [] for state in states}
-    failed = 0
-    command = ["emulator", "--host", "127.0.0.1", "--port", "0", "--key", FAKE_KEY]
-    for _ in range(settings.runs):
-        async with (
-            running(command, r"Ably emulator listening on (http://\S+)") as emulator,
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=settings.concurrency)) as session,
-        ):
-            await _exchange(session, emulator.url, settings.exchange_warmup, settings.concurrency)
-            for state in states:
-                if state != states[0]:
-                    issue = settings.live_tokens - settings.exchange_warmup - settings.exchanges
-                    failed += (await _exchange(session, emulator.url, issue, 4 * settings.concurrency))[1]
-                cpu_before = emulator.cpu_seconds()
-                rate, errors = await _exchange(session, emulator.url, settings.exchanges, settings.concurrency)
-                cpu_after = emulator.cpu_seconds()
-                rates[state].append(rate)
-                if cpu_before is not None and cpu_after is not None:
-                    cpu[state].append((cpu_after - cpu_before) / settings.exchanges * 1e6)
                 failed += errors
     return rates, cpu, failed
 
@@ -319,52 +255,14 @@ def report(calls: dict, rates: dict, cpu: dict, failed: int, imports: dict, sett
     return "\n".join(lines)
 
 
-EXCHANGE_GOAL = 0.9
-
-
-def exchange_report(rates: dict, cpu: dict, failed: int, settings: TokenSettings) -> str:
-    """The token exchange at the emulator: requests/s and CPU per request, with many live tokens beside none."""
-    none, many = list(rates)
-    ratio_runs = [after / before for before, after in zip(rates[none], rates[many], strict=True)]
-    met = Spread.of(ratio_runs).median >= EXCHANGE_GOAL
-    lines = [
-        f"### Token exchange at the emulator with many live tokens ({settings.runs} runs of "
-        f"{settings.exchanges:,} requests per state, {settings.concurrency} in flight)",
-        "",
-        "`POST /keys/{keyName}/requestToken` with a freshly signed TokenRequest each time (ably-js and ably-python "
-        "exchange one per connection and per renewal), at `python -m emulator` in its own process. Each run starts "
-        f"a fresh emulator, measures with no token issued, then issues {settings.live_tokens:,} tokens (all live: "
-        "an hour's ttl) and measures again in the same process.",
-        "",
-        "| state | requests/s | emulator CPU µs per request | vs no live tokens |",
-        "|---|---:|---:|---:|",
-    ]
-    for state in rates:
-        rate = Spread.of(rates[state])
-        lines.append(
-            f"| {state} | {rate.format(',.0f')} | {Spread.of(cpu[state]).format('.0f')} "
-            f"| {ratio(rate.median, Spread.of(rates[none]).median)} |"
-        )
-    lines += [
-        "",
-        f"Goal (rate with {settings.live_tokens:,} live tokens at least {EXCHANGE_GOAL:.1f}× the rate with none, "
-        f"median of the runs' ratios {Spread.of(ratio_runs).format('.2f')}×): **{'met' if met else 'NOT met'}**. "
-        f"Failed requests: {failed}. Before issue 18 every request scanned every live token (4,153 requests/s with "
-        "none, 355/s after 20,000).",
-    ]
-    return "\n".join(lines)
-
-
 def run(options: RunOptions) -> Section:
     settings = QUICK if options.quick else TokenSettings()
     calls = asyncio.run(in_process(settings))
     rates, cpu, failed = asyncio.run(through_dev_host(settings))
     imports = cold_imports(settings)
-    exchange_rates, exchange_cpu, exchange_failed = asyncio.run(token_exchange(settings))
     image = _plot(calls, rates, imports, options.out_dir)
-    body = report(calls, rates, cpu, failed, imports, settings, image)
     return Section(
         title="Token endpoint",
-        body=body + "\n\n" + exchange_report(exchange_rates, exchange_cpu, exchange_failed, settings),
+        body=report(calls, rates, cpu, failed, imports, settings, image),
         plots=[image],
     )

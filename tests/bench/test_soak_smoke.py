@@ -1,5 +1,6 @@
 """Smoke test of the soak benchmark: `python -m bench soak --quick` gives memory back, keeps the history cap, and
-reports the resident set under abuse (a client that never reads, inbox channels, a huge frame to the dev host)."""
+reports the resident set under abuse (a client that never reads, inbox channels, a huge frame to the dev host) and
+token requests with many live tokens."""
 
 import re
 import subprocess
@@ -37,3 +38,5 @@ def test_soak_quick_run_reports_the_heap_back_near_idle_history_within_its_cap_a
         output
     )
     assert re.search(rf"\| a 5 MB WebSocket frame to the dev host's port {rss} ", output), output
+    assert re.search(r"\| 2,000 live tokens \| [\d,]+ \| \d+ \| [\d.]+× \|", output), output
+    assert "Failed requests: 0." in output, output
