@@ -27,4 +27,4 @@ def test_rehearsal_quick_run_reports_host_and_join_times_in_both_configurations_
         row = re.search(rf"^\| {step} \| (\d+) \| (\d+) \| (\d+\.\d\d)× \| (\d+\.\d\d)× \|$", output, re.MULTILINE)
         assert row, f"no row for {step}:\n{output}"
         assert all(float(value) > 0 for value in row.groups()), output
-    assert re.search(r"Hosting takes \*\*\d+\.\d\d×\*\* and joining \*\*\d+\.\d\d×\*\*", output), output
+    assert re.search(r"hosting takes \*\*\d+\.\d\d×\*\* and joining \*\*\d+\.\d\d×\*\*", output), output
