@@ -51,16 +51,18 @@ async def test_late_attacher_gets_current_members_through_sync(clients):
     ]
 
 
+@pytest.mark.emulator_config(max_frame_size=16_384)
 async def test_sync_of_more_than_one_page_of_members_completes(clients):
     host = await clients.realtime("*", sdk_client_id="*")
     channel = host.channels.get("crowd")
     await within(channel.attach())
-    for i in range(150):
-        await channel.presence.enter_client(f"member-{i:03d}", str(i))
+    entered = {f"member-{i:03d}": str(i) * 100 for i in range(150)}  # about 40 KB: several frames of 16 KB
+    for client_id, data in entered.items():
+        await channel.presence.enter_client(client_id, data)
     late = await clients.realtime("late")
     await within(late.channels.get("crowd").attach())
-    members = await within(late.channels.get("crowd").presence.get(), what="a two-page SYNC")
-    assert sorted(m.client_id for m in members) == [f"member-{i:03d}" for i in range(150)]
+    members = await within(late.channels.get("crowd").presence.get(), what="a SYNC of several pages")
+    assert {m.client_id: m.data for m in members} == entered
 
 
 async def test_closing_a_client_makes_its_members_leave_at_once(clients):
