@@ -35,6 +35,28 @@ def test_cli_options_set_the_limits():
     assert (config.presence_members_max, config.max_messages_per_publish, config.history_max) == (3, 7, 50)
 
 
+def test_cli_options_set_the_memory_bounds():
+    args = build_parser().parse_args(
+        [
+            "--history-max-bytes",
+            "1000",
+            "--history-total-max",
+            "20",
+            "--history-total-max-bytes",
+            "3000",
+            "--max-outbound-bytes",
+            "4000",
+        ]
+    )
+    config = config_from(args)
+    assert (
+        config.history_max_bytes,
+        config.history_total_max,
+        config.history_total_max_bytes,
+        config.max_outbound_bytes,
+    ) == (1000, 20, 3000, 4000)
+
+
 @pytest.mark.emulator_config(presence_members_max=2)
 async def test_entering_a_full_channel_is_nacked_with_91003_until_a_member_leaves(raw):
     sockets = [(await raw.connect(client_id=name))[0] for name in ("ann", "bob", "cat")]
