@@ -26,12 +26,14 @@ class EmulatorConfig:
     :param history_max_bytes: most bytes of messages a channel keeps (oldest dropped first; a message counts for
         its size as Ably measures it, plus its other text and a fixed allowance: `protocol.stored_size`).
     :param history_total_max: most messages all channels keep together (the oldest of any channel dropped first).
-    :param history_total_max_bytes: most bytes of messages all channels keep together (likewise).
+    :param history_total_max_bytes: most bytes of messages all channels keep together (likewise). Ably publishes
+        no size for history (it keeps 2 minutes); these bound what the emulator holds on a developer's machine.
     :param idempotency_window: how long a client-supplied message id is remembered, so that a message published
         again with it is not stored or delivered twice (Ably: 2 minutes).
     :param max_outbound_bytes: most bytes queued for one connection and not yet read by its client; past it the
         client is a slow consumer: DISCONNECTED 42920, and its TCP connection is cut if it still does not read.
-        Presence SYNCs and replays are made as the socket drains, so they hardly count.
+        Presence SYNCs and replays are made as the socket drains, so they hardly count. Ably publishes no figure;
+        16 MiB is 256 messages at maxMessageSize, about 5 s of Ably's per-connection outbound rate (50/s) at that size.
     :param housekeeping_interval: how often expired history is pruned and unused channels are dropped.
     :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
     :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
