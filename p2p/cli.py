@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from ably.util.exceptions import AblyException
 
 from .link import SiteError, parse_link
+from .pubsub import NoClientId
 from .rules import WORD_INTERVAL_S, random_session_id
 from .session import P2PSession
 from .site import Site
@@ -130,6 +131,8 @@ async def run(args: argparse.Namespace) -> int:
                     say("Streamed the phrase")
         await stopping.wait()
         return 0
+    except NoClientId as error:
+        raise CannotJoin(str(error)) from None
     except AblyException as error:
         if error.code == SESSION_FULL:
             raise CannotJoin("this session is full (Ably 91003): ask its host, or host a new session") from None

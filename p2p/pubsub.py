@@ -35,6 +35,10 @@ ACTIONS = {
 }
 
 
+class NoClientId(Exception):
+    """Ably connected this peer without a clientId (a token not from our token endpoint): it cannot be addressed."""
+
+
 class Identity:
     """Who this peer says it is to the others; its clientId is issued by the site's token endpoint."""
 
@@ -95,7 +99,7 @@ class PubSubClient:
         await self.channel.subscribe(lambda message: self._receive(message, "session"))
         client_id = realtime.auth.client_id
         if not client_id or client_id == "*":
-            raise RuntimeError("The token endpoint issued no clientId, so messages cannot be targeted at this peer.")
+            raise NoClientId("The token endpoint issued no clientId, so messages cannot be targeted at this peer.")
         self.client_id = client_id
         self.connection_id = realtime.connection.connection_manager.connection_id
         inbox = guard_channel(realtime.channels.get(inbox_channel_for(session_id, client_id)))
