@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make (or refresh) everything the project needs: .venv/ with the Python packages, node_modules/ with the
 # pinned JS packages and, with --with-browser (what `make test` runs), what only the tests need: a Chromium for the
-# browser tests and the Azure CLI in .venv-azure-cli/ for the deploy tests. Safe to run again; it skips what is up
+# browser tests and the Azure CLI in .venv/azure-cli/ for the deploy tests. Safe to run again; it skips what is up
 # to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +34,10 @@ if [ "${1:-}" = "--with-browser" ]; then
   # packages the project's .venv has in other versions. About 50 s and 400 MB on first use. --no-compile: the tests
   # compile only the modules they load (the whole CLI would take a minute more and twice the disk).
   az_requirements=tests/deploy/azure-cli-requirements.txt
-  if [ ! -f .venv-azure-cli/.installed ] || [ "$az_requirements" -nt .venv-azure-cli/.installed ]; then
-    echo "setup: installing the Azure CLI for the deploy tests into .venv-azure-cli"
-    [ -x .venv-azure-cli/bin/python ] || "$python" -m venv .venv-azure-cli
-    .venv-azure-cli/bin/python -m pip install -q --no-compile -r "$az_requirements"
-    touch .venv-azure-cli/.installed
+  if [ ! -f .venv/azure-cli/.installed ] || [ "$az_requirements" -nt .venv/azure-cli/.installed ]; then
+    echo "setup: installing the Azure CLI for the deploy tests into .venv/azure-cli"
+    [ -x .venv/azure-cli/bin/python ] || "$python" -m venv .venv/azure-cli
+    .venv/azure-cli/bin/python -m pip install -q --no-compile -r "$az_requirements"
+    touch .venv/azure-cli/.installed
   fi
 fi

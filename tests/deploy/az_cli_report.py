@@ -1,4 +1,4 @@
-"""Run by the Azure CLI's own Python (.venv-azure-cli/bin/python), never by pytest: loads the real CLI once and
+"""Run by the Azure CLI's own Python (.venv/azure-cli/bin/python), never by pytest: loads the real CLI once and
 reports, as JSON, what it says of each command line it is given, without contacting anything.
 
 Input (the JSON file named by argv[1]): {"paths": [[word, ...], ...], "argvs": [[word, ...], ...], "stdin": "..."},

@@ -1,5 +1,5 @@
 """Every `az` command of the deploy docs (docs/deploy.md, README.md) and of scripts/deploy_azure.sh is one the real
-Azure CLI (pinned in tests/deploy/azure-cli-requirements.txt, installed in .venv-azure-cli by scripts/setup.sh
+Azure CLI (pinned in tests/deploy/azure-cli-requirements.txt, installed in .venv/azure-cli by scripts/setup.sh
 --with-browser) knows, with flags its help lists, on a line its own parser accepts; every `swa deploy` uses flags
 the SWA CLI in node_modules lists; and what both deploy paths ship matches the API's runtime. The commands are found
 in the text (tests/deploy/shell_commands.py), so a command added to the docs is checked without being listed here.
@@ -20,7 +20,7 @@ from tests.deploy.shell_commands import Command, commands
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [REPO / "docs/deploy.md", REPO / "README.md", REPO / "scripts/deploy_azure.sh"]
-AZ_PYTHON = REPO / ".venv-azure-cli/bin/python"
+AZ_PYTHON = REPO / ".venv/azure-cli/bin/python"
 AZ_REPORT = Path(__file__).with_name("az_cli_report.py")
 SWA = REPO / "node_modules/.bin/swa"
 API_RUNTIME = json.loads((REPO / "staticwebapp.config.json").read_text())["platform"]["apiRuntime"]
