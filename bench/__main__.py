@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import dev_host, fanout, first_load, machine, rehearsal, report, session, soak, token_endpoint
+from bench import dev_host, drills, fanout, first_load, machine, rehearsal, report, session, soak, token_endpoint
 from bench.processes import REPO_ROOT
 
 BENCHMARKS = {
@@ -22,6 +22,7 @@ BENCHMARKS = {
     "soak": soak.run,
     "dev-host": dev_host.run,
     "rehearsal": rehearsal.run,
+    "drills": drills.run,
 }
 DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks"
 
