@@ -17,8 +17,8 @@ from tests.browser.conftest import Peer
 from tests.stand_ins.stage import ProductionStage
 
 # Notes every situation the page shows, with Ably's state, in order from the page's first load (the form's progress
-# line has no Ably state yet: "-"), every explanation under it, so that a situation shown for a moment counts, and
-# every roster the page listed (names sorted, comma-separated).
+# line has no Ably state yet: "-"), every explanation under it and every progress line of the form, so that what was
+# shown for a moment counts, and every roster the page listed (names sorted, comma-separated).
 RECORD_SITUATIONS = """
 window.situations = [];
 window.details = [];
@@ -28,7 +28,7 @@ new MutationObserver(() => {
     const seen = `${badge.dataset.state ?? '-'}/${badge.dataset.situation}`;
     if (window.situations.at(-1) !== seen) window.situations.push(seen);
   }
-  for (const line of document.querySelectorAll('[data-testid=connection-detail]')) {
+  for (const line of document.querySelectorAll('[data-testid=connection-detail], [data-testid=start-progress]')) {
     if (window.details.at(-1) !== line.textContent) window.details.push(line.textContent);
   }
   const names = [...document.querySelectorAll('[data-testid=roster-name]')].map((name) => name.textContent).sort();
@@ -102,14 +102,16 @@ def connection_id(stage: ProductionStage, peer: Peer) -> str:
 
 @contextlib.contextmanager
 def lose_network_for(peer: Peer, stage: ProductionStage, seconds: float) -> Iterator[None]:
-    """The peer's network is lost for `seconds` (counted from the loss), then back: the drill checks what the page
-    says during the outage inside the `with`, and the rest of the outage passes on the page when it ends."""
+    """The peer's network is lost for at least `seconds` (counted from the loss), then back: the drill checks what the
+    page says during the outage inside the `with`, and the rest of the outage passes when it ends. On a loaded machine
+    the checks may outlast `seconds`; the outage then lasts as long as they do, so a drill chooses `seconds` and its
+    checks' bounds well inside the Ably timings that give the outage its meaning."""
     lost_at = time.monotonic()
     lose_network(peer, stage)
     yield
     remaining = lost_at + seconds - time.monotonic()
-    assert remaining > 0, f"the checks during the outage took longer than the outage ({seconds} s)"
-    peer.page.wait_for_timeout(remaining * 1000)  # how long the fault lasts, not a wait for anything
+    if remaining > 0:
+        peer.page.wait_for_timeout(remaining * 1000)  # how long the fault lasts, not a wait for anything
     restore_network(peer)
 
 
