@@ -1,6 +1,7 @@
 """Run-wide test settings: the site's build, the order of the tests, and no time limit on Hypothesis examples."""
 
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -25,8 +26,40 @@ def pytest_configure(config):
         pytest.exit(f"the tests need the site's build: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
+# The longest modules (by --durations), which start first within their group: pytest-xdist (--dist loadfile) hands
+# whole modules to the workers in collection order, so a long module handed out last would run on alone at the end.
+LONGEST_FIRST = (
+    "p2p/test_inbound.py",
+    "devserver/test_ably_key_check.py",
+    "p2p/test_hostile_site.py",
+    "deploy/test_deploy_azure_script.py",
+    "p2p/test_cli.py",
+    "browser/rehearsal/test_drill_site_server.py",
+    "browser/rehearsal/test_production_rehearsal.py",
+    "browser/rehearsal/test_drill_network_loss_long.py",
+    "browser/test_accessibility.py",
+    "browser/test_python_peer.py",
+    "browser/test_host_migration.py",
+    "browser/rehearsal/test_drill_ably_unreachable.py",
+    "browser/test_connection_state.py",
+    "browser/test_hostile_players.py",
+    "browser/test_session.py",
+    "browser/test_leave.py",
+    "browser/test_forgery.py",
+)
+TESTS = Path(__file__).parent
+
+
 def pytest_collection_modifyitems(items):
-    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main thread for the
-    rest of the session, after which pytest-asyncio cannot run async tests. Under pytest-xdist this holds on each
-    worker as long as the scheduler keeps the collection's order (scripts/test.sh: --no-loadscope-reorder)."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    """Run the browser tests last, and the longest modules first within each group.
+
+    Browser tests last: Playwright's sync API keeps an event loop running in the main thread for the rest of the
+    session, after which pytest-asyncio cannot run async tests. Under pytest-xdist this holds on each worker as long
+    as the scheduler keeps the collection's order (scripts/test.sh: --no-loadscope-reorder)."""
+
+    def rank(item: pytest.Item) -> tuple[bool, int]:
+        module = item.path.relative_to(TESTS).as_posix()
+        longest = LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+        return module.startswith("browser/"), longest
+
+    items.sort(key=rank)

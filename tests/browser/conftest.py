@@ -43,31 +43,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-# The longest modules (by --durations), which start first: pytest-xdist (--dist loadfile) hands whole modules to
-# the workers in collection order, so a long module handed out last would run on alone at the end.
-LONGEST_FIRST = (
-    "test_accessibility.py",
-    "test_host_migration.py",
-    "test_python_peer.py",
-    "test_session.py",
-    "test_connection_state.py",
-    "test_late_joiner.py",
-)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the browser modules longest first; they stay after every other test (tests/conftest.py)."""
-
-    def rank(item: pytest.Item) -> tuple[bool, int]:
-        if item.path.parent != Path(__file__).parent:
-            return False, 0
-        name = item.path.name
-        return True, LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     launch = {**browser_type_launch_args, "args": CHROMIUM_ARGS}

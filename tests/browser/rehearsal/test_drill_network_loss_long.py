@@ -78,7 +78,7 @@ def test_a_network_lost_for_30_s_shows_connection_lost_throughout_and_resumes_th
     with lose_network_for(bob, stage, 30 / SCALE):
         expect_situation(bob, "reconnecting")
         expect(bob.page.get_by_test_id("connection-sentence")).to_contain_text(CONNECTION_LOST)
-        # The presence timeout passed: Bob has left, for Alice (well before the connection's TTL, or it would not resume).
+        # The presence timeout passed: Bob has left, for Alice (well within the connection's TTL, so it can resume).
         expect_roster(alice, ["alice"], timeout=CONNECTION_STATE_TTL * 1000 / 2)
 
     expect_situation(bob, "connected")
