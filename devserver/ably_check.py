@@ -35,8 +35,16 @@ PRODUCTION = "main.realtime.ably.net and its fallback hosts"
 TIMEOUT_SECONDS = 30.0
 _log = logging.getLogger(__name__)
 # Ably's codes (ably-common errors.json) for a key it will not take: bad credentials (40101, 40102), the account,
-# app or key disabled, blocked or revoked (4011x-4013x), or a key it does not know (40400).
-_KEY_REFUSED = {40101, 40102, 40400, *range(40110, 40140)}
+# app or key disabled, blocked or revoked (4011x-4013x), or a key it does not know (40400). The page says the same
+# (site/connection-status.js refusesKey); tests/protocol/vectors/key_refused.json holds both to one rule.
+_KEY_REFUSED = frozenset({40101, 40102, 40400, *range(40110, 40140)})
+
+
+def key_refused(code: object) -> bool:
+    """Whether Ably's error code means it will not take the key (not the request, the network or Ably itself)."""
+    return code in _KEY_REFUSED
+
+
 _TIMESTAMP_NOT_CURRENT = 40104
 
 
@@ -84,7 +92,7 @@ async def _ask(rest: AblyRest, key_name: str, where: str) -> Verdict:
     except (AblyException, httpx.HTTPError, OSError) as error:
         if reason := _network_reason(error):
             return _fails(f"Ably answered its time at {where}, then not the token request: {reason}")
-        if isinstance(error, AblyException) and error.code in _KEY_REFUSED:
+        if isinstance(error, AblyException) and key_refused(error.code):
             return _fails(f"{NOT_ACCEPTED} ({_ably_error(error)}; key {key_name})")
         clock = ""
         if isinstance(error, AblyException) and error.code == _TIMESTAMP_NOT_CURRENT:

@@ -76,8 +76,13 @@ const TOKEN_REQUEST_FAILED = 80019;
 /** ably-js's code for a failed authCallback, which it also gives a token request that got no answer from Ably. */
 const AUTH_CALLBACK_FAILED = 40170;
 
-/** Ably refuses the key: bad credentials, the account, app or key disabled or revoked, or a key it does not know. */
-const refusesKey = (code) => code === 40101 || code === 40102 || (code >= 40110 && code < 40140) || code === 40400;
+/**
+ * Ably refuses the key: bad credentials, the account, app or key disabled or revoked, or a key it does not know.
+ * `python -m devserver --check-ably` says the same (devserver/ably_check.py); tests/protocol/vectors/key_refused.json
+ * holds both to one rule.
+ */
+export const refusesKey = (code) =>
+  code === 40101 || code === 40102 || (code >= 40110 && code < 40140) || code === 40400;
 /** Ably answered the token request with one of its own 4xxxx codes (not ably-js's stand-in for no answer). */
 const answered = (code) => code >= 40000 && code < 50000 && code !== AUTH_CALLBACK_FAILED;
 

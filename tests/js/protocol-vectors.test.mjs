@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
+import { refusesKey } from '../../site/connection-status.js';
 import { normalizeFriendlyName, PubSubClient } from '../../site/p2p.js';
 import { keepWhatPeersSend } from '../../site/p2p.inbound.js';
 import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
@@ -114,5 +115,11 @@ for (const { name, message, answered } of server.connected) {
       ? [{ message: { kind: 'connection-acknowledged', base: 0, words: [] }, targetClientId: message.from }]
       : [];
     assert.deepEqual(ably.sent, expected);
+  });
+}
+
+for (const { name, code, keyRefused } of vectors('key_refused').cases) {
+  test(`key refused: ${name}`, () => {
+    assert.equal(refusesKey(code), keyRefused);
   });
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devserver.ably_check import key_refused
 from p2p.client import P2PClient
 from p2p.inbound import keep_what_peers_send
 from p2p.rules import (
@@ -124,3 +125,8 @@ async def test_the_host_answers_only_a_well_formed_connected(case):
     await P2PServer(sender, now=lambda: 0.0).on_receive_message(case["message"])
     snapshot = {"kind": "connection-acknowledged", "base": 0, "words": []}
     assert sender.sent == ([(snapshot, case["message"]["from"])] if case["answered"] else [])
+
+
+@cases(vectors("key_refused")["cases"])
+def test_the_key_check_calls_a_key_refused_exactly_when_the_page_does(case):
+    assert key_refused(case["code"]) is case["keyRefused"]
