@@ -2,13 +2,11 @@
 losses at a tenth of Ably's timings) and reports the time each takes to its clear state, beside the baseline."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick_run import quick_run
+
 DRILLS = {
     "nothing wrong (baseline)": "Connected",
     "Ably's names not found (DNS)": "Cannot reach Ably",
@@ -27,15 +25,7 @@ pytestmark = pytest.mark.bench_smoke
 
 
 def test_drills_quick_run_times_every_drill_to_its_clear_state_and_the_network_losses_to_recovery():
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "drills", "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, output
+    output = quick_run("drills", timeout=240)
     for drill, words in DRILLS.items():
         row = re.search(rf"^\| {re.escape(drill)} \| {re.escape(words)} \| (\d+) \| (\d+\.\d\d)× \|", output, re.M)
         assert row, f"no row for {drill}:\n{output}"

@@ -1,13 +1,11 @@
 """Smoke test of the fan-out benchmark: `python -m bench fanout --quick` runs both servers and reports numbers."""
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick_run import quick_run
+
 ROW = re.compile(
     r"^\| (?P<server>[^|]+?) \| (?P<rate>[\d,]+) \| [\d,]+–[\d,]+ \| (?P<p50>[\d.]+) \| (?P<p99>[\d.]+) "
     r"\| [\d.]+–[\d.]+ \| (?P<lost>\d+) \| (?P<server_cpu>\d+%|n/a) \| (?P<load_cpu>\d+%) \|$",
@@ -17,20 +15,8 @@ ROW = re.compile(
 pytestmark = pytest.mark.bench_smoke
 
 
-def run_quick_fanout() -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "fanout", "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout
-
-
 def test_fanout_quick_run_reports_throughput_and_latency_for_both_servers():
-    output = run_quick_fanout()
+    output = quick_run("fanout", timeout=90)
 
     rows = {match["server"]: match for match in ROW.finditer(output)}
     assert set(rows) == {"bare aiohttp broadcast", "emulator"}, output
