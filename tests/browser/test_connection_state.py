@@ -1,7 +1,5 @@
 """The connection's state on the page, and what happens when the API fails: explained, retried, never a blank page."""
 
-import re
-
 import pytest
 from playwright.sync_api import Route, expect
 
@@ -12,8 +10,6 @@ from tests.browser.actions import (
     expect_stream_under_way,
     host,
     join,
-    lose_network,
-    restore_network,
     stream_words,
 )
 from tests.browser.conftest import running_dev_host
@@ -65,26 +61,6 @@ class FailingEndpoint:
             route.continue_()
 
 
-def test_a_failing_token_endpoint_is_explained_retried_and_the_page_recovers(open_peer):
-    alice = open_peer("alice")
-    alice.expect_console_error("status of 500")
-    token_endpoint = FailingEndpoint(failures=3)
-    alice.page.route("**/api/createTokenRequest*", token_endpoint)
-
-    alice.page.get_by_label("Your name").fill("alice")
-    alice.page.get_by_role("button", name="Host a session").click()
-
-    sentence = alice.page.get_by_test_id("connection-sentence")
-    expect(sentence).to_contain_text("This site's server is not answering properly, so you cannot join yet.")
-    detail = alice.page.get_by_test_id("connection-detail")
-    expect(detail).to_contain_text("/api/createTokenRequest answered HTTP 500: The API is starting up.")
-    expect(detail).to_contain_text(re.compile(r"Retrying in \d+ s \(attempt \d\)"))
-    expect_connection(alice, "connected", timeout=10_000)
-    expect(alice.page.get_by_test_id("client-status")).to_have_text("acknowledged")
-    expect(detail).to_have_count(0)
-    assert (token_endpoint.failed, token_endpoint.passed) == (3, 1)
-
-
 def test_failing_connection_settings_are_explained_as_progress_and_retried_until_the_api_answers(open_peer):
     alice = open_peer("alice")
     alice.expect_console_error("status of 500")
@@ -100,22 +76,6 @@ def test_failing_connection_settings_are_explained_as_progress_and_retried_until
     expect(alice.page.get_by_test_id("client-status")).to_have_text("acknowledged", timeout=10_000)
     expect(alice.page.get_by_role("alert")).to_be_empty()
     assert (config_endpoint.failed, config_endpoint.passed) == (2, 1)
-
-
-def test_a_connected_page_says_so_in_words_and_a_dropped_network_shows_reconnecting_then_connected_again(open_peer):
-    alice = open_peer("alice")
-    host(alice)
-    expect_connection(alice, "connected")
-    expect(alice.page.get_by_test_id("connection-state")).to_have_text("Connected")
-    expect(alice.page.get_by_role("button", name="Retry now")).to_have_count(0)
-
-    lose_network(alice)
-    expect_connection(alice, "disconnected")
-    expect(alice.page.get_by_test_id("connection-state")).to_have_text("Reconnecting")
-    expect(alice.page.get_by_test_id("connection-sentence")).to_contain_text("Reconnecting by itself")
-
-    restore_network(alice)
-    expect_connection(alice, "connected")
 
 
 def test_a_failed_connection_says_so_and_retry_now_joins_the_session_again(open_peer, dev_host):

@@ -1,25 +1,22 @@
-"""A peer offline for longer than the connection state TTL comes back with the full state: the words streamed
-while it was away, no gap, no duplicate, and its place in every roster. On a dev host whose emulator keeps a
-connection's state for 3 s (Ably: 2 minutes) and times presence out after 1 s."""
+"""Retry now on a page offline past the connection state TTL reconnects it at once, instead of at Ably's next try
+30 s later. On a dev host whose emulator keeps a connection's state for 3 s (Ably: 2 minutes) and times presence
+out after 1 s. (What such a page shows and recovers, words and place included, is the failure drill
+tests/browser/rehearsal/test_drill_network_loss_long.py, on the site as deployed.)"""
 
 import re
 import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute
 
 from tests.browser.actions import (
-    PHRASE,
     expect_connection,
-    expect_host,
     expect_roster,
-    expect_stream_under_way,
     host,
     join,
     lose_network,
     restore_network,
-    stream_words,
 )
 from tests.browser.conftest import running_dev_host
 
@@ -31,30 +28,6 @@ def dev_host():
     flags = ("--emulator-connection-state-ttl", str(CONNECTION_STATE_TTL), "--emulator-presence-leave-timeout", "1")
     with running_dev_host(*flags) as dev_host:
         yield dev_host
-
-
-def test_a_peer_offline_past_the_connection_ttl_recovers_the_words_and_its_place(open_peer, dev_host):
-    alice, bob = open_peer("alice"), open_peer("bob")
-    session = host(alice)
-    join(bob, session)
-    stream_words(alice)
-    expect_stream_under_way(bob)
-
-    lose_network(bob, dev_host)
-    expect_connection(bob, "suspended", timeout=(CONNECTION_STATE_TTL + 10) * 1_000)
-    expect(bob.page.get_by_test_id("connection-state")).to_have_text("Offline")
-    expect(bob.page.get_by_role("button", name="Retry now")).to_be_visible()
-    expect(alice.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
-    expect_roster(alice, ["alice"])
-
-    restore_network(bob)
-
-    expect_connection(bob, "connected")
-    expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE)
-    expect(bob.page.get_by_test_id("client-status")).to_have_text("acknowledged")
-    for peer in (alice, bob):
-        expect_roster(peer, ["alice", "bob"])
-        expect_host(peer, "alice")
 
 
 class SocketGate:
