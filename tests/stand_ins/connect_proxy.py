@@ -40,8 +40,10 @@ class ConnectProxy:
         async def stop() -> None:
             assert self._server is not None
             self._server.close()
-            for task in asyncio.all_tasks() - {asyncio.current_task()}:
+            tunnels = asyncio.all_tasks() - {asyncio.current_task()}
+            for task in tunnels:
                 task.cancel()
+            await asyncio.gather(*tunnels, return_exceptions=True)  # each closes its sockets while the loop runs
 
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
