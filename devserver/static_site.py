@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from aiohttp import web
 
@@ -48,6 +48,11 @@ def checked_path(raw_path: str) -> str:
     return path
 
 
+def lenient_path(raw_path: str) -> str:
+    """A request's path decoded however odd it is (bad bytes become U+FFFD), for matching route rules only."""
+    return unquote(raw_path.split("?", 1)[0], errors="replace")
+
+
 class StaticSite:
     """The static half of the dev host: files from `root`, shaped by route rules, fallback and headers."""
 
@@ -59,16 +64,21 @@ class StaticSite:
         """Answer one request for static content (anything outside /api/)."""
         headers = dict(self.config.global_headers)
         try:
-            path = checked_path(request.raw_path)
+            path, refused = checked_path(request.raw_path), None
         except BadPath as exc:
-            return web.Response(status=400, text=f"{exc}\n", headers=headers)
-        if path == "/api" or any(len(segment.encode()) > NAME_MAX for segment in path.split("/")):
-            return _not_found(headers)
+            path, refused = lenient_path(request.raw_path), exc
 
         # A folder's rules include its index.html's ("/" matches a "/index.html" rule), whatever the method.
         rule = self.config.route_for(request.method, path)
         if rule is None and path.endswith("/"):
             rule = self.config.route_for(request.method, path + "index.html")
+        # A rewrite serves its target, so the path itself never reaches the file system: however mangled an invite
+        # link (/s/..%2F.., an invalid escape, a name too long for a file), the /s/* rule serves the page.
+        if rule is None or not rule.rewrite:
+            if refused is not None:
+                return web.Response(status=400, text=f"{refused}\n", headers=headers)
+            if path == "/api" or any(len(segment.encode()) > NAME_MAX for segment in path.split("/")):
+                return _not_found(headers)
         if rule is not None:
             headers.update(rule.headers)
             if rule.redirect:
