@@ -1,21 +1,21 @@
-"""A bot that greets every newcomer with a message kind of its own, `greeting` (browsers ignore kinds they have no
-handler for, until you add one as in the README's "Adding a message kind"). From the repository root (Ctrl-C leaves):
+"""A bot that joins a session and greets every newcomer with a chat line, which every page shows under the bot's
+name, and says what it does. From the repository root (Ctrl-C leaves):
 
     .venv/bin/python -m examples.greeter_bot http://127.0.0.1:4280/s/<session>
 """
 
+import argparse
 import asyncio
-import contextlib
 import sys
 from typing import Any
 
-from p2p.link import parse_link
+from p2p.command import join, run, say, session_link
+from p2p.link import SessionLink
 from p2p.session import P2PSession
 from p2p.site import Site
 
 
-async def main(url: str) -> None:
-    link = parse_link(url, session_required=True)
+async def main(link: SessionLink) -> None:
     site = Site(link.origin)
     bot = P2PSession(link.session_id or "", site.realtime_for, friendly_name="Greeter")
     seen: set[str] = set()
@@ -31,16 +31,18 @@ async def main(url: str) -> None:
 
     bot.on("players", on_players)
     try:
-        await bot.start()
+        await join(bot, site)  # a site or a session it cannot join ends the bot with one line (p2p/command.py)
+        say(f"Joined {link.session_id} as {bot.identity.friendly_name}: greeting newcomers (Ctrl-C leaves)")
         while True:
             player = await newcomers.get()
-            text = f"Welcome, {player['friendlyName']}!"
-            await bot.send({"kind": "greeting", "to": player["clientId"], "text": text})
+            await bot.say(f"Welcome, {player['friendlyName']}!")  # a chat line: every page shows it
+            say(f"Greeted {player['friendlyName']}")
     finally:
         await bot.close()  # the presence leave reaches everyone at once
         await site.close()
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(sys.argv[1]))
+    parser = argparse.ArgumentParser(prog="python -m examples.greeter_bot", description="Greet every newcomer.")
+    parser.add_argument("link", type=session_link, help="the session's invite link, e.g. http://127.0.0.1:4280/s/abc")
+    sys.exit(run("greeter_bot", main(parser.parse_args().link)))

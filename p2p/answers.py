@@ -11,7 +11,7 @@ from typing import Any
 
 from ably.transport.defaults import Defaults
 
-from .link import SessionLink, SiteError, canonical_host
+from .link import SessionLink, SiteError, canonical_host, parse_link
 from .terminal import clip
 
 # Ably's TokenRequest fields and their JSON types; the site's always carry a clientId (this peer's).
@@ -111,6 +111,23 @@ def ably_address(config: object, link: SessionLink, where: str) -> AblyAddress:
             "use the site's full host name or its address in the link"
         )
     return address
+
+
+def share_origin(config: object, where: str) -> str | None:
+    """The origin invite links use instead of the link's (`shareOrigin`: the dev host's network address, which it
+    names when the link is a loopback one), or None; the page shares the same (site/ably-client.js)."""
+    value = config.get("shareOrigin") if isinstance(config, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SiteError(f"{where} answered {json_type(value)} for shareOrigin, not a string")
+    try:
+        origin = parse_link(value, session_required=False)
+    except SiteError:
+        origin = None
+    if origin is None or origin.session_id is not None:
+        raise SiteError(f"{where} answered shareOrigin {clip(value, 80)!r}: not a site's address")
+    return origin.origin
 
 
 def token_request(answer: object, where: str) -> dict[str, Any]:

@@ -1,35 +1,23 @@
 """`python -m p2p join <session link>` and `python -m p2p host <site URL> [--stream]`: a peer on the command line.
 
-It prints one line per change (players, words, host) and leaves the session cleanly (a presence leave) on Ctrl-C
-or SIGTERM. Every line goes through printable(): words and names come from other peers, errors from the site.
-A bad link, or a site that is down or answers anything unusable, gets one line on stderr and exit status 2; a
-session that cannot be joined (full, refused by Ably, no answer in time) gets one line and exit status 1.
+It prints one line per change (players, words, host, chat lines and messages of kinds it does not know) and leaves
+the session cleanly (a presence leave) on Ctrl-C or SIGTERM. What it does on failure: p2p/command.py.
 """
 
 import argparse
 import asyncio
-import io
-import signal
-import sys
-from typing import Any, TextIO
+import json
+from typing import Any
 
-from ably.util.exceptions import AblyException
-
-from .link import SiteError, parse_link
-from .pubsub import NoClientId
+from .command import join, run, say, session_link, site_link
 from .rules import WORD_INTERVAL_S, random_session_id
-from .session import P2PSession
+from .session import KINDS, P2PSession
 from .site import Site
 from .terminal import clip, printable
 
-CONNECT_TIMEOUT_S = 20.0
-SESSION_FULL = 91003
-EXIT_CANNOT_JOIN = 1
-EXIT_BAD_SITE = 2
-
-
-class CannotJoin(Exception):
-    """The site is fine but the session could not be joined: one sentence for the command line."""
+# How much of a message of an unknown kind is printed, escaped: its kind and its payload, as JSON.
+KIND_SHOWN = 40
+PAYLOAD_SHOWN = 120
 
 
 def seconds(text: str) -> float:
@@ -40,15 +28,29 @@ def seconds(text: str) -> float:
     return value
 
 
+def count(text: str) -> int:
+    """How many players to wait for: a whole number, 0 or more (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m p2p", description="Join or host a session as a Python peer.")
     commands = parser.add_subparsers(dest="command", required=True)
-    join = commands.add_parser("join", help="join the session a link names, e.g. http://127.0.0.1:4280/s/abc")
-    join.add_argument("link", help="the session's invite link")
+    join_command = commands.add_parser("join", help="join the session a link names, e.g. http://127.0.0.1:4280/s/abc")
+    join_command.add_argument("link", type=session_link, help="the session's invite link")
     host = commands.add_parser("host", help="start a new session on a site and print its invite link")
-    host.add_argument("site", help="the site's address, e.g. http://127.0.0.1:4280")
-    host.add_argument("--stream", action="store_true", help="stream the demo phrase once hosting")
-    for command in (join, host):
+    host.add_argument("link", metavar="site", type=site_link, help="the site's address, e.g. http://127.0.0.1:4280")
+    host.add_argument("--stream", action="store_true", help="stream the demo phrase once a player has joined")
+    host.add_argument(
+        "--wait-for",
+        type=count,
+        metavar="N",
+        help="with --stream: stream once N players have joined (default: 1; 0 streams at once)",
+    )
+    for command in (join_command, host):
         command.add_argument("--name", default="", help="the name the others see (default: Bot-<n>)")
         command.add_argument(
             "--word-interval",
@@ -57,12 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             metavar="SECONDS",
             help=f"time between streamed words while this peer hosts (default: {WORD_INTERVAL_S}, as the site)",
         )
-    return parser.parse_args(argv)
-
-
-def say(line: str, stream: TextIO | None = None) -> None:
-    """Print one line, escaped: the only way this command prints."""
-    print(printable(line), file=stream or sys.stdout, flush=True)
+    args = parser.parse_args(argv)
+    if args.command == "host" and args.wait_for is not None and not args.stream:
+        host.error("--wait-for goes with --stream")
+    return args
 
 
 def describe(players: list[dict[str, Any]]) -> str:
@@ -77,16 +77,48 @@ def host_name(session: P2PSession) -> str:
     return next((p["friendlyName"] for p in session.state.players if p["isHost"]), "(nobody)")
 
 
-async def run(args: argparse.Namespace) -> int:
-    link = parse_link(args.link if args.command == "join" else args.site, session_required=args.command == "join")
+def sender_name(session: P2PSession, client_id: object) -> str:
+    """A sender as the roster names it: names come from presence, never from a message."""
+    return next((p["friendlyName"] for p in session.state.players if p["clientId"] == client_id), "(not a player)")
+
+
+def show_unknown(session: P2PSession, message: dict[str, Any]) -> None:
+    """A message of a kind this peer does not know (a bot's own, say), in one bounded line: kind, sender, payload."""
+    if message["kind"] in KINDS:
+        return
+    payload = {key: value for key, value in message.items() if key not in ("kind", "from", "via")}
+    shown = clip(printable(json.dumps(payload, ensure_ascii=False, default=str)), PAYLOAD_SHOWN)
+    kind = clip(printable(json.dumps(message["kind"], ensure_ascii=False)), KIND_SHOWN)
+    say(f"Message {kind} from {sender_name(session, message['from'])}: {shown}")
+
+
+async def stream_once_joined(session: P2PSession, players_wanted: int) -> None:
+    """Stream the phrase once `players_wanted` others are in the session, so that someone sees it."""
+    others = asyncio.Event()
+
+    def count(players: list[dict[str, Any]]) -> None:
+        if sum(not player["isMe"] for player in players) >= players_wanted:
+            others.set()
+
+    session.on("players", count)
+    count(session.state.players)
+    if not others.is_set():
+        say(f"Waiting for {players_wanted} player{'s' * (players_wanted != 1)} to join before streaming")
+        await others.wait()
+    if not session.is_host:
+        say(f"Not streaming: {host_name(session)} hosts")
+        return
+    say("Streaming the phrase")
+    await session.stream_words()
+    say("Streamed the phrase")
+
+
+async def run_peer(args: argparse.Namespace) -> None:
+    link = args.link
     session_id = link.session_id or random_session_id()
     site = Site(link.origin)
     session = P2PSession(session_id, site.realtime_for, friendly_name=args.name, word_interval=args.word_interval)
-    stopping = asyncio.Event()
     joined = False
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     shown = {"players": ""}
 
     def show_players(players: list[dict[str, Any]]) -> None:
@@ -97,46 +129,21 @@ async def run(args: argparse.Namespace) -> int:
 
     session.on("players", show_players)
     session.on("words", lambda _added: say(f"Words: {session.state.received_words}"))
+    session.on("chat", lambda line: say(f"Chat: {line['name']}: {line['text']}"))
+    session.on("message", lambda message: show_unknown(session, message))
     session.on(
         "host-changed", lambda change: say("You are the host" if change["isHost"] else f"Host: {host_name(session)}")
     )
     session.on("error", lambda detail: say(f"Warning: {detail['summary']} ({clip(str(detail['error']))})"))
     try:
-        await site.ably_address()
-        starting = asyncio.ensure_future(session.start())
-        waiting = [asyncio.ensure_future(event.wait()) for event in (stopping, site.failed)]
-        await asyncio.wait([starting, *waiting], timeout=CONNECT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
-        for task in waiting:
-            task.cancel()
-        if site.failure is not None or not starting.done():
-            starting.cancel()
-            await asyncio.gather(starting, return_exceptions=True)  # its outcome no longer matters
-        if site.failure is not None:
-            raise site.failure
-        if starting.cancelled():
-            if stopping.is_set():
-                return 0  # Ctrl-C while joining
-            raise CannotJoin(f"could not join within {CONNECT_TIMEOUT_S:.0f} s (is Ably reachable?)")
-        starting.result()
+        await join(session, site)
         joined = True
         say(f"Joined {session_id} as {session.identity.friendly_name}")
         if args.command == "host":
-            say(f"Share: {link.origin}/s/{session_id}")
-            if args.stream and session.is_host:
-                stream = asyncio.ensure_future(session.stream_words())
-                await asyncio.wait(
-                    [stream, asyncio.ensure_future(stopping.wait())], return_when=asyncio.FIRST_COMPLETED
-                )
-                if stream.done() and not stream.exception():
-                    say("Streamed the phrase")
-        await stopping.wait()
-        return 0
-    except NoClientId as error:
-        raise CannotJoin(str(error)) from None
-    except AblyException as error:
-        if error.code == SESSION_FULL:
-            raise CannotJoin("this session is full (Ably 91003): ask its host, or host a new session") from None
-        raise CannotJoin(f"Ably refused: {clip(str(error.message))} (code {error.code})") from None
+            say(f"Share: {await site.share_origin()}/s/{session_id}")
+            if args.stream:
+                await stream_once_joined(session, 1 if args.wait_for is None else args.wait_for)
+        await asyncio.Event().wait()  # until Ctrl-C or SIGTERM cancels this
     finally:
         await session.close()
         await site.close()
@@ -145,15 +152,4 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")  # a terminal that cannot show a name gets it escaped
-    try:
-        return asyncio.run(run(args))
-    except SiteError as error:
-        say(f"p2p: {error}", sys.stderr)
-        return EXIT_BAD_SITE
-    except CannotJoin as error:
-        say(f"p2p: {error}", sys.stderr)
-        return EXIT_CANNOT_JOIN
+    return run("p2p", run_peer(parse_args(argv)))

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from .chat import CHAT_LINES_KEPT, ChatLog, monotonic_ms
 from .rules import HOST_KINDS, Roster, is_snapshot, merge_words
 
 
@@ -27,6 +28,7 @@ class ClientState:
     players: list[dict[str, Any]] = field(default_factory=list)
     host_client_id: str | None = None
     my_client_id: str | None = None
+    chat: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def received_words(self) -> str:
@@ -50,6 +52,7 @@ class P2PClient:
         self.pending_words: dict[int, str] = {}
         self.announced_to: str | None = None
         self.roster = Roster()
+        self.chat_log = ChatLog()
 
     async def announce(self) -> None:
         """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers."""
@@ -128,4 +131,17 @@ def on_word(client: P2PClient, message: dict[str, Any]) -> None:
     client.add_words([(message.get("index"), message.get("word"))])
 
 
-P2PClient.handlers = {"connection-acknowledged": on_connection_acknowledged, "word": on_word}
+def on_chat(client: P2PClient, message: dict[str, Any]) -> None:
+    """A line a player says to everyone (p2p/chat.py), on the session channel."""
+    if message.get("via") == "session":
+        receive_chat(client, message, monotonic_ms())
+
+
+def receive_chat(client: P2PClient, message: dict[str, Any], now: float) -> None:
+    """site/p2p.chat.js receiveChat: add the line to `state.chat` (the last CHAT_LINES_KEPT), or drop it."""
+    line = client.chat_log.accept(message, client.state.players, now)
+    if line is not None:
+        client.state.chat = [*client.state.chat, line][-CHAT_LINES_KEPT:]
+
+
+P2PClient.handlers = {"connection-acknowledged": on_connection_acknowledged, "word": on_word, "chat": on_chat}

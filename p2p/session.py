@@ -8,19 +8,26 @@ from typing import Any
 
 from ably import AblyRealtime
 
+from .chat import MAX_CHAT_LENGTH, ChatRate, chat_text, monotonic_ms
 from .client import P2PClient
 from .pubsub import Identity, PubSubClient
 from .rules import CONNECTED_INTERVAL_S, WORD_INTERVAL_S
 from .server import P2PServer
 
-EVENTS = ("players", "words", "host-changed", "message", "error", "resynced")
+EVENTS = ("players", "words", "chat", "host-changed", "message", "error", "resynced")
+# The kinds this peer acts on (docs/protocol.md, "Messages"); any other is a kind of your own, or unknown.
+KINDS = frozenset({"connected", *P2PClient.handlers})
+# A sender paced by say() waits this long past the rate's window, so a line that reaches a peer sooner than the
+# line before it did is still within the rate there.
+CHAT_SEND_MARGIN_MS = 500
 Listener = Callable[[Any], None]
 
 
 class P2PSession:
     """Events (`on(event, listener)`): `players` (the roster changed: the players list), `words` (new words: the
-    list appended), `host-changed` ({hostClientId, previousHostClientId, isHost}), `message` (any received
-    message, for kinds of your own), `error` ({summary, error}: a background task failed), `resynced`."""
+    list appended), `chat` (a line shown: {id, from, name, text}), `host-changed` ({hostClientId,
+    previousHostClientId, isHost}), `message` (any received message, for kinds of your own), `error` ({summary,
+    error}: a background task failed), `resynced`."""
 
     def __init__(
         self,
@@ -41,6 +48,8 @@ class P2PSession:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.router: asyncio.Task[None] | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.chat_sent = ChatRate()
+        self.saying = asyncio.Lock()
 
     @property
     def state(self) -> Any:
@@ -74,6 +83,21 @@ class P2PSession:
     async def send(self, message: dict[str, Any], target_client_id: str | None = None) -> None:
         """Publish a message of any kind (`{kind, ...payload}`) to everyone, or to one peer's inbox."""
         await self.ably.send_message(message, target_client_id)
+
+    async def say(self, text: str) -> None:
+        """Say a line to everyone (`chat`): every peer shows it, browsers too, under this peer's name in the roster.
+
+        Raises ValueError for a line no peer would show (p2p/chat.py chat_text); waits its turn rather than exceed
+        the rate peers accept, so no line is dropped.
+        """
+        if chat_text(text) is None:
+            raise ValueError(f"A chat line is text of 1 to {MAX_CHAT_LENGTH} characters, not {text!r:.40}.")
+        me = self.ably.client_id or ""
+        async with self.saying:  # one line at a time, in the order said
+            if (delay := self.chat_sent.wait(me, monotonic_ms())) > 0:
+                await asyncio.sleep((delay + CHAT_SEND_MARGIN_MS) / 1000)
+            self.chat_sent.take(me, monotonic_ms())
+            await self.send({"kind": "chat", "text": text})
 
     async def stream_words(self) -> None:
         """Stream the phrase to every peer (host only); returns when the last word is sent."""
@@ -128,11 +152,15 @@ class P2PSession:
             return
         if self.server is not None:
             self._background("Could not answer another peer.", self.server.on_receive_message(message))
-        before = len(self.client.state.words) + self.client.state.word_base
+        state = self.client.state
+        before = len(state.words) + state.word_base
+        last_line = state.chat[-1]["id"] if state.chat else 0
         await self.client.on_receive_message(message)
-        after = len(self.client.state.words) + self.client.state.word_base
+        after = len(state.words) + state.word_base
         if after != before:
-            self.emit("words", self.client.state.words[max(0, before - self.client.state.word_base) :])
+            self.emit("words", state.words[max(0, before - state.word_base) :])
+        if state.chat and state.chat[-1]["id"] != last_line:
+            self.emit("chat", state.chat[-1])
         self.emit("message", message)
 
     async def _resync(self, message: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ import websockets.asyncio.client
 from ably import AblyRealtime
 from ably.transport.defaults import Defaults
 
-from .answers import AblyAddress, ably_address, error_message, token_details, token_request
+from .answers import AblyAddress, ably_address, error_message, share_origin, token_details, token_request
 from .link import SiteError, parse_link
 from .rules import new_peer_secret
 from .terminal import clip
@@ -45,6 +45,7 @@ class Site:
         self.peer = new_peer_secret()
         self.http = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False, headers=HEADERS)
         self.address: AblyAddress | None = None
+        self.shared_origin: str | None = None
         self.failure: SiteError | None = None
         self.failed = asyncio.Event()
 
@@ -78,11 +79,19 @@ class Site:
         return answer
 
     async def ably_address(self) -> AblyAddress:
-        """Where Ably is for this site (asked once): see p2p/answers.py ably_address."""
+        """Where Ably is for this site (asked once, with share_origin): see p2p/answers.py ably_address."""
         if self.address is None:
             path = "/api/clientConfig"
-            self.address = ably_address(await self.get_json(path), self.link, f"{self.origin}{path}")
+            where = f"{self.origin}{path}"
+            config = await self.get_json(path)
+            self.address, self.shared_origin = ably_address(config, self.link, where), share_origin(config, where)
         return self.address
+
+    async def share_origin(self) -> str:
+        """Where friends open this site's invite links: as on the page, the network address the site names when
+        the link is one only this machine can open (the dev host's `shareOrigin`), else the link's own origin."""
+        await self.ably_address()
+        return self.shared_origin or self.origin
 
     async def token_request(self, session_id: str) -> dict[str, Any]:
         path = "/api/createTokenRequest"

@@ -7,6 +7,7 @@
 //
 // Every message kind is one row of MESSAGE_KINDS below; `session.send(kind, payload, { to })` sends one.
 import { Emitter } from './emitter.js';
+import { receiveChat } from './p2p.chat.js';
 import { Identity, PubSubClient } from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
 import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
@@ -42,6 +43,12 @@ export const MESSAGE_KINDS = {
     sender: 'host',
     channel: 'session',
     handle: (session, message) => session.client.onWord(message),
+  },
+  /** A line any player says to everyone, `{text}`: `state.chat`, with the sender's name from the roster. */
+  chat: {
+    sender: 'anyone',
+    channel: 'session',
+    handle: (session, message) => receiveChat(session, message),
   },
 };
 

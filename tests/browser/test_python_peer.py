@@ -29,8 +29,16 @@ from tests.processes import start_server
 T = TypeVar("T")
 
 
-def python_peer(*args: str):
-    return start_server([sys.executable, "-m", "p2p", *args], cwd=str(ROOT))
+def python_peer(*args: str, module: str = "p2p"):
+    return start_server([sys.executable, "-m", module, *args], cwd=str(ROOT))
+
+
+def expect_messages(peer, lines: list[tuple[str, str]]) -> None:
+    """The page's Messages card shows exactly these lines, `(name, text)` each, in order."""
+    messages = peer.page.get_by_test_id("message")
+    expect(messages).to_have_count(len(lines))
+    expect(messages.get_by_test_id("message-name")).to_have_text([name for name, _ in lines])
+    expect(messages.get_by_test_id("message-text")).to_have_text([text for _, text in lines])
 
 
 class ForgingPeer:
@@ -151,5 +159,39 @@ def test_host_kinds_forged_by_a_python_peer_that_is_not_the_host_change_no_brows
             expect_roster(peer, players)
             expect_host(peer, "alice")
             expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    finally:
+        mallory.close()
+
+
+def test_the_python_greeter_bots_greeting_shows_on_the_browser_pages_under_its_roster_name(open_peer, dev_host):
+    alice = open_peer("alice")
+    session = host(alice)
+    bot = python_peer(f"{dev_host.url}/s/{session}", module="examples.greeter_bot")
+    try:
+        bot.wait_for(r"^Joined .* as Greeter")
+        expect_roster(alice, ["alice", "Greeter"])
+        bob = open_peer("bob")
+        join(bob, session)
+        bot.wait_for(r"^Greeted bob$")
+        for peer in (alice, bob):
+            expect_messages(peer, [("Greeter", "Welcome, bob!")])
+        expect_roster(bob, ["alice", "Greeter", "bob"])
+        bot.process.send_signal(signal.SIGINT)
+        assert bot.process.wait(timeout=10) == 0
+        expect_roster(bob, ["alice", "bob"])
+        expect_messages(bob, [("Greeter", "Welcome, bob!")])  # a line stays when its sender leaves
+    finally:
+        bot.stop()
+
+
+def test_a_chat_line_shows_under_the_senders_roster_name_whatever_name_its_payload_claims(open_peer, dev_host):
+    alice = open_peer("alice")
+    session = host(alice)
+    mallory = ForgingPeer(dev_host.url, session)
+    try:
+        expect_roster(alice, ["alice", "Mallory"])
+        for text in ["x" * 201, "\n\t", "I am alice"]:
+            mallory.run(mallory.ably.send_message({"kind": "chat", "text": text, "name": "alice", "from": "alice"}))
+        expect_messages(alice, [("Mallory", "I am alice")])
     finally:
         mallory.close()

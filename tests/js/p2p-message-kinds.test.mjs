@@ -44,6 +44,7 @@ test('the table names who sends each built-in kind and where, as docs/protocol.m
     connected: 'anyone inbox',
     'connection-acknowledged': 'host inbox',
     word: 'host session',
+    chat: 'anyone session',
   });
   const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
   for (const kind of Object.keys(MESSAGE_KINDS)) assert.match(protocol, new RegExp(`^\\| \`${kind}\` \\|`, 'm'));
@@ -95,7 +96,7 @@ test('send refuses a kind the table does not have, inherited names included, and
   const hana = await join('Hana');
   const published = network.history(`p2p:${SESSION}`).length;
 
-  for (const kind of ['chat', ...INHERITED_NAMES]) {
+  for (const kind of ['greeting', ...INHERITED_NAMES]) {
     await assert.rejects(hana.send(kind, {}), /Unknown message kind/, kind);
   }
   assert.equal(network.history(`p2p:${SESSION}`).length, published);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { refusesKey } from '../../site/connection-status.js';
+import { chatText, receiveChat } from '../../site/p2p.chat.js';
 import { normalizeFriendlyName, PubSubClient } from '../../site/p2p.js';
 import { keepWhatPeersSend } from '../../site/p2p.inbound.js';
 import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
@@ -81,6 +82,23 @@ for (const { name, messages, state } of client.sequences) {
     const { status, wordBase, words, receivedWords } = peer.state;
     assert.deepEqual({ status, wordBase, words, pending: peer.client.pendingWords.size }, state);
     assert.equal(receivedWords, words.join(' '));
+  });
+}
+
+const chat = vectors('chat');
+for (const { name, input, output } of chat.texts) {
+  test(`chat text: ${name}`, () => {
+    assert.equal(chatText(input), output);
+  });
+}
+for (const { name, messages, chat: lines } of chat.sequences) {
+  test(`chat: ${name}`, () => {
+    const peer = { state: { players: chat.players } };
+    for (const { at, message } of messages) receiveChat(peer, message, at);
+    assert.deepEqual(
+      (peer.state.chat ?? []).map(({ from, name: shownName, text }) => ({ from, name: shownName, text })),
+      lines,
+    );
   });
 }
 

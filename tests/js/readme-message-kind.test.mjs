@@ -38,19 +38,19 @@ after(async () => {
 });
 
 test("the README's recipe is a row for MESSAGE_KINDS and one send() call", () => {
-  assert.match(recipe, /^\/\/ site\/p2p\.session\.js: one more row in MESSAGE_KINDS\n {2}chat: \{/);
+  assert.match(recipe, /^\/\/ site\/p2p\.session\.js: one more row in MESSAGE_KINDS\n {2}reaction: \{/);
   assert.ok(sendLine, 'a line `await session.send(...)`');
   assert.doesNotMatch(recipe, /\.ably\b|sendMessage|handlers/, 'only the public API');
 });
 
-test("the README's chat kind goes from a player to everyone in the session, with Ably's sender", async (t) => {
+test("the README's reaction kind goes from a player to everyone in the session, under the roster's name", async (t) => {
   const { default: rows } = await importSource(`export default {\n${row}\n};`);
-  const { default: sendChat } = await importSource(`export default async (session, text) => {\n${sendLine}\n};`);
-  assert.deepEqual(Object.keys(rows), ['chat']);
+  const { default: sendReaction } = await importSource(`export default async (session) => {\n${sendLine}\n};`);
+  assert.deepEqual(Object.keys(rows), ['reaction']);
   Object.assign(MESSAGE_KINDS, rows);
-  t.after(() => delete MESSAGE_KINDS.chat);
+  t.after(() => delete MESSAGE_KINDS.reaction);
 
-  const sessionId = uniqueName('readme-chat');
+  const sessionId = uniqueName('readme-reaction');
   const peer = (name) => {
     const clientId = `${name}-${process.pid}`;
     const created = createPeer(
@@ -63,17 +63,19 @@ test("the README's chat kind goes from a player to everyone in the session, with
   const hana = await peer('Hana').start();
   const jo = await peer('Jo').start();
   await waitFor(() => [hana, jo].every((each) => each.state.status === 'acknowledged'), { what: 'both to join' });
+  await waitFor(() => [hana, jo].every((each) => each.state.players.length === 2), { what: 'both in both rosters' });
 
-  await sendChat(jo, 'Hello from Jo');
-  await sendChat(hana, 'Welcome, Jo');
+  await sendReaction(jo);
+  await jo.send('reaction', { emoji: '<img src=x>', name: 'Hana' }); // not one of the row's: dropped
+  await sendReaction(hana);
 
   const expected = [
-    { from: jo.state.myClientId, text: 'Hello from Jo' },
-    { from: hana.state.myClientId, text: 'Welcome, Jo' },
+    { name: 'Jo', emoji: '🎉' },
+    { name: 'Hana', emoji: '🎉' },
   ];
   for (const each of [hana, jo]) {
-    await waitFor(() => each.state.chat?.length === 2, { what: `${each.state.friendlyName} to show both lines` });
-    assert.deepEqual(each.state.chat, expected);
+    await waitFor(() => each.state.reactions?.length === 2, { what: `${each.state.friendlyName} to show both` });
+    assert.deepEqual(each.state.reactions, expected);
     assert.deepEqual(each.errors, []);
   }
 });

@@ -117,10 +117,14 @@ class HostileSite:
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    """`python -m p2p ARGS` in this process: its exit status, stdout and stderr (an exception fails the test)."""
+    """`python -m p2p ARGS` in this process: its exit status, stdout and stderr (an exception fails the test, but
+    argparse's exit on a bad command line is a status)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(list(args))
+        try:
+            status = main(list(args))
+        except SystemExit as exit:
+            status = exit.code if isinstance(exit.code, int) else 1
     return status, out.getvalue(), err.getvalue()
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from p2p.answers import AblyAddress, ably_address, error_message, token_details, token_request
+from p2p.answers import AblyAddress, ably_address, error_message, share_origin, token_details, token_request
 from p2p.link import SiteError, parse_link
 
 WHERE = "http://127.0.0.1:4280/api/clientConfig"
@@ -130,3 +130,34 @@ def test_an_error_answers_message_is_clipped_and_anything_else_is_no_message():
     assert len(error_message({"error": {"message": "x" * 10_000}}) or "") == 160
     for answer in ({"error": "x"}, {"error": {"message": 5}}, [], None, {"error": {"message": ""}}):
         assert error_message(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("config", "origin"),
+    [
+        ({"shareOrigin": "http://192.168.1.20:4280"}, "http://192.168.1.20:4280"),
+        ({"shareOrigin": "https://Friends.Example:443/"}, "https://friends.example"),
+        ({"shareOrigin": None}, None),
+        ({}, None),
+        ([], None),
+    ],
+)
+def test_the_share_origin_is_the_sites_network_address_as_an_origin_or_none(config, origin):
+    assert share_origin(config, WHERE) == origin
+
+
+@pytest.mark.parametrize(
+    ("value", "sentence"),
+    [
+        (42, "answered a number for shareOrigin, not a string"),
+        (["http://x"], "answered an array for shareOrigin, not a string"),
+        ("javascript:alert(1)", "answered shareOrigin 'javascript:alert(1)': not a site's address"),
+        ("http://friends.example/s/abc", "answered shareOrigin 'http://friends.example/s/abc': not a site's address"),
+        ("http://friends.example/x", "answered shareOrigin 'http://friends.example/x': not a site's address"),
+        ("\x1b[2J", "answered shareOrigin '\\x1b[2J': not a site's address"),
+    ],
+)
+def test_a_share_origin_that_is_not_a_sites_address_is_refused(value, sentence):
+    with pytest.raises(SiteError) as refused:
+        share_origin({"shareOrigin": value}, WHERE)
+    assert str(refused.value) == f"{WHERE} {sentence}"

@@ -72,6 +72,10 @@ def usable_details() -> dict[str, object]:
             "/api/clientConfig answered 500: \\x1b[2J\\nPlayers: x",
         ),
         (answer(b"Not Found", 404), "/api/clientConfig answered 404"),
+        (
+            answer({"shareOrigin": "\x1b[2J\nShare: http://evil.example"}),
+            "/api/clientConfig answered shareOrigin '\\x1b[2J\\nShare: http://evil.example': not a site's address",
+        ),
     ],
 )
 def test_a_client_config_the_peer_cannot_use_is_one_line_and_status_2(hostile, respond, sentence):

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from devserver.ably_check import key_refused
-from p2p.client import P2PClient
+from p2p.chat import chat_text
+from p2p.client import P2PClient, receive_chat
 from p2p.inbound import keep_what_peers_send
 from p2p.rules import (
     Roster,
@@ -99,6 +100,23 @@ async def test_a_client_shows_what_the_host_sent_and_nothing_else(case):
         "pending": len(client.pending_words),
     }
     assert shown == case["state"]
+
+
+CHAT = vectors("chat")
+
+
+@cases(CHAT["texts"])
+def test_a_chat_lines_text_is_shown_tidied_or_not_at_all(case):
+    assert chat_text(case["input"]) == case["output"]
+
+
+@cases(CHAT["sequences"])
+def test_chat_lines_show_under_the_rosters_name_within_each_senders_rate(case):
+    client = P2PClient(RecordingSender())
+    client.state.players = CHAT["players"]
+    for step in case["messages"]:
+        receive_chat(client, step["message"], step["at"])
+    assert [{key: line[key] for key in ("from", "name", "text")} for line in client.state.chat] == case["chat"]
 
 
 SERVER = vectors("server")
