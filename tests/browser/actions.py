@@ -19,24 +19,31 @@ def host(peer: Peer, session: str = "") -> str:
     page.get_by_label("Session name").fill(session)
     page.get_by_label("Your name").fill(peer.name)
     page.get_by_role("button", name="Host a session").click()
-    expect(page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect_in_step_with_the_host(peer)
     return page.get_by_test_id("session-id").inner_text()
 
 
 def join(peer: Peer, session: str | None = None) -> None:
-    """Join `session` as `peer.name` (or the session the page was opened with) and wait for the host's ack."""
+    """Join `session` as `peer.name` (or the session the page was opened with) and wait for the host's answer."""
     page = peer.page
     if session is not None:
         page.get_by_label("Session name").fill(session)
     page.get_by_label("Your name").fill(peer.name)
     page.get_by_role("button", name="Join a session").click()
-    expect(page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect_in_step_with_the_host(peer)
+
+
+def expect_in_step_with_the_host(peer: Peer, timeout: float = 15_000) -> None:
+    """The host has sent this page the session's state (P2PClient's status `acknowledged`, which the page keeps
+    out of sight as the session card's data-status: no player needs the word)."""
+    session = peer.page.get_by_test_id("session")
+    expect(session).to_have_attribute("data-status", "acknowledged", timeout=timeout)
 
 
 def expect_roster(peer: Peer, names: list[str], timeout: float = 15_000) -> None:
     """The page lists exactly these players (in any order) and counts them, within `timeout` ms."""
     page = peer.page
-    expect(page.get_by_test_id("player-count")).to_have_text(f"Active players: {len(names)}", timeout=timeout)
+    expect(page.get_by_test_id("player-count")).to_have_text(f"Players: {len(names)}", timeout=timeout)
     for name in names:
         exactly = re.compile(f"^{re.escape(name)}$")
         expect(page.get_by_test_id("roster-name").filter(has_text=exactly)).to_have_count(1, timeout=timeout)
@@ -44,11 +51,14 @@ def expect_roster(peer: Peer, names: list[str], timeout: float = 15_000) -> None
 
 
 def expect_host(peer: Peer, name: str, timeout: float = 15_000) -> None:
-    """The page says who hosts (in words and with the roster's one host badge), and offers streaming only to the
-    host."""
+    """The page says who hosts (in words, however it came about, and with the roster's one host badge), and offers
+    streaming only to the host."""
     page = peer.page
     me = page.get_by_test_id("my-name").inner_text()
-    expected = "You are hosting." if name == me else f"{name} is hosting."
+    if name == me:
+        expected = re.compile(r"^You are hosting( now)?\.$")
+    else:
+        expected = re.compile(f"^{re.escape(name)} is hosting( now| this session, so you joined as a player)?\\.$")
     expect(page.get_by_test_id("hosting")).to_have_text(expected, timeout=timeout)
     hosts = page.get_by_test_id("roster-item").filter(has=page.get_by_test_id("host-badge"))
     expect(hosts).to_have_count(1)
@@ -58,7 +68,7 @@ def expect_host(peer: Peer, name: str, timeout: float = 15_000) -> None:
 
 def stream_words(peer: Peer) -> None:
     """The host presses the button that streams the phrase to everyone, one word at a time."""
-    peer.page.get_by_role("button", name="Stream words to clients").click()
+    peer.page.get_by_role("button", name="Stream the words to everyone").click()
 
 
 def expect_stream_under_way(peer: Peer, words: int = 2) -> None:

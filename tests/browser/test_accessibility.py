@@ -5,7 +5,15 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import PHRASE, expect_roster, host, join, lose_network, stream_words
+from tests.browser.actions import (
+    PHRASE,
+    expect_in_step_with_the_host,
+    expect_roster,
+    host,
+    join,
+    lose_network,
+    stream_words,
+)
 from tests.browser.conftest import ARTIFACTS, running_dev_host
 from tests.browser.test_connection_state import FailingEndpoint
 
@@ -81,7 +89,7 @@ def test_hosting_joining_streaming_and_copying_work_with_the_keyboard_alone_on_s
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("alice")
     page.keyboard.press("Enter")  # submits with the first button: Host
-    expect(page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect_in_step_with_the_host(alice)
     expect(page.get_by_role("heading", level=2)).to_be_focused()  # the new screen is announced from its heading
     link = page.get_by_test_id("share-link").inner_text()
 
@@ -126,3 +134,19 @@ def test_on_a_phone_the_session_fits_the_screen_with_touch_sized_buttons(open_pe
     page.evaluate("window.scrollTo(0, 0)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
+
+
+def test_on_a_phone_a_player_who_joined_sees_who_hosts_the_connection_and_the_words_without_scrolling(open_peer):
+    alice, bob = open_peer("alice"), open_peer("bob", **PHONE)
+    session = host(alice)
+    join(bob, session)
+    stream_words(alice)
+    stream_words(alice)
+    page = bob.page
+    expect(page.get_by_test_id("phrase")).to_have_count(2, timeout=20_000)
+    expect(page.get_by_test_id("phrase").last).to_have_text(PHRASE, timeout=20_000)
+
+    assert page.evaluate("window.scrollY") == 0
+    for what in ("hosting", "connection", "received-words"):
+        box = page.get_by_test_id(what).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["viewport"]["height"], what

@@ -9,6 +9,7 @@ from tests.browser.actions import (
     PHRASE,
     close_tab,
     expect_host,
+    expect_in_step_with_the_host,
     expect_roster,
     expect_stream_under_way,
     host,
@@ -49,8 +50,8 @@ def test_the_earliest_joiner_hosts_and_when_it_closes_its_tab_the_next_joiner_ho
     for peer in (bob, carol):
         expect_roster(peer, ["bob", "carol"], timeout=2_000)
         expect_host(peer, "bob")
-    expect(bob.page.get_by_test_id("host-news")).to_have_text("You are hosting now.")
-    expect(carol.page.get_by_test_id("host-news")).to_have_text("bob is hosting now.")
+    expect(bob.page.get_by_test_id("hosting")).to_have_text("You are hosting now.")
+    expect(carol.page.get_by_test_id("hosting")).to_have_text("bob is hosting now.")
     stream_words(bob)
     for peer in (bob, carol):
         expect_stream_under_way(peer)
@@ -98,4 +99,4 @@ def test_two_peers_pressing_host_on_the_same_session_at_once_end_with_one_host(o
     )
     for peer in (alice, bob):
         expect_host(peer, winner)
-        expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+        expect_in_step_with_the_host(peer)

@@ -17,6 +17,7 @@ from tests.browser.actions import (
     client_id,
     close_tab,
     expect_host,
+    expect_in_step_with_the_host,
     expect_roster,
     expect_stream_under_way,
     host,
@@ -158,7 +159,7 @@ def test_host_kinds_forged_by_a_python_peer_that_is_not_the_host_change_no_brows
             expect(peer.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=15_000)
             expect_roster(peer, players)
             expect_host(peer, "alice")
-            expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+            expect_in_step_with_the_host(peer)
     finally:
         mallory.close()
 

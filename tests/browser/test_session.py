@@ -6,6 +6,7 @@ from tests.browser.actions import (
     PHRASE,
     connection_ids,
     expect_connection,
+    expect_in_step_with_the_host,
     expect_roster,
     expect_stream_under_way,
     host,
@@ -21,12 +22,12 @@ def test_every_page_shows_all_three_players_acknowledged_and_the_whole_phrase_on
 
     for peer in (alice, bob, carol):
         expect_roster(peer, ["alice", "bob", "carol"])
-        expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+        expect_in_step_with_the_host(peer)
         expect_connection(peer, "connected")
     for peer in (bob, carol):
         expect(peer.page.get_by_test_id("stream-words")).to_have_count(0)
 
-    alice.page.get_by_role("button", name="Stream words to clients").click()
+    alice.page.get_by_role("button", name="Stream the words to everyone").click()
 
     for peer in (alice, bob, carol):
         expect(peer.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
@@ -42,7 +43,7 @@ def test_a_peer_dropped_mid_stream_shows_the_phrase_once_in_order_after_it_resum
     join(bob, session)
     (bobs_connection,) = connection_ids(dev_host) - before
 
-    alice.page.get_by_role("button", name="Stream words to clients").click()
+    alice.page.get_by_role("button", name="Stream the words to everyone").click()
     expect_stream_under_way(bob)
     dev_host.control(f"connections/{bobs_connection}/drop")
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.actions import expect_host, expect_roster, host, join
+from tests.browser.actions import expect_host, expect_in_step_with_the_host, expect_roster, host, join
 from tests.browser.conftest import DevHost, running_dev_host
 
 PRESENCE_LIMIT = 2
@@ -50,4 +50,4 @@ def test_a_player_joining_a_full_session_is_told_it_is_full_and_leaves_no_trace(
         expect_roster(peer, ["alice", "bob"])
         expect_host(peer, "alice")
         expect(peer.page.get_by_test_id("error")).to_be_empty()
-        expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+        expect_in_step_with_the_host(peer)

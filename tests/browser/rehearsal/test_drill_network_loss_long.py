@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.actions import (
     PHRASE,
     expect_host,
+    expect_in_step_with_the_host,
     expect_roster,
     expect_stream_under_way,
     host,
@@ -61,7 +62,7 @@ def session_under_way(open_peer) -> tuple[Peer, Peer]:
 def expect_back_in_the_session(alice: Peer, bob: Peer) -> None:
     """Bob has every word and his place again, and Alice saw him leave and come back."""
     expect(bob.page.get_by_test_id("received-words")).to_have_text(PHRASE, timeout=20_000)
-    expect(bob.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect_in_step_with_the_host(bob)
     for peer in (alice, bob):
         expect_roster(peer, ["alice", "bob"])
         expect_host(peer, "alice")

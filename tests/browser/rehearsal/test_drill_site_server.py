@@ -8,7 +8,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.actions import expect_connection
+from tests.browser.actions import expect_connection, expect_in_step_with_the_host
 from tests.browser.rehearsal.drills import (
     RECORD_SITUATIONS,
     SERVER_NOT_ANSWERING,
@@ -34,7 +34,7 @@ def expect_joined_after_waiting(peer, timeout: float = 15_000) -> None:
     """The player is in the session within `timeout` ms, and everything the page said before was the server's
     progress, never a problem with Ably or a lost connection."""
     expect_connection(peer, "connected", timeout=timeout)
-    expect(peer.page.get_by_test_id("client-status")).to_have_text("acknowledged")
+    expect_in_step_with_the_host(peer)
     expect(peer.page.get_by_test_id("share-link")).to_be_visible()
     before = situations(peer)[: situations(peer).index("connected/connected")]
     assert set(before) <= {"-/server-slow", "-/server-problem", "connecting/connecting", "initialized/connecting"} | {
