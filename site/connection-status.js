@@ -40,13 +40,13 @@ export const SITUATIONS = Object.freeze({
   'key-refused': {
     label: 'Not accepted',
     sentence:
-      "This site's Ably key is not accepted; the site's owner must check ABLY_API_KEY. Please tell them: this page keeps trying and joins once it is fixed.",
+      "This site's Ably key is not accepted, so nobody can join yet. Please tell the site's owner (the details below are for them); this page keeps trying and joins once it is fixed.",
     tone: 'bad',
   },
   'token-refused': {
     label: 'Refused',
     sentence:
-      "Ably refused this site's request to join (the details below say why); the site's owner must fix it. Please tell them: this page keeps trying and joins once it is fixed.",
+      "Ably, the service this game connects through, refused this site's request to join, so nobody can join yet. Please tell the site's owner (the details below are for them); this page keeps trying and joins once it is fixed.",
     tone: 'bad',
   },
   connected: { label: 'Connected', sentence: 'What the others do shows up here as it happens.', tone: 'good' },

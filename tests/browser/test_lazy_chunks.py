@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from tests.browser.actions import host
 
-LAZY_CHUNK = re.compile(r"/assets/(ably|qrcode|p2p\.session)-[\w-]+\.js$")
+# The session code (P2PSession and the host's side, whose phrase the page also reads), ably-js, the QR code library.
+LAZY_CHUNK = re.compile(r"/assets/(ably|qrcode|p2p\.session|p2p\.lib\.server)-[\w-]+\.js$")
 
 
 def test_the_chunks_download_at_the_first_touch_of_the_form_not_with_the_page(open_peer):

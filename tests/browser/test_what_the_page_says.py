@@ -311,16 +311,17 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         TITLE,
         "Session {session}",
         "Your name: alice",
-        "Not accepted This site's Ably key is not accepted; the site's owner must check ABLY_API_KEY. Please tell "
-        "them: this page keeps trying and joins once it is fixed.",
-        "Details: Invalid key name 'stage.key': no such key (Ably error 40101)",
+        "Not accepted This site's Ably key is not accepted, so nobody can join yet. Please tell the site's owner (the "
+        "details below are for them); this page keeps trying and joins once it is fixed.",
+        "Details: check ABLY_API_KEY. Invalid key name 'stage.key': no such key (Ably error 40101)",
     ],
     "connecting, Ably refusing the site's request": [
         TITLE,
         "Session {session}",
         "Your name: alice",
-        "Refused Ably refused this site's request to join (the details below say why); the site's owner must fix it. "
-        "Please tell them: this page keeps trying and joins once it is fixed.",
+        "Refused Ably, the service this game connects through, refused this site's request to join, so nobody can "
+        "join yet. Please tell the site's owner (the details below are for them); this page keeps trying and joins "
+        "once it is fixed.",
         "Details: Timestamp not current (Ably error 40104)",
     ],
     "the network lost": [

@@ -38,7 +38,7 @@ new MutationObserver(() => {
 
 # The words of each situation a drill expects, as a player reads them (site/connection-status.js has them all).
 CANNOT_REACH_ABLY = "Cannot reach Ably, the service this game connects through."
-KEY_NOT_ACCEPTED = "This site's Ably key is not accepted; the site's owner must check ABLY_API_KEY."
+KEY_NOT_ACCEPTED = "This site's Ably key is not accepted, so nobody can join yet. Please tell the site's owner"
 SERVER_NOT_ANSWERING = "This site's server is not answering properly, so you cannot join yet."
 WAITING_FOR_SERVER = "Waiting for this site's server: it may be starting up"
 CONNECTION_LOST = "Connection lost. Reconnecting by itself"
