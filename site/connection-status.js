@@ -19,7 +19,7 @@
  */
 export const SITUATIONS = Object.freeze({
   'server-slow': {
-    label: 'Waiting',
+    label: 'One moment',
     sentence: "Waiting for this site's server: it may be starting up, which can take a few seconds.",
     tone: 'waiting',
   },
@@ -29,9 +29,9 @@ export const SITUATIONS = Object.freeze({
       "This site's server is not answering properly, so you cannot join yet. Trying again by itself; if this lasts, tell the site's owner.",
     tone: 'waiting',
   },
-  connecting: { label: 'Connecting', sentence: 'Connecting to the session…', tone: 'waiting' },
+  connecting: { label: 'Connecting', sentence: 'Getting you into the session…', tone: 'waiting' },
   unreachable: {
-    label: 'Cannot reach Ably',
+    label: 'Cannot connect',
     sentence:
       'Cannot reach Ably, the service this game connects through. Check that you are online; if other sites work, this network may block Ably (some school and office networks do), so try another one. Trying again by itself.',
     tone: 'bad',
@@ -51,12 +51,12 @@ export const SITUATIONS = Object.freeze({
   },
   connected: { label: 'Connected', sentence: 'What the others do shows up here as it happens.', tone: 'good' },
   reconnecting: {
-    label: 'Reconnecting',
+    label: 'Interrupted',
     sentence: 'Connection lost. Reconnecting by itself; what you send meanwhile goes out once it is back.',
     tone: 'waiting',
   },
   offline: {
-    label: 'Offline',
+    label: 'No network',
     sentence: 'Offline for a while. Still trying every 30 seconds: check your network, then press Retry now.',
     tone: 'bad',
     retry: true,

@@ -149,4 +149,5 @@ def test_on_a_phone_a_player_who_joined_sees_who_hosts_the_connection_and_the_wo
     assert page.evaluate("window.scrollY") == 0
     for what in ("hosting", "connection", "received-words"):
         box = page.get_by_test_id(what).bounding_box()
-        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["viewport"]["height"], what
+        assert box is not None, what
+        assert 0 <= box["y"] <= box["y"] + box["height"] <= PHONE["viewport"]["height"], what

@@ -127,7 +127,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Host a new session and share its link, or join a session someone shared with you.",
         *FORM,
         *HOST_FIRST,
-        "Waiting Waiting for this site's server: it may be starting up, which can take a few seconds.",
+        "One moment Waiting for this site's server: it may be starting up, which can take a few seconds.",
     ],
     "the form, this site's server failing": [
         TITLE,
@@ -149,7 +149,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
     "the form, the rest of the page not loading": [
         TITLE,
         "Could not load the rest of the page. Check your network, then try again.",
-        re.compile(r"Details: .+"),
+        re.compile(r"Details: Failed to fetch dynamically imported module: \S+"),
         "Host a new session and share its link, or join a session someone shared with you.",
         *FORM,
         *HOST_FIRST,
@@ -288,7 +288,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         TITLE,
         "Session {session}",
         "Your name: alice",
-        "Connecting Connecting to the session…",
+        "Connecting Getting you into the session…",
     ],
     "connecting, this site's server failing to give a token": [
         TITLE,
@@ -302,7 +302,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         TITLE,
         "Session {session}",
         "Your name: alice",
-        "Cannot reach Ably Cannot reach Ably, the service this game connects through. Check that you are online; if "
+        "Cannot connect Cannot reach Ably, the service this game connects through. Check that you are online; if "
         "other sites work, this network may block Ably (some school and office networks do), so try another one. "
         "Trying again by itself.",
         "Retry now",
@@ -313,7 +313,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: alice",
         "Not accepted This site's Ably key is not accepted, so nobody can join yet. Please tell the site's owner (the "
         "details below are for them); this page keeps trying and joins once it is fixed.",
-        "Details: check ABLY_API_KEY. Invalid key name 'stage.key': no such key (Ably error 40101)",
+        "Details: Ably refuses the site's ABLY_API_KEY: Invalid key name 'stage.key': no such key (Ably error 40101)",
     ],
     "connecting, Ably refusing the site's request": [
         TITLE,
@@ -329,7 +329,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Session {session}",
         "alice is hosting.",
         "Your name: bob",
-        "Reconnecting Connection lost. Reconnecting by itself; what you send meanwhile goes out once it is back.",
+        "Interrupted Connection lost. Reconnecting by itself; what you send meanwhile goes out once it is back.",
         WORDS,
         "The words appear here when alice streams them.",
         *MESSAGES,
@@ -341,7 +341,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Session {session}",
         "alice is hosting.",
         "Your name: bob",
-        "Offline Offline for a while. Still trying every 30 seconds: check your network, then press Retry now.",
+        "No network Offline for a while. Still trying every 30 seconds: check your network, then press Retry now.",
         "Retry now",
         WORDS,
         "The words appear here when alice streams them.",
@@ -355,7 +355,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "You are hosting.",
         "Your name: alice",
         "Failed The connection failed and will not retry by itself. Press Retry now, or reload the page.",
-        re.compile(r"Details: .*Not allowed right now.*"),
+        "Details: HttpError: /api/createTokenRequest answered HTTP 403: Not allowed right now (Ably error 40170)",
         "Retry now",
         STREAM,
         WORDS,
@@ -588,3 +588,4 @@ def test_the_connection_line_in_a_session(open_peer, dev_host: DevHost):
     dev_host.control(f"tokens/expire?clientId={client_id(alice)}")  # the renewal gets the 403
     expect_connection(alice, "failed")
     expect_page_says(alice, "the connection failed", session=session, link=link)
+    expect(alice.page.get_by_test_id("stream-words")).to_be_disabled()  # Ably would refuse what it sends

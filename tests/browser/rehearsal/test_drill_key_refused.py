@@ -1,7 +1,7 @@
 """Drill: Ably refuses the site's key (a key it does not know, the right key name with the wrong secret, a key
 revoked in the account). The site's token endpoint works: it signs TokenRequests with the key, and Ably refuses
 them when ably-js asks it for the token. The player is told within 15 s, in one clear state, that the site's key is
-not accepted and to tell the site's owner, whose details line says to check ABLY_API_KEY; the dev host's log says
+not accepted and to tell the site's owner, whose details line names ABLY_API_KEY; the dev host's log says
 the same at startup (its background key check, `python -m devserver --check-ably`).
 
 Each case is a stage of its own: the dev host's ABLY_API_KEY and the keys the stand-in Ably accepts differ.
@@ -50,7 +50,7 @@ def test_a_key_ably_refuses_is_explained_to_the_player_and_in_the_dev_host_log(o
 
     expect_one_clear_state(alice, "key-refused", KEY_NOT_ACCEPTED, timeout=15_000)
     expect(alice.page.get_by_test_id("connection-sentence")).to_contain_text("this page keeps trying")
-    expect(alice.page.get_by_test_id("connection-detail")).to_contain_text("check ABLY_API_KEY")
+    expect(alice.page.get_by_test_id("connection-detail")).to_contain_text("ABLY_API_KEY")
     expect(alice.page.get_by_test_id("connection-detail")).to_contain_text(f"(Ably error {code})")
     expect(alice.page.get_by_role("button", name="Retry now")).to_have_count(0)  # nothing the player can do
     expect_never_connected_nor_lost(alice)
