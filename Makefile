@@ -9,8 +9,9 @@ build: setup
 	npm run build
 
 # The site exactly as deployed: the production build, served by the dev host with the API and the emulator.
+# Port 4280 unless you say another: `make run PORT=4300`.
 run: build
-	.venv/bin/python -m devserver --lan
+	.venv/bin/python -m devserver --lan $(if $(PORT),--port $(PORT))
 
 # Whether ABLY_API_KEY (environment or local.settings.json) works with Ably and allows what the site needs: one line.
 check-ably: setup

@@ -12,7 +12,7 @@ from yarl import URL
 
 from devserver.local_settings import LocalSettingsError, missing_from, read_values
 from devserver.open_files import raise_open_file_limit
-from devserver.server import LOCAL_SETTINGS, REPO_ROOT, DevServer, KeyMalformed, SiteNotBuilt
+from devserver.server import DEFAULT_PORT, LOCAL_SETTINGS, REPO_ROOT, DevServer, KeyMalformed, PortInUse, SiteNotBuilt
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,7 +35,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the https:// address of a tunnel to this port (dev tunnels, ngrok...): invite links use it",
     )
     parser.add_argument(
-        "--port", type=int, default=4280, help="port for the site and /api (default 4280; 0 = any free port)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port for the site and /api (default {DEFAULT_PORT}; 0 = any free port); `make run PORT=N` passes it",
     )
     parser.add_argument(
         "--site",
@@ -138,7 +141,7 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stopping.set)
     try:
         await server.start()
-    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt, KeyMalformed) as exc:
+    except (OSError, ImportError, LocalSettingsError, SiteNotBuilt, KeyMalformed, PortInUse) as exc:
         print(f"devserver: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
     try:

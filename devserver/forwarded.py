@@ -52,20 +52,31 @@ def _first(value: str) -> str:
     return value.split(",", 1)[0].strip()
 
 
-@web.middleware
-async def trust_local_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """See a loopback proxy's request with the browser's scheme and host; refuse malformed hosts and claims (400)."""
+def browser_origin(request: web.Request) -> tuple[str, str]:
+    """The scheme and host the browser used: the request's own, or what a loopback proxy says they were.
+
+    Raises HTTPBadRequest (400) for a malformed Host or a malformed claim.
+    """
     hosts = request.headers.getall(hdrs.HOST, [])
     if len(hosts) > 1 or (hosts and not is_host(hosts[0])):
         raise web.HTTPBadRequest(text="Host must be one host name or address, with an optional port (1-65535)\n")
     proto = request.headers.get(FORWARDED_PROTO)
     host = request.headers.get(FORWARDED_HOST)
     if (proto is None and host is None) or not is_loopback(request.remote):
-        return await handler(request)
+        return request.scheme, request.host
     scheme = request.scheme if proto is None else _first(proto).lower()
     if scheme not in ("http", "https"):
         raise web.HTTPBadRequest(text=f"{FORWARDED_PROTO} must be http or https\n")
     forwarded_host = request.host if host is None else _first(host)
     if not is_host(forwarded_host):
         raise web.HTTPBadRequest(text=f"{FORWARDED_HOST} must be a host with an optional port (1-65535)\n")
-    return await handler(request.clone(scheme=scheme, host=forwarded_host))
+    return scheme, forwarded_host
+
+
+@web.middleware
+async def trust_local_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """See a loopback proxy's request with the browser's scheme and host; refuse malformed hosts and claims (400)."""
+    scheme, host = browser_origin(request)
+    if (scheme, host) == (request.scheme, request.host):
+        return await handler(request)
+    return await handler(request.clone(scheme=scheme, host=host))

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -11,10 +12,10 @@ from aiohttp import web
 from yarl import URL
 
 from devserver.emulator_proxy import EmulatorProxy, is_for_emulator
-from devserver.forwarded import trust_local_proxy
+from devserver.forwarded import browser_origin, trust_local_proxy
 from devserver.functions_host import MAX_BODY_BYTES, ROUTE_PREFIX, FunctionsHost, load_http_functions
 from devserver.local_settings import missing_from, read_values
-from devserver.network import local_host, shareable_hosts
+from devserver.network import is_secure_context, local_host, shareable_hosts
 from devserver.request_body import BODY_TIMEOUT_SECONDS
 from devserver.static_site import StaticSite
 from devserver.swa_config import SwaConfig, load_swa_config
@@ -31,15 +32,20 @@ API_KEY = "ABLY_API_KEY"
 ENDPOINT_URL = "ABLY_ENDPOINT_URL"
 SAME_ORIGIN = "same-origin"  # api.settings.SAME_ORIGIN: browsers find Ably where they found the page
 SHARE_ORIGIN = "SHARE_ORIGIN"
+DEFAULT_PORT = 4280  # the SWA CLI's, so the site is where its users expect it
 # How long a client may take to send a request's headers (and to start the next one on a kept-alive connection).
 HEADER_TIMEOUT_SECONDS = 10.0
+# A global header browsers ignore outside a secure context, where Chromium logs an error for it (the one difference
+# from SWA, which serves https only: see docs/architecture.md, "The dev host").
+OPENER_POLICY = "cross-origin-opener-policy"
 
 
 def create_app(site: StaticSite, api: FunctionsHost, emulator: EmulatorProxy | None = None) -> web.Application:
     """Route /api/* to the functions, ably-js's requests to the emulator and the rest to the static site.
 
     Every response outside /api/ carries the config's global headers, errors aiohttp raises included
-    (SWA applies globalHeaders to every response but the API's).
+    (SWA applies globalHeaders to every response but the API's), but Cross-Origin-Opener-Policy only for a page
+    in a secure context (not plain http on a LAN address).
     """
     middlewares = [trust_local_proxy] if emulator is None else [trust_local_proxy, _emulator_first(emulator)]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
@@ -59,8 +65,14 @@ def _emulator_first(emulator: EmulatorProxy):
 
 def _global_headers(config: SwaConfig):
     async def add(request: web.Request, response: web.StreamResponse) -> None:
-        if not request.path.startswith(ROUTE_PREFIX):
-            for name, value in config.global_headers.items():
+        if request.path.startswith(ROUTE_PREFIX):
+            return
+        try:
+            secure = is_secure_context(*browser_origin(request))
+        except web.HTTPBadRequest:  # this response is that 400: no page will load from it
+            secure = True
+        for name, value in config.global_headers.items():
+            if secure or name.lower() != OPENER_POLICY:
                 response.headers.setdefault(name, value)
 
     return add
@@ -77,6 +89,23 @@ class SiteNotBuilt(Exception):
 
 class KeyMalformed(Exception):
     """The real ABLY_API_KEY configured is not shaped like an Ably key: every token request would fail."""
+
+
+class PortInUse(Exception):
+    """Another program (often another dev host) listens on the port asked for: say how to choose another."""
+
+    def __init__(self, port: int, option: str, example: str) -> None:
+        super().__init__(f"port {port} is in use by another program: choose another with {option}, e.g. {example}")
+
+
+async def _listen(start, port: int, option: str, example: str) -> None:
+    """Run a server's start(); a port in use becomes PortInUse, naming the option that sets it."""
+    try:
+        await start()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(port, option, example) from None
+        raise
 
 
 async def _log_key_check(environ: dict[str, str]) -> None:
@@ -108,7 +137,7 @@ class DevServer:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: int = 4280,
+        port: int = DEFAULT_PORT,
         emulator_port: int = 0,
         app_root: Path = REPO_ROOT,
         site_dir: Path | None = None,
@@ -171,7 +200,10 @@ class DevServer:
             )
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port)
-            await site.start()
+            other = self.port + 1 if self.port < 65535 else DEFAULT_PORT
+            await _listen(
+                site.start, self.port, "--port", f"`make run PORT={other}` or `python -m devserver --port {other}`"
+            )
             bound_port = self._runner.addresses[0][1]
             self.url = str(URL.build(scheme="http", host=local_host(self.host), port=bound_port))
             self.lan_urls = [
@@ -245,7 +277,12 @@ class DevServer:
 
         key = new_local_key()
         emulator = self.emulator = Emulator(EmulatorConfig(keys=[key], **self.emulator_settings))
-        await emulator.start(host="127.0.0.1", port=self.emulator_port)
+        await _listen(
+            lambda: emulator.start(host="127.0.0.1", port=self.emulator_port),
+            self.emulator_port,
+            "--emulator-port",
+            "`--emulator-port 0` (any free port)",
+        )
         self._proxy = EmulatorProxy(emulator.url, emulator.config.max_frame_size, self.body_timeout)
         await self._proxy.start()
         return {API_KEY: key, ENDPOINT_URL: SAME_ORIGIN}

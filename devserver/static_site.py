@@ -61,8 +61,8 @@ class StaticSite:
         self.config = config
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Answer one request for static content (anything outside /api/)."""
-        headers = dict(self.config.global_headers)
+        """Answer one request for static content (anything outside /api/); the app adds the global headers."""
+        headers: dict[str, str] = {}
         try:
             path, refused = checked_path(request.raw_path), None
         except BadPath as exc:

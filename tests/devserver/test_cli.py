@@ -93,7 +93,7 @@ def test_cli_stops_cleanly_on_ctrl_c():
         server.stop()
 
 
-def test_cli_on_a_busy_port_exits_with_the_reason():
+def test_cli_on_a_busy_port_exits_saying_how_to_choose_another():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -107,8 +107,31 @@ def test_cli_on_a_busy_port_exits_with_the_reason():
             timeout=30,
         )
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].startswith("devserver: cannot start:")
+    assert result.stderr.splitlines()[-1] == (
+        f"devserver: cannot start: port {port} is in use by another program: choose another with --port, "
+        f"e.g. `make run PORT={port + 1}` or `python -m devserver --port {port + 1}`"
+    )
     assert "Open " not in result.stdout
+
+
+def test_cli_with_the_emulators_port_busy_names_the_option_that_moves_it():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", str(port)],
+            cwd=REPO,
+            env={**os.environ, **cli_env()},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"devserver: cannot start: port {port} is in use by another program: choose another with --emulator-port, "
+        "e.g. `--emulator-port 0` (any free port)"
+    )
 
 
 def test_cli_without_a_built_site_says_in_one_line_how_to_build_it(tmp_path):

@@ -23,6 +23,29 @@ async def test_static_root_serves_index_with_every_global_header(http, real_key_
         assert headers[name] == value
 
 
+@pytest.mark.parametrize(
+    ("headers", "secure"),
+    [
+        ({"Host": "192.168.1.20:4280"}, False),  # a friend's phone on the LAN link
+        ({"Host": "laptop.lan:4280"}, False),
+        ({"Host": "localhost:4280"}, True),
+        ({"Host": "app.localhost"}, True),
+        ({"Host": "[::1]:4280"}, True),
+        ({"Host": "192.168.1.20:4280", "X-Forwarded-Proto": "https"}, True),  # a tunnel in front
+    ],
+)
+async def test_static_pages_on_plain_http_beyond_loopback_leave_out_the_opener_policy_browsers_ignore_there(
+    http, real_key_server, headers, secure
+):
+    # Chromium ignores Cross-Origin-Opener-Policy outside a secure context and logs a console error for it.
+    async with http.get(real_key_server.url + "/", headers=headers) as response:
+        assert response.status == 200
+        sent = response.headers
+    for name, value in CONFIG["globalHeaders"].items():
+        expected = value if secure or name.lower() != "cross-origin-opener-policy" else None
+        assert sent.get(name) == expected, name
+
+
 async def test_static_index_html_gets_its_route_headers(http, real_key_server):
     status, headers, _ = await get(http, real_key_server, "/index.html")
     assert (status, headers["Cache-Control"]) == (200, "no-cache")
