@@ -36,23 +36,31 @@ BENCH_KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
 PROTOCOLS = (SITE, TUTORIAL)
 
 
+SMALL_SESSION = 10  # two to ten friends: the common case, measured with more runs since each is quick
+
+
 @dataclass(frozen=True)
 class SessionSettings:
-    sizes: tuple[int, ...] = (10, 50, 200)
+    sizes: tuple[int, ...] = (2, 5, 10, 50, 200)
     runs: int = 3
+    small_runs: int = 9  # runs of the sizes up to SMALL_SESSION
     word_interval_ms: int = 500  # the site's and the tutorial's default pace
     presence_leave_timeout: float = 2.0
     flood_messages: int = 500  # `connected` one player sends its host at once
     long_streams: int = 1000  # streams of the phrase in one session before a newcomer joins
 
+    def runs_of(self, n: int) -> int:
+        return self.small_runs if n <= SMALL_SESSION else self.runs
 
-QUICK = SessionSettings(sizes=(3,), runs=1, flood_messages=50, long_streams=3)
+
+QUICK = SessionSettings(sizes=(3,), runs=1, small_runs=1, flood_messages=50, long_streams=3)
 
 
 @dataclass
 class Results:
     sequential: dict[tuple[str, int], list[SequentialResult]] = field(default_factory=dict)
-    bursts: dict[tuple[str, int], list[BurstResult]] = field(default_factory=dict)
+    bursts: dict[tuple[str, int], list[BurstResult]] = field(default_factory=dict)  # a host, then N - 1 at once
+    elections: dict[tuple[str, int], list[BurstResult]] = field(default_factory=dict)  # site: all N at once
     floods: list[FloodResult] = field(default_factory=list)
     long_sessions: list[LongSessionResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -62,7 +70,7 @@ async def _scenario(
     dev_host_url: str, settings: SessionSettings, results: Results, scenario, store, protocol, n, word_interval_ms=None
 ):
     interval = settings.word_interval_ms if word_interval_ms is None else word_interval_ms
-    pool = PeerPool(dev_host_url, BENCH_KEY, interval)
+    pool = PeerPool(dev_host_url, interval)
     try:
         outcome = await scenario(pool, protocol, n)
     finally:
@@ -92,8 +100,8 @@ async def measure(settings: SessionSettings) -> Results:
             aiohttp.ClientSession() as http,
         ):
             counters = EmulatorCounters(http, emulator)
-            for run in range(settings.runs):
-                for n in settings.sizes:
+            for run in range(max(settings.runs_of(n) for n in settings.sizes)):
+                for n in (size for size in settings.sizes if run < settings.runs_of(size)):
                     order = PROTOCOLS if run % 2 == 0 else PROTOCOLS[::-1]
                     for protocol in order:
                         await _scenario(
@@ -114,6 +122,17 @@ async def measure(settings: SessionSettings) -> Results:
                             protocol,
                             n,
                         )
+                    await _scenario(
+                        dev_host.url,
+                        settings,
+                        results,
+                        lambda pool, _p, size: burst(pool, counters, SITE, size, host_first=False),
+                        results.elections,
+                        SITE,
+                        n,
+                    )
+                if run >= settings.runs:
+                    continue
                 floods: dict = {}
                 await _scenario(
                     dev_host.url,

@@ -73,8 +73,8 @@ class Worker:
 class PeerPool:
     """Starts workers, sends them commands, and keeps a ``Peer`` per peer name from their events."""
 
-    def __init__(self, dev_host_url: str, key: str, word_interval_ms: int) -> None:
-        self.config = json.dumps({"devHostUrl": dev_host_url, "key": key, "wordIntervalMs": word_interval_ms})
+    def __init__(self, dev_host_url: str, word_interval_ms: int) -> None:
+        self.config = json.dumps({"devHostUrl": dev_host_url, "wordIntervalMs": word_interval_ms})
         self.node = shutil.which("node") or "node"
         self.workers: list[Worker] = []
         self.peers: dict[str, Peer] = {}

@@ -3,7 +3,8 @@
 * ``sequential``: N peers join one after another (each waits until it is visible in every roster and holds the
   host's state), then the host streams the phrase; for the site, the host then leaves cleanly, and the next
   host crashes (its Node process is killed), each time timing the migration;
-* ``burst``: N peers join at once (the tutorial's host first: it has no election), timing convergence;
+* ``burst``: a host, then the other N - 1 peers at once, timing convergence; for the site also all N at once into
+  an empty session (the election);
 * ``flood`` (site): a player sends the host a burst of ``connected``; how many snapshots the host sends back;
 * ``long_session`` (site): the host streams the phrase many times, then a newcomer joins; the largest message.
 
@@ -86,13 +87,13 @@ class EmulatorCounters:
             counters = (await response.json())["channels"].get(channel, {})
         return int(counters.get("messages_published", 0))
 
-    async def cost(self, protocol: str, session: str) -> Cost:
+    async def cost(self, session: str) -> Cost:
         async with self.http.get(f"{self.url}/_emulator/stats") as response:
             response.raise_for_status()
             channels = (await response.json())["channels"]
         total = Cost()
         for name, counters in channels.items():
-            if _belongs(name, protocol, session):
+            if _belongs(name, session):
                 total = total + Cost(
                     counters["messages_delivered"] + counters["presence_delivered"],
                     counters["messages_published"] + counters["presence_published"],
@@ -102,9 +103,8 @@ class EmulatorCounters:
         return total
 
 
-def _belongs(channel: str, protocol: str, session: str) -> bool:
-    if protocol == TUTORIAL:
-        return channel == f"p2p-sample-{session}"
+def _belongs(channel: str, session: str) -> bool:
+    """The session's channels: both protocols use `p2p:<id>` (the name its tokens allow), the site its inboxes too."""
     return channel == f"p2p:{session}" or channel.startswith(f"p2p:{session}:")
 
 
@@ -196,7 +196,7 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
         seen = [peers[other].first_seen[joiner_id] for other in names[: index + 1]]
         seen += [joiner.first_seen[other_id] for other_id in ids]
         result.join_ms.append(max(seen) - known(joiner.start_t, "start"))
-    result.join_cost = await counters.cost(protocol, session)
+    result.join_cost = await counters.cost(session)
     result.join_cpu = counters.cpu_since(pool, cpu_mark)
 
     await counters.reset()
@@ -215,7 +215,7 @@ async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, 
         for index in range(words)
         if index in peer.words
     ]
-    result.stream_cost = await counters.cost(protocol, session)
+    result.stream_cost = await counters.cost(session)
 
     if protocol == SITE and n >= 3:
         result.leave = await _migrate(pool, counters, session, names, crash=False)
@@ -251,10 +251,15 @@ async def _migrate(
             MIGRATION_TIMEOUT_SECONDS,
         ):
             acknowledged = max(known(peers[name].status_since, "status") for name in remaining) - started
-    return Migration(elected, acknowledged, await counters.cost(SITE, session))
+    return Migration(elected, acknowledged, await counters.cost(session))
 
 
-async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int) -> BurstResult:
+async def burst(
+    pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int, host_first: bool = True
+) -> BurstResult:
+    """N peers in a session at once. `host_first`: someone hosts first and the other N - 1 then join at once, as
+    friends do from an invite link (the tutorial must: it has no election); else all N start at once into an empty
+    session (site only: the election picks one host). Timed from the first simultaneous join."""
     result = BurstResult()
     session = new_session_id()
     workers = await _pooled_workers(pool, math.ceil(n / PEERS_PER_WORKER), "burst")
@@ -262,8 +267,7 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     peers = pool.peers
     await counters.reset()
     joiners = names
-    if protocol == TUTORIAL:
-        # The tutorial has no election: someone presses Host first, and everyone else joins that host.
+    if host_first:
         await pool.join(names[0], workers[0], protocol, session, role="host")
         if await pool.until(names[:1], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
             result.failures.append("the host did not start")
@@ -294,7 +298,7 @@ async def burst(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: in
     result.cpu = counters.cpu_since(pool, cpu_mark)
     if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
         result.acknowledged_ms = max(known(peers[name].status_since, "status") for name in names) - started
-    result.cost = await counters.cost(protocol, session)
+    result.cost = await counters.cost(session)
     return result
 
 
@@ -344,5 +348,5 @@ async def long_session(pool: PeerPool, counters: EmulatorCounters, streams: int)
     if await pool.until([newcomer], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
         result.failures.append("the newcomer was not acknowledged")
         return result
-    result.max_message = (await counters.cost(SITE, session)).max_message
+    result.max_message = (await counters.cost(session)).max_message
     return result

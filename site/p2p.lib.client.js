@@ -62,18 +62,38 @@ export class P2PClient {
     });
     this.pendingWords = new Map();
     this.announcedTo = null;
+    this.joining = null;
     this.roster = new Roster();
   }
 
   /**
    * Connect (the roster is known afterwards) and announce ourselves to the elected host. A second call does nothing
    * unless the first failed. Rejects with Ably's error, leaving the status disconnected.
+   *
+   * The host is asked as soon as the roster has been read (PubSubClient's `onReady`), while this peer's presence
+   * enter is still on its way, so the snapshot's round trip overlaps the enter's; asked again once present if the
+   * election named another host meanwhile (or none yet: the first peer hosts once its own enter is in the roster).
    */
-  async connect() {
-    if (this.state.status !== 'disconnected') return;
-    await this.ably.connect(this.identity, this.sessionId);
+  connect() {
+    if (this.state.status === 'disconnected' && !this.joining) {
+      this.joining = this.join().finally(() => {
+        this.joining = null;
+      });
+    }
+    return this.joining ?? Promise.resolve();
+  }
+
+  async join() {
+    let asked = Promise.resolve();
     try {
-      await this.announce();
+      await this.ably.connect(this.identity, this.sessionId, {
+        onReady: () => {
+          asked = this.announce();
+          asked.catch(() => {}); // awaited below, once present
+        },
+      });
+      await asked;
+      if (this.announcedTo !== this.state.hostClientId) await this.announce();
     } catch (error) {
       this.state.status = 'disconnected';
       throw error;
@@ -83,12 +103,18 @@ export class P2PClient {
   /**
    * Ask the current host for its snapshot (`connected` to its inbox). Status is awaiting until the answer comes.
    * Rejects with Ably's error if the request cannot be published; the next roster change then asks again.
+   * The host asks nobody: its server started from this client's words, which its own stream then extends, so a
+   * snapshot from itself would hold nothing new (a round trip through Ably saved on every session's first join).
    */
   async announce() {
     const host = this.state.hostClientId;
     if (!host) return;
-    this.state.status = 'awaiting-acknowledgement';
     this.announcedTo = host;
+    if (host === this.state.myClientId) {
+      this.state.status = 'acknowledged';
+      return;
+    }
+    this.state.status = 'awaiting-acknowledgement';
     try {
       await this.ably.sendMessage({ kind: 'connected' }, host);
     } catch (error) {

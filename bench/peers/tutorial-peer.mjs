@@ -2,37 +2,31 @@
  * One peer running the tutorial's protocol (bench/tutorial/), the baseline. Its roster is the host's
  * `serverState.players` as this peer last received it; it is read after every message the peer handles, as the
  * tutorial's Vue page re-renders after each.
+ *
+ * Its Ably client is the site's (site/ably-client.js): tokens from the same dev host's /api/createTokenRequest,
+ * over HTTP, as the tutorial's page got them from its own function (its `authUrl`). So both protocols pay the same
+ * for a token, and the comparison is of the protocols alone.
  */
-import Ably from 'ably';
-
+import { createAblyClient, loadAbly } from '../../site/ably-client.js';
+import { newPeerSecret } from '../../site/session.js';
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 import { emit, RosterWatch, whenClosed } from './observe.mjs';
 
-/** The tutorial's token function gives every visitor this one clientId. */
-export const TUTORIAL_CLIENT_ID = 'ably-azure-static-site-demo';
+const Ably = await loadAbly();
 
 export class TutorialPeer {
-  constructor(name, sessionId, { clientConfig, key, role, wordIntervalMs, phrase }) {
+  constructor(name, sessionId, { devHostUrl, clientConfig, role, wordIntervalMs, phrase }) {
     this.name = name;
     this.role = role;
     this.watch = new RosterWatch(name);
     this.wordsSeen = 0;
     this.wordsSent = 0;
-    const signer = new Ably.Rest({ key, logLevel: 0 });
+    const secret = newPeerSecret();
     this.peer = new Tutorial({
       uniqueId: sessionId,
       friendlyName: name,
       serverOptions: { wordIntervalMs, phrase },
-      createRealtime: () =>
-        new Ably.Realtime({
-          ...clientConfig,
-          authCallback: (_params, callback) => {
-            signer.auth.createTokenRequest({ clientId: TUTORIAL_CLIENT_ID }).then(
-              (tokenRequest) => callback(null, tokenRequest),
-              (error) => callback(error, null),
-            );
-          },
-        }),
+      createRealtime: () => createAblyClient({ Ably, clientConfig, sessionId, secret, origin: devHostUrl }),
     });
     const pubSub = this.peer.pubSubClient;
     const received = pubSub.onMessageReceivedCallback;

@@ -1,7 +1,7 @@
 /**
  * A Node process hosting some of the benchmark's peers (several per process, so 200 fit on two cores).
  *
- * Started by bench/session_peers.py with one JSON argument: `{devHostUrl, key, wordIntervalMs}`.
+ * Started by bench/session_peers.py with one JSON argument: `{devHostUrl, wordIntervalMs}`.
  * Commands arrive as JSON lines on stdin: `{c: 'join', p, proto: 'site' | 'tutorial', role, session}`,
  * `{c: 'stream', p, times?}`, `{c: 'flood', p, count}` (site: `count` `connected` to the host at once),
  * `{c: 'close', p}`, `{c: 'exit'}`. Everything observed goes out as JSON lines on stdout (observe.mjs), plus

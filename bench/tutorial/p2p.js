@@ -27,7 +27,7 @@ export class PubSubClient {
     this.metadata = { uniqueId, ...identity };
 
     this.realtime = this.createRealtime();
-    this.channel = this.realtime.channels.get(`p2p-sample-${uniqueId}`, { params: { rewind: '1m' } });
+    this.channel = this.realtime.channels.get(`p2p:${uniqueId}`, { params: { rewind: '1m' } });
 
     // As in the tutorial, subscribe() is not awaited: the channel attaches in the background.
     this.channel.subscribe((message) => {

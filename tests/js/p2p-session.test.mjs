@@ -4,6 +4,7 @@ import { test } from 'node:test';
 
 import { PHRASE, WORD_INTERVAL_MS } from '../../site/p2p.lib.server.js';
 import { P2PSession } from '../../site/p2p.session.js';
+import { inboxChannelFor } from '../../site/session.js';
 import { FakeErrorInfo } from './support/fake-ably.mjs';
 import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
 
@@ -46,13 +47,14 @@ test('every peer shows the same roster in join order, with the earliest joiner a
   assert.equal(kim.state.myClientId, 'Kim-id');
 });
 
-test('a peer joining an empty session becomes its host and acknowledges itself', async () => {
-  const { join } = fakeSession();
+test('a peer joining an empty session becomes its host and holds the state without asking itself', async () => {
+  const { network, join } = fakeSession();
   const solo = await join('Solo');
 
   assert.deepEqual(view(solo), { players: ['Solo*'], status: 'acknowledged' });
   assert.equal(solo.state.isHost, true);
   assert.deepEqual(solo.hostChanges, [{ hostClientId: 'Solo-id', previousHostClientId: null, isHost: true }]);
+  assert.deepEqual(network.history(inboxChannelFor(SESSION, 'Solo-id')), []);
 });
 
 test('two peers pressing Host at the same moment end with one host that both agree on', async () => {
@@ -316,8 +318,9 @@ test('only the host can stream', async () => {
   await assert.rejects(jo.streamWords(), /Only the host can stream words/);
 });
 
-test('a peer that cannot announce itself rejects start and goes back to disconnected', async () => {
-  const { network } = fakeSession();
+test('a peer that cannot announce itself to the host rejects start and goes back to disconnected', async () => {
+  const { network, join } = fakeSession({ now: steppingClock() });
+  await join('Hana');
   const session = new P2PSession({
     sessionId: SESSION,
     friendlyName: 'Jo',

@@ -325,8 +325,16 @@ class FakeRealtimeChannel extends FakeEmitter {
    * requested modes (all four by default, or `options.modes`) that the capability allows, and 40160 if none:
    * a channel the token may only publish to attaches without the subscribe mode and receives nothing.
    */
-  async attach() {
-    if (this.state === 'attached') return;
+  attach() {
+    if (this.state === 'attached') return Promise.resolve();
+    // Calls while one attach is under way share it, as ably-js's do.
+    this.attaching ??= this.attachOnce().finally(() => {
+      this.attaching = null;
+    });
+    return this.attaching;
+  }
+
+  async attachOnce() {
     await whenConnected(this.realtime);
     const requested = (this.options.modes ?? DEFAULT_MODES).map((mode) => mode.toLowerCase());
     const allowed = new Set(
