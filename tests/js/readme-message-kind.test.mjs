@@ -1,5 +1,5 @@
-// The README's "Adding a message kind" recipe, run as the README shows it: its MESSAGE_KINDS row and its send()
-// line are taken from README.md itself, and the new kind goes between two peers on the emulator.
+// The recipe of docs/adding-a-message-kind.md, run as the page shows it: its MESSAGE_KINDS row and its send() line
+// are taken from the page itself, and the new kind goes between two peers on the emulator.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -10,20 +10,12 @@ import { appCapability, createPeer } from './support/p2p-peers.mjs';
 import { uniqueName } from './support/realtime.mjs';
 import { waitFor } from './support/waiting.mjs';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-/** The JavaScript block of the README section `heading`. */
-function codeBlockOf(heading) {
-  const section = README.slice(README.indexOf(`\n${heading}\n`));
-  const block = /```js\n([\s\S]*?)```/.exec(section);
-  assert.ok(block, `a js block under ${heading}`);
-  return block[1];
-}
+const PAGE = readFileSync(new URL('../../docs/adding-a-message-kind.md', import.meta.url), 'utf8');
 
 /** An ES module made from source text, imported without a file. */
 const importSource = (source) => import(`data:text/javascript,${encodeURIComponent(source)}`);
 
-const recipe = codeBlockOf('### Adding a message kind');
+const recipe = /```js\n([\s\S]*?)```/.exec(PAGE)?.[1] ?? '';
 // The block's first paragraph (after its comment line) is the row; the line starting `await session.send` sends.
 const [rowPart] = recipe.split('\n\n');
 const row = rowPart.split('\n').slice(1).join('\n');
@@ -37,13 +29,13 @@ after(async () => {
   await emulator?.stop();
 });
 
-test("the README's recipe is a row for MESSAGE_KINDS and one send() call", () => {
+test('the recipe is a row for MESSAGE_KINDS and one send() call', () => {
   assert.match(recipe, /^\/\/ site\/p2p\.session\.js: one more row in MESSAGE_KINDS\n {2}reaction: \{/);
   assert.ok(sendLine, 'a line `await session.send(...)`');
   assert.doesNotMatch(recipe, /\.ably\b|sendMessage|handlers/, 'only the public API');
 });
 
-test("the README's reaction kind goes from a player to everyone in the session, under the roster's name", async (t) => {
+test("the recipe's reaction kind goes from a player to everyone in the session, under the roster's name", async (t) => {
   const { default: rows } = await importSource(`export default {\n${row}\n};`);
   const { default: sendReaction } = await importSource(`export default async (session) => {\n${sendLine}\n};`);
   assert.deepEqual(Object.keys(rows), ['reaction']);

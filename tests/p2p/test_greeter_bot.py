@@ -1,5 +1,6 @@
-"""The README's example bot (examples/greeter_bot.py) against a dev host: it greets newcomers only, with a chat line
-every peer shows under its roster name, says what it does, and gets its command line wrong in one usage line."""
+"""The example bot of docs/python-peer.md (examples/greeter_bot.py) against a dev host: it greets newcomers only,
+with a chat line every peer shows under its roster name, says what it does, and gets its command line wrong in one
+usage line."""
 
 import asyncio
 import inspect
@@ -93,6 +94,6 @@ async def test_the_greeter_bot_on_a_site_that_is_down_says_so_in_one_line_and_ex
     assert err.count("\n") == 1, err
 
 
-def test_the_readme_shows_the_bot_exactly_as_the_tested_example_has_it():
-    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
-    assert inspect.getsource(greeter_bot) in readme
+def test_the_python_peer_page_shows_the_bot_exactly_as_the_tested_example_has_it():
+    page = Path(__file__).resolve().parents[2].joinpath("docs/python-peer.md").read_text()
+    assert inspect.getsource(greeter_bot) in page
