@@ -1,7 +1,7 @@
 // What the page tells the player about getting into the session and staying in it: one situation at a time, a row
 // of SITUATIONS (the words, and whether Retry now can help), chosen by situationOf() from Ably's connection state
 // and reason, this site's server (the token endpoint, and the connection settings before it), and whether this
-// page has been connected before. README's "When something goes wrong" lists every row and its cause.
+// page has been connected before. docs/troubleshooting.md lists every row and its cause.
 //
 // Why the rule needs to know where getting a token failed: ably-js reports every failure to get one as 80019
 // ("Client configured authentication provider request failed"), whoever failed, and gives a network failure the

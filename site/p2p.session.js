@@ -16,7 +16,7 @@ import { newPeerSecret } from './session.js';
 export const EVENTS = Object.freeze(['host-changed', 'error', 'resynced']);
 
 /**
- * The session's message kinds (docs/protocol.md), one row each; add yours here (README, "Adding a message kind").
+ * The session's message kinds (docs/protocol.md), one row each; add yours here (docs/adding-a-message-kind.md).
  * - `sender`: 'host': receivers drop it unless Ably says the elected host sent it; 'anyone': any player may.
  * - `channel`: 'session': to everyone, on `p2p:<id>`; 'inbox': to one player, on its inbox (`send(..., { to })`).
  *   A message that arrives on the other channel is dropped.
