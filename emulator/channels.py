@@ -1,20 +1,14 @@
 """Channel operations: ATTACH (with resume replay and rewind), DETACH, and publishing with fan-out."""
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from . import errors, filters
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync
 from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
-from .state import Subscriber
-
-if TYPE_CHECKING:
-    from .state import Channel, Connection, World
+from .state import Channel, Connection, Subscriber, World
 
 MAX_CHANNEL_NAME = 2048
 KNOWN_PARAMS = ("rewind", "delta", "occupancy", "modes")
@@ -357,8 +351,24 @@ def publish(
     )
     skip = origin if origin is not None and not origin.echo else None
     world.broadcast(channel, frame, Flag.SUBSCRIBE, "messages_delivered", len(messages), skip=skip)
-    filters.forward(world, name, frame, skip)
+    _forward_to_derived(world, name, frame, skip)
     return result
+
+
+def _forward_to_derived(world: World, base: str, frame: dict, skip: Connection | None) -> None:
+    """After a MESSAGE frame went to channel `base`, send each derived channel the messages its filter passes."""
+    for name in list(world.derived.get(base, ())):
+        channel = world.channels.get(name)
+        passed = [message for message in frame["messages"] if filters.matches(name, message)]
+        if channel is not None and passed:
+            world.broadcast(
+                channel,
+                {**frame, "channel": name, "messages": passed, "channelSerial": passed[-1]["serial"]},
+                Flag.SUBSCRIBE,
+                "messages_delivered",
+                len(passed),
+                skip=skip,
+            )
 
 
 def rest_message_id() -> str:

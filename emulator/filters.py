@@ -1,27 +1,18 @@
 """Subscription filters: derived channels `[filter=<base64 JMESPath>]name` receive the base channel's matching messages.
 
 ably-js `channels.getDerived(name, {filter})` attaches to such a name. As on Ably, the expression sees a message's
-`name` and `headers` (`extras.headers`); a derived channel has no history or presence of its own.
+`name` and `headers` (`extras.headers`); a derived channel has no history or presence of its own. What passes is
+sent on by channels.py, with the rest of a publish's fan-out.
 """
-
-from __future__ import annotations
 
 import base64
 import binascii
 import functools
-import logging
-from typing import TYPE_CHECKING
 
 import jmespath
 from jmespath.exceptions import JMESPathError
 
 from . import errors
-from .protocol import Flag
-
-if TYPE_CHECKING:
-    from .state import World
-
-log = logging.getLogger(__name__)
 
 PREFIX = "[filter="
 
@@ -59,19 +50,3 @@ def matches(name: str, message: dict) -> bool:
         return expression.search({"name": message.get("name"), "headers": headers}) is True
     except JMESPathError:
         return False
-
-
-def forward(world: World, base: str, frame: dict, skip) -> None:
-    """After a MESSAGE frame went to channel `base`, send each derived channel the messages its filter passes."""
-    for name in list(world.derived.get(base, ())):
-        channel = world.channels.get(name)
-        passed = [message for message in frame["messages"] if matches(name, message)]
-        if channel is not None and passed:
-            world.broadcast(
-                channel,
-                {**frame, "channel": name, "messages": passed, "channelSerial": passed[-1]["serial"]},
-                Flag.SUBSCRIBE,
-                "messages_delivered",
-                len(passed),
-                skip=skip,
-            )

@@ -15,7 +15,7 @@ from .config import EmulatorConfig
 from .errors import AblyError
 from .history import MessageLog, Retention
 from .idempotency import RecentIds
-from .presence import PresenceSet
+from .presence_set import PresenceSet
 from .stats import Stats
 
 log = logging.getLogger(__name__)
