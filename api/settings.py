@@ -1,9 +1,11 @@
 """The app settings the API reads, parsed and validated in one place, per request (never at import)."""
 
+import contextlib
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -24,6 +26,40 @@ MAX_TOKEN_TTL_SECONDS = 86400
 _API_KEY_SHAPE = re.compile(r"^[^.:\s]+\.[^.:\s]+:\S+$")
 
 
+# The settings a host running several apps in one process (the dev host) gave the request being served; unset on
+# Azure, where each app has its own process and its settings are that process's environment.
+_hosted: ContextVar[Mapping[str, str]] = ContextVar("hosted_settings")
+
+
+class _AppSettings(Mapping[str, str]):
+    """What the functions read: os.environ, as on Azure, unless their host gave this request its own (`hosted`)."""
+
+    def __getitem__(self, name: str) -> str:
+        return _hosted.get(os.environ)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_hosted.get(os.environ))
+
+    def __len__(self) -> int:
+        return len(_hosted.get(os.environ))
+
+
+APP_SETTINGS: Mapping[str, str] = _AppSettings()
+
+
+@contextlib.contextmanager
+def hosted(values: Mapping[str, str]) -> Iterator[None]:
+    """Read `values` instead of os.environ within this block, and in the tasks and threads it starts.
+
+    The dev host enters it around each call, so that dev hosts with different settings share one process.
+    """
+    token = _hosted.set(values)
+    try:
+        yield
+    finally:
+        _hosted.reset(token)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where browsers find Ably when it is not the real service (the local emulator)."""
@@ -33,7 +69,7 @@ class Endpoint:
     tls: bool
 
 
-def api_key(environ: Mapping[str, str] = os.environ) -> str:
+def api_key(environ: Mapping[str, str] = APP_SETTINGS) -> str:
     """Return ABLY_API_KEY, or raise an ApiError (500) naming the setting when it is absent or malformed."""
     value = environ.get(API_KEY, "").strip()
     if not value:
@@ -43,7 +79,7 @@ def api_key(environ: Mapping[str, str] = os.environ) -> str:
     return value
 
 
-def token_ttl_seconds(environ: Mapping[str, str] = os.environ) -> int:
+def token_ttl_seconds(environ: Mapping[str, str] = APP_SETTINGS) -> int:
     """Return ABLY_TOKEN_TTL_SECONDS (default 3600), or raise an ApiError (500) when it is not 1..86400."""
     raw = environ.get(TOKEN_TTL_SECONDS, "").strip()
     if not raw:
@@ -57,7 +93,7 @@ def token_ttl_seconds(environ: Mapping[str, str] = os.environ) -> int:
     return ttl
 
 
-def endpoint(environ: Mapping[str, str] = os.environ, request_url: str | None = None) -> Endpoint | None:
+def endpoint(environ: Mapping[str, str] = APP_SETTINGS, request_url: str | None = None) -> Endpoint | None:
     """Return ABLY_ENDPOINT_URL parsed, None when unset (real Ably), or raise an ApiError (500) when malformed.
 
     `same-origin` means the origin of `request_url`, the address the browser used (behind a trusted proxy,
@@ -102,7 +138,7 @@ def _request_origin(request_url: str) -> Endpoint:
     return _endpoint(origin)
 
 
-def share_origin(environ: Mapping[str, str] = os.environ, request_url: str | None = None) -> str | None:
+def share_origin(environ: Mapping[str, str] = APP_SETTINGS, request_url: str | None = None) -> str | None:
     """Return SHARE_ORIGIN for a page only this machine can open (a loopback host), else None.
 
     The dev host sets it to its LAN or public address, so the invite link on http://localhost works on a

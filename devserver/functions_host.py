@@ -1,6 +1,7 @@
 """Host a Python v2 Functions app's HTTP functions in-process, found from the app's own function metadata."""
 
 import asyncio
+import contextlib
 import importlib.util
 import inspect
 import itertools
@@ -8,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,11 +106,21 @@ def load_http_functions(app_root: Path) -> list[HttpFunction]:
 
 
 class FunctionsHost:
-    """The /api/ half of the dev host: aiohttp request → func.HttpRequest → function → aiohttp response."""
+    """The /api/ half of the dev host: aiohttp request → func.HttpRequest → function → aiohttp response.
 
-    def __init__(self, functions: list[HttpFunction], body_timeout: float = BODY_TIMEOUT_SECONDS) -> None:
+    `settings_scope` is entered around every call: how the app is handed its own settings (api.settings.hosted)
+    where the Functions host would give it a process environment of its own.
+    """
+
+    def __init__(
+        self,
+        functions: list[HttpFunction],
+        body_timeout: float = BODY_TIMEOUT_SECONDS,
+        settings_scope: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    ) -> None:
         self.functions = functions
         self.body_timeout = body_timeout
+        self.settings_scope = settings_scope
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Dispatch a request under /api/ to the function whose route and methods match, else 404."""
@@ -137,15 +149,20 @@ class FunctionsHost:
             body=body,
         )
         try:
-            if inspect.iscoroutinefunction(function.handler):
-                result = await function.handler(**{function.trigger_param: func_request})
-            else:
-                # The Python worker runs synchronous functions on a thread pool; so does the dev host.
-                result = await asyncio.to_thread(function.handler, **{function.trigger_param: func_request})
+            with self.settings_scope():
+                result = await self._call(function, func_request)
         except Exception:
             _log.exception("function %s raised", function.name)
             return web.Response(status=500)
         return _to_aiohttp(result)
+
+    @staticmethod
+    async def _call(function: HttpFunction, func_request: func.HttpRequest) -> Any:
+        if inspect.iscoroutinefunction(function.handler):
+            return await function.handler(**{function.trigger_param: func_request})
+        # The Python worker runs synchronous functions on a thread pool; so does the dev host (the thread sees the
+        # settings scope: asyncio.to_thread carries the context over).
+        return await asyncio.to_thread(function.handler, **{function.trigger_param: func_request})
 
 
 def _body_too_large() -> web.Response:

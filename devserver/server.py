@@ -3,8 +3,10 @@
 import asyncio
 import contextlib
 import errno
+import functools
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,8 @@ from devserver.static_site import StaticSite
 from devserver.swa_config import SwaConfig, load_swa_config
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from emulator import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +32,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILT_SITE = Path("dist") / "site"
 # The Functions app's local settings (Core Tools' file), beside function_app.py.
 LOCAL_SETTINGS = "local.settings.json"
-API_KEY = "ABLY_API_KEY"
-ENDPOINT_URL = "ABLY_ENDPOINT_URL"
-SAME_ORIGIN = "same-origin"  # api.settings.SAME_ORIGIN: browsers find Ably where they found the page
-SHARE_ORIGIN = "SHARE_ORIGIN"
 DEFAULT_PORT = 4280  # the SWA CLI's, so the site is where its users expect it
 # How long a client may take to send a request's headers (and to start the next one on a kept-alive connection).
 HEADER_TIMEOUT_SECONDS = 10.0
@@ -108,12 +108,23 @@ async def _listen(start, port: int, option: str, example: str) -> None:
         raise
 
 
-async def _log_key_check(environ: dict[str, str]) -> None:
+async def _log_key_check(settings: Mapping[str, str]) -> None:
     """Ask Ably about the key and log the verdict's line. Imported only now, once the Functions app is loaded: see
     devserver/ably_check.py."""
     from devserver.ably_check import log_verdict
 
-    await log_verdict(environ)
+    await log_verdict(settings)
+
+
+def _api_settings() -> "ModuleType":
+    """The hosted app's api.settings: the names of its settings, their rules and how a host hands them over.
+
+    Imported only once the Functions app is loaded, so that an app hosted from elsewhere (--api, the staged one)
+    has imported its own `api` package first: imported before, this repository's would be the one it runs.
+    """
+    from api import settings
+
+    return settings
 
 
 class DevServer:
@@ -129,9 +140,11 @@ class DevServer:
     `check_key`: with a real key, ask Ably about it once listening, without waiting, and log the verdict's one line
     (devserver/ably_check.py); `python -m devserver` and `make dev` do.
 
-    The functions read their settings from os.environ, as under the Functions host, so `start()` sets
-    ABLY_API_KEY and ABLY_ENDPOINT_URL (and local.settings.json's Values) there and `stop()` restores them.
-    Run one DevServer per process at a time.
+    `environ` is where the app's settings come from, as the Functions host takes them from its process environment
+    (default os.environ, read at start); local.settings.json's Values fill the names it lacks, as Core Tools does.
+    The process environment is never written: `settings` (set by `start()`) is what the functions read, the
+    emulator's key and address or SHARE_ORIGIN included, handed to them per request (api.settings.hosted), so
+    dev hosts with different settings can share one process.
     """
 
     def __init__(
@@ -151,6 +164,7 @@ class DevServer:
         header_timeout: float = HEADER_TIMEOUT_SECONDS,
         body_timeout: float = BODY_TIMEOUT_SECONDS,
         check_key: bool = False,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.host = "0.0.0.0" if lan and host == "127.0.0.1" else host
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -172,7 +186,8 @@ class DevServer:
         self.emulator: Emulator | None = None
         self.key_source: str | None = None
         self._runner: web.AppRunner | None = None
-        self._saved_environ: dict[str, str | None] = {}
+        self.environ = environ
+        self.settings: dict[str, str] = {}
         self.check_key = check_key
         self._key_check: asyncio.Task[None] | None = None
 
@@ -182,17 +197,19 @@ class DevServer:
             if not (self.site_dir / "index.html").is_file():
                 raise SiteNotBuilt(f"no site in {self.site_dir} (no index.html): run `npm run build` or `make run`")
             functions = load_http_functions(self.api_dir)
+            names = _api_settings()
             config = load_swa_config(self.config_path)
-            settings = missing_from(os.environ, read_values(self.local_settings_path))
-            self.key_source = None if self.force_emulator else self._real_key_source(settings)
+            environ = dict(os.environ if self.environ is None else self.environ)
+            local_values = missing_from(environ, read_values(self.local_settings_path))
+            self.settings = {**environ, **local_values}
+            self.key_source = None if self.force_emulator else self._real_key_source(environ, local_values)
             if self.key_source is None:
-                settings.update(await self._start_emulator())
+                key = await self._start_emulator()
+                self.settings |= {names.API_KEY: key, names.ENDPOINT_URL: names.SAME_ORIGIN}
             else:
-                self._refuse_malformed_key(settings)
-            self._apply_environ(settings)
-            app = create_app(
-                StaticSite(self.site_dir, config), FunctionsHost(functions, self.body_timeout), self._proxy
-            )
+                self._refuse_malformed_key()
+            functions_host = FunctionsHost(functions, self.body_timeout, functools.partial(names.hosted, self.settings))
+            app = create_app(StaticSite(self.site_dir, config), functions_host, self._proxy)
             # aiohttp closes a connection whose request has not fully arrived within keepalive_timeout, and, after
             # answering without reading a whole body (405, 408, 413), reads and drops the rest for lingering_time.
             self._runner = web.AppRunner(
@@ -211,15 +228,15 @@ class DevServer:
             ]
             self.share_url = self.public_url or next(iter(self.lan_urls), None)
             if self.share_url:
-                self._apply_environ({SHARE_ORIGIN: self.share_url})
+                self.settings[names.SHARE_ORIGIN] = self.share_url
             if self.check_key and self.key_source is not None:
-                self._key_check = asyncio.create_task(_log_key_check(dict(os.environ)))
+                self._key_check = asyncio.create_task(_log_key_check(self.settings))
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
-        """Stop listening, stop the emulator and put the environment back as it was. Safe to call twice."""
+        """Stop listening and stop the emulator. Safe to call twice."""
         if self._key_check is not None:
             self._key_check.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -234,12 +251,6 @@ class DevServer:
         if self.emulator is not None:
             await self.emulator.stop()
             self.emulator = None
-        for name, value in self._saved_environ.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_environ = {}
 
     async def __aenter__(self) -> "DevServer":
         await self.start()
@@ -248,31 +259,27 @@ class DevServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def _real_key_source(self, local_values: dict[str, str]) -> str | None:
+    def _real_key_source(self, environ: Mapping[str, str], local_values: Mapping[str, str]) -> str | None:
         """Return where a real ABLY_API_KEY comes from ("environment" or the settings file), or None."""
-        if os.environ.get(API_KEY, "").strip():
+        name = _api_settings().API_KEY
+        if environ.get(name, "").strip():
             return "environment"
-        if local_values.get(API_KEY, "").strip():
+        if local_values.get(name, "").strip():
             return self.local_settings_path.name
         return None
 
-    def _refuse_malformed_key(self, local_values: dict[str, str]) -> None:
-        """Raise KeyMalformed unless the key passes the API's own rule (api.settings.api_key).
-
-        Imported here, once the Functions app is loaded, so that an app hosted from elsewhere (--api, the staged one)
-        has imported its own `api` package first: imported before, this repository's would be the one it runs.
-        """
-        from api.errors import ApiError
-        from api.settings import api_key
+    def _refuse_malformed_key(self) -> None:
+        """Raise KeyMalformed unless the key passes the API's own rule (api.settings.api_key)."""
+        from api.errors import ApiError  # as _api_settings: once the Functions app is loaded
 
         try:
-            api_key({**local_values, **os.environ})
+            _api_settings().api_key(self.settings)
         except ApiError as error:
             where = "the environment" if self.key_source == "environment" else self.key_source
             raise KeyMalformed(f"{error.message} It is set in {where}.") from None
 
-    async def _start_emulator(self) -> dict[str, str]:
-        """Start the emulator on loopback with a fresh local key, and its proxy; return the functions' settings."""
+    async def _start_emulator(self) -> str:
+        """Start the emulator on loopback with a fresh local key, and its proxy; return the key."""
         from emulator import Emulator, EmulatorConfig
 
         key = new_local_key()
@@ -285,9 +292,4 @@ class DevServer:
         )
         self._proxy = EmulatorProxy(emulator.url, emulator.config.max_frame_size, self.body_timeout)
         await self._proxy.start()
-        return {API_KEY: key, ENDPOINT_URL: SAME_ORIGIN}
-
-    def _apply_environ(self, settings: dict[str, str]) -> None:
-        for name, value in settings.items():
-            self._saved_environ.setdefault(name, os.environ.get(name))
-            os.environ[name] = value
+        return key

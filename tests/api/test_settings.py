@@ -1,5 +1,7 @@
 """App settings: read per call, validated, and errors that name the setting but never echo its value."""
 
+import asyncio
+
 import pytest
 
 from api import settings
@@ -10,6 +12,28 @@ def error_of(read, environ) -> ApiError:
     with pytest.raises(ApiError) as raised:
         read(environ)
     return raised.value
+
+
+ENV_KEY = "envapp.envkey:fake-secret-from-env"
+HOSTED_KEY = "hostedapp.hostedkey:fake-secret-from-a-host"
+
+
+def test_the_settings_are_the_process_environment_read_at_each_call_as_on_azure(monkeypatch):
+    monkeypatch.setenv("ABLY_API_KEY", ENV_KEY)
+    assert settings.api_key() == ENV_KEY
+    monkeypatch.setenv("ABLY_API_KEY", HOSTED_KEY)
+    assert settings.api_key() == HOSTED_KEY
+
+
+async def test_a_host_gives_its_app_settings_of_its_own_within_a_block_and_the_threads_it_starts(monkeypatch):
+    monkeypatch.setenv("ABLY_API_KEY", ENV_KEY)
+    monkeypatch.delenv("ABLY_TOKEN_TTL_SECONDS", raising=False)
+    with settings.hosted({"ABLY_API_KEY": HOSTED_KEY, "ABLY_TOKEN_TTL_SECONDS": "60"}):
+        assert settings.api_key() == HOSTED_KEY
+        assert await asyncio.to_thread(settings.token_ttl_seconds) == 60
+        with settings.hosted({}):
+            assert error_of(lambda _: settings.api_key(), None).code == "setting_missing"  # not the environment's
+    assert (settings.api_key(), settings.token_ttl_seconds()) == (ENV_KEY, settings.DEFAULT_TOKEN_TTL_SECONDS)
 
 
 def test_api_key_returns_a_well_formed_key():

@@ -69,11 +69,15 @@ async def test_environment_wins_over_local_settings_json(http, site_dir, clean_s
         assert (await response.json())["keyName"] == "envapp.envkey"
 
 
-async def test_stopping_restores_the_environment(site_dir, clean_settings):
+async def test_local_settings_json_reaches_the_functions_but_not_the_process_environment(
+    http, site_dir, clean_settings
+):
     write_local_settings(clean_settings, {"ABLY_API_KEY": FAKE_REAL_KEY, "ABLY_TOKEN_TTL_SECONDS": "120"})
     before = environ_snapshot()
-    async with dev_server(site_dir, clean_settings):
-        assert environ_snapshot()["ABLY_TOKEN_TTL_SECONDS"] == "120"
+    async with dev_server(site_dir, clean_settings) as server:
+        async with http.get(server.url + "/api/createTokenRequest?session=abc") as response:
+            assert (await response.json())["ttl"] == 120_000
+        assert environ_snapshot() == before
     assert environ_snapshot() == before
 
 
