@@ -18,7 +18,8 @@ export default defineConfig({
   publicDir: fromRoot('site/public/'),
   // The components are written with <script setup> only, so Vue's Options API is left out of the bundle.
   plugins: [vue({ features: { optionsAPI: false } })],
-  // `npm run dev` / `make dev`: /api and Ably (REST calls and WebSocket) go to a dev host, the rest is Vite's.
+  // `npm run dev` / `make dev`: what is not Vite's own (the page's requests, its hot reload) goes to a dev host,
+  // which routes /api and Ably (REST calls and WebSocket) as it does without Vite.
   server: { proxy: devHostProxy() },
   build: {
     outDir: fromRoot('dist/site/'),

@@ -4,7 +4,8 @@ ably-js has no path prefix option: it opens its WebSocket at `/` and calls REST 
 and `/time` at the origin it is given. Browsers never send an `X-Ably-Version` header when they navigate, and
 ably-js sends it on every REST call, so that header (or a WebSocket upgrade at `/`) is what sends a request to
 the emulator; every other request is the site's, exactly as on Azure. One origin means `connect-src 'self'`
-suffices and one tunnel or firewall rule carries everything.
+suffices and one tunnel or firewall rule carries everything. This is the one routing rule: behind Vite (`make dev`)
+the dev host gets every request that is not Vite's own (scripts/dev-host-proxy.mjs) and routes it the same way.
 
 The emulator's test controls (`/_emulator/...`) are never passed on, however the path is spelled: they answer on
 the emulator's loopback port only, since they show every clientId and session name and can drop or expire
@@ -74,7 +75,7 @@ def names_controls(raw_path: str) -> bool:
 
     Read more loosely than any server reads a path: percent-decoded until nothing changes, `\\` taken for `/`,
     empty and `.` segments dropped, `..` applied, case ignored. A path still changing after a few decodings
-    counts as a control path. scripts/dev-host-proxy.mjs (`namesControls`) applies the same reading for Vite.
+    counts as a control path.
     """
     path = raw_path.split("?", 1)[0]
     for _ in range(_MAX_DECODES):

@@ -1,10 +1,10 @@
 """`python -m devserver.vite_dev` (`make dev`): Vite's dev server for UI work, with a dev host behind it.
 
-Vite serves site/ from source with hot reload. What it cannot answer, the functions under /api/ and ably-js's
-REST calls and WebSocket, it passes to the dev host started here on a free loopback port (vite.config.js reads
-its address from DEV_HOST_URL; scripts/dev-host-proxy.mjs says which requests go there). The dev host's own
-site is never reached through Vite. One command starts both; Ctrl-C or SIGTERM stops both. Arguments go to Vite
-(e.g. `--port 3000`, `--host` to listen beyond loopback).
+Vite serves site/ from source with hot reload. It keeps the page's requests and its hot-reload WebSocket and passes
+the rest (the functions under /api/, ably-js's REST calls and WebSocket) to the dev host started here on a free
+loopback port, which routes them by its own rule (vite.config.js reads its address from DEV_HOST_URL;
+scripts/dev-host-proxy.mjs says what is Vite's). One command starts both; Ctrl-C or SIGTERM stops both. Arguments
+go to Vite (e.g. `--port 3000`, `--host` to listen beyond loopback).
 """
 
 import asyncio

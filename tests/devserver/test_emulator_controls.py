@@ -1,15 +1,15 @@
 """The emulator's test controls (`/_emulator/...`: every clientId and session channel, dropping and expiring
 anyone) answer on the emulator's loopback port only, never through the dev host's port: not to a peer on the LAN,
-whatever headers it sends and however it spells the path. scripts/dev-host-proxy.mjs keeps them from Vite too."""
+whatever headers it sends and however it spells the path. Behind Vite the same rule applies: Vite passes them on to the
+dev host (tests/devserver/test_ably_routing.py)."""
 
 import json
-import subprocess
 
 import aiohttp
 from yarl import URL
 
 from devserver.emulator_proxy import names_controls
-from tests.devserver.conftest import REPO, dev_server
+from tests.devserver.conftest import dev_server
 from tests.devserver.lan_peer import lan_peer
 
 SESSION = "secret-session-name"
@@ -43,7 +43,7 @@ HEADER_SETS = (
         ("Sec-WebSocket-Version", "13"),
     ],
 )
-# Paths a server could take for the controls' (for names_controls and its twin in scripts/dev-host-proxy.mjs).
+# Paths a server could take for the controls'.
 CONTROL_PATHS = [prefix + separator + "connections" for prefix, separator in SPELLINGS] + [
     "/_emulator",
     "/_emulator/connections?clientId=x",
@@ -138,43 +138,7 @@ async def publish(page: aiohttp.ClientWebSocketResponse, serial: int) -> None:
     assert (await page.receive_json(timeout=10))["action"] == ACK
 
 
-def vite_rule(function: str, inputs: list) -> list:
-    """Apply `function` of scripts/dev-host-proxy.mjs (Vite's copy of the dev host's rule) to each input, in Node."""
-    script = (
-        f"import {{ {function} }} from './scripts/dev-host-proxy.mjs';"
-        "let input = ''; process.stdin.on('data', (chunk) => { input += chunk; });"
-        f"process.stdin.on('end', () => console.log(JSON.stringify(JSON.parse(input).map((x) => {function}(x)))));"
-    )
-    node = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        input=json.dumps(inputs),
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=30,
-    )
-    assert node.returncode == 0, node.stderr
-    return json.loads(node.stdout)
-
-
-def test_every_spelling_of_the_control_prefix_is_a_control_path_and_nothing_else_is_for_the_dev_host_and_vite():
+def test_every_spelling_of_the_control_prefix_is_a_control_path_and_nothing_else_is():
     paths = [*CONTROL_PATHS, *OTHER_PATHS]
     expected = dict(zip(paths, [True] * len(CONTROL_PATHS) + [False] * len(OTHER_PATHS), strict=True))
     assert {path: names_controls(path) for path in paths} == expected
-    assert dict(zip(paths, vite_rule("namesControls", paths), strict=True)) == expected
-
-
-def test_vites_proxy_keeps_control_paths_even_with_ablys_header_a_websocket_upgrade_or_an_absolute_target():
-    kept = [
-        {"url": "/_emulator/connections", "headers": {"x-ably-version": "2"}},
-        {"url": "/%5Femulator/connections", "headers": {"x-ably-version": "2"}},
-        {"url": "//_emulator/connections", "headers": {"x-ably-version": "2"}},
-        {"url": "http://127.0.0.1:4280/_emulator/stats", "headers": {"x-ably-version": "2"}},
-        {"url": "/_emulator/connections", "headers": {"upgrade": "websocket"}},
-    ]
-    passed = [
-        {"url": "/time", "headers": {"x-ably-version": "2"}},
-        {"url": "/?key=x", "headers": {"upgrade": "websocket"}},
-        {"url": "/api/clientConfig", "headers": {}},
-    ]
-    assert vite_rule("isForDevHost", kept + passed) == [False] * len(kept) + [True] * len(passed)

@@ -1,6 +1,6 @@
-"""`make dev` (`python -m devserver.vite_dev`): Vite serves site/ from source, a dev host behind it answers /api and
-Ably (REST calls and the WebSocket, never the emulator's test controls), Vite keeps its own hot-reload WebSocket,
-and one signal stops both."""
+"""`make dev` (`python -m devserver.vite_dev`): Vite serves site/ from source and keeps its own hot-reload WebSocket;
+the rest goes to a dev host behind it, which answers /api and Ably (REST calls and the WebSocket) and refuses the
+emulator's test controls as it does without Vite; one signal stops both."""
 
 import asyncio
 import signal
@@ -33,14 +33,16 @@ def refuses_connections(url: str) -> bool:
         return probe.connect_ex((host, int(port))) != 0
 
 
-async def test_vite_serves_the_sources_passes_api_and_ably_but_not_the_controls_to_the_dev_host_sigint_stops_both(
+async def test_vite_serves_the_sources_the_dev_host_behind_it_answers_api_and_ably_not_the_controls_sigint_stops_both(
     make_dev: ServerProcess,
 ):
     dev_host = (await asyncio.to_thread(make_dev.wait_for, DEV_HOST_LINE, 60)).group(1)
     vite = (await asyncio.to_thread(make_dev.wait_for, VITE_READY, 60)).group(1)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         async with http.get(vite + "/") as page:
-            assert '<script type="module" src="/index.js">' in await page.text()  # the source, not a build
+            text = await page.text()
+            assert '<script type="module" src="/index.js">' in text  # the source, not a build
+            assert "/@vite/client" in text  # served by Vite, with its hot reload
         async with http.get(vite + "/api/clientConfig") as response:
             config = await response.json()
             assert (response.status, config["port"]) == (200, int(vite.rsplit(":", 1)[1]))  # Ably is found at Vite
@@ -48,7 +50,9 @@ async def test_vite_serves_the_sources_passes_api_and_ably_but_not_the_controls_
             assert response.status == 200
             assert isinstance((await response.json())[0], int)  # the emulator's clock, not the page
         async with http.get(vite + "/_emulator/connections", headers={"X-Ably-Version": "5"}) as response:
-            assert response.content_type == "text/html"  # Vite's page: the emulator's test controls stay on loopback
+            # The dev host's site answered (its page, without Vite's client): the controls stay on loopback.
+            assert response.content_type == "text/html"
+            assert "/@vite/client" not in await response.text()
         async with http.ws_connect(vite + "/?key=nosuch.key:secret&format=json&v=5") as ably:
             refusal = await ably.receive_json(timeout=15)
             assert refusal["error"]["code"] == 40101  # the emulator answered through Vite and the dev host
