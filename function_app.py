@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from api import bp
+from api.functions import bp
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(bp)

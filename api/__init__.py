@@ -1,5 +1,5 @@
-"""The Functions app's HTTP API: `bp` holds the functions that function_app.py registers."""
+"""The Functions app's HTTP API: function_app.py registers `api.functions.bp`.
 
-from api.functions import bp
-
-__all__ = ["bp"]
+Nothing is imported here, so that p2p/ and devserver/ can use the pure rules (api/token_policy.py) without loading
+the Functions runtime.
+"""

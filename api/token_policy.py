@@ -13,8 +13,9 @@ from typing import TypedDict
 
 from api.errors import invalid_peer, invalid_session, missing_session
 
-# The session rule shared with site/ (docs/architecture.md, "Channels and identities"). Matched whole
-# (fullmatch): with `match`, `$` also matches before a trailing newline, so `abc\n` would pass.
+# The session rule, held by site/session-id.js too and by p2p/rules.py through this module; all three are tested
+# against tests/protocol/vectors/sessions.json. Matched whole (fullmatch): with `match`, `$` also matches before a
+# trailing newline, so `abc\n` would pass.
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
@@ -37,6 +38,23 @@ def new_client_id() -> str:
     return secrets.token_urlsafe(_CLIENT_ID_BYTES)
 
 
+def is_valid_session_id(session: object) -> bool:
+    """True when `session` names a session this API issues tokens for."""
+    return isinstance(session, str) and _SESSION_ID.fullmatch(session) is not None
+
+
+def channel_name_for(session: str) -> str:
+    """The Ably channel of a session's messages and roster: `p2p:<session>` (ValueError for an invalid id)."""
+    if not is_valid_session_id(session):
+        raise ValueError(f"Invalid session id: {session!r}")
+    return f"{CHANNEL_PREFIX}{session}"
+
+
+def inbox_channel_for(session: str, client_id: str) -> str:
+    """The inbox of one peer in a session: anyone in the session may publish to it, only that peer may subscribe."""
+    return f"{channel_name_for(session)}{INBOX_SEGMENT}{client_id}"
+
+
 def parse_session(raw: str | None) -> str:
     """Return the session id named by a request, or raise an ApiError (400) when it is absent or invalid.
 
@@ -44,7 +62,7 @@ def parse_session(raw: str | None) -> str:
     """
     if raw is None:
         raise missing_session(SESSION_ID_PATTERN)
-    if not _SESSION_ID.fullmatch(raw):
+    if not is_valid_session_id(raw):
         raise invalid_session(SESSION_ID_PATTERN)
     return raw
 
@@ -79,12 +97,10 @@ def capability(session: str, client_id: str) -> dict[str, list[str]]:
     Ably unites the operations of every resource matching a channel, so the own inbox gets publish (from the
     wildcard) and subscribe. No inbox gets history, which would let a token read it over REST.
     """
-    channel = f"{CHANNEL_PREFIX}{session}"
-    inboxes = f"{channel}{INBOX_SEGMENT}"
     return {
-        channel: list(OPERATIONS),
-        f"{inboxes}*": ["publish"],
-        f"{inboxes}{client_id}": ["subscribe"],
+        channel_name_for(session): list(OPERATIONS),
+        inbox_channel_for(session, "*"): ["publish"],
+        inbox_channel_for(session, client_id): ["subscribe"],
     }
 
 

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .rules import is_valid_session_id
+from api.token_policy import is_valid_session_id
+
 from .terminal import clip
 
 EXAMPLE = "http://127.0.0.1:4280/s/<session>"

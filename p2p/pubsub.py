@@ -16,14 +16,10 @@ from typing import Any
 from ably import AblyRealtime
 from ably.types.presence import PresenceAction
 
+from api.token_policy import channel_name_for, inbox_channel_for
+
 from .inbound import guard_channel
-from .rules import (
-    channel_name_for,
-    default_friendly_name,
-    inbox_channel_for,
-    normalize_friendly_name,
-    received_message,
-)
+from .rules import default_friendly_name, normalize_friendly_name, received_message
 
 EPOCH = datetime(1970, 1, 1)
 ACTIONS = {

@@ -1,8 +1,9 @@
 """The session protocol's rules, free of I/O: names, channels, roster and election, validation, word merging.
 
 Each function mirrors one in site/ (named in its docstring) and is checked against the same JSON vectors
-(tests/protocol/vectors/), so the Python peer and the browsers agree. JavaScript measures strings in UTF-16 code
-units and compares them by code unit; where that matters the helpers below do the same.
+(tests/protocol/vectors/), so the Python peer and the browsers agree. The session-id rule and the channel names are
+not here: p2p/ uses the token endpoint's own (api/token_policy.py). JavaScript measures strings in UTF-16 code units
+and compares them by code unit; where that matters the helpers below do the same.
 """
 
 import math
@@ -26,8 +27,10 @@ ANONYMOUS = "Anonymous"
 HOST_KINDS = frozenset({"connection-acknowledged", "word"})
 RECEIVER_FIELDS = ("kind", "from", "via")
 
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Generated session ids (site/session-id.js GENERATED_ID_ALPHABET): no look-alikes (0/o, 1/l/i), in groups of five.
+GENERATED_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+GENERATED_ID_GROUP = 5
+SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 # JavaScript's \s (WhiteSpace and LineTerminator), which differs from Python's str.isspace() (e.g. U+FEFF).
 JS_SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -51,7 +54,7 @@ def utf16_key(text: str) -> bytes:
 
 
 def normalize_friendly_name(name: object) -> str:
-    """site/p2p.js normalizeFriendlyName: no control characters or bidi overrides, single spaces, ≤ 32 characters."""
+    """site/friendly-name.js normalizeFriendlyName: no control or bidi characters, single spaces, ≤ 32 characters."""
     raw = utf16_prefix(name, MAX_RAW_NAME_LENGTH) if isinstance(name, str) else ""
     cleaned = "".join(c for c in raw if c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc")
     cleaned = JS_SPACE_RUN.sub(" ", cleaned).strip(JS_SPACE)
@@ -63,28 +66,16 @@ def default_friendly_name() -> str:
     return f"Bot-{1000 + secrets.randbelow(9000)}"
 
 
-def is_valid_session_id(session_id: object) -> bool:
-    return isinstance(session_id, str) and SESSION_ID_PATTERN.fullmatch(session_id) is not None
-
-
-def random_session_id(length: int = 12) -> str:
-    """site/session.js randomSessionId: 6 random bits per symbol."""
-    return "".join(ID_ALPHABET[byte & 63] for byte in secrets.token_bytes(length))
+def random_session_id(symbols: int = 15) -> str:
+    """site/session-id.js randomSessionId: e.g. `k7m2x-9qhvd-4nfp8`, 74 random bits for the default 15 symbols."""
+    picked = "".join(secrets.choice(GENERATED_ID_ALPHABET) for _ in range(symbols))
+    return "-".join(picked[start : start + GENERATED_ID_GROUP] for start in range(0, symbols, GENERATED_ID_GROUP))
 
 
 def new_peer_secret() -> str:
-    """The secret token requests carry (`peer=`), so that every renewal keeps this peer's clientId."""
-    return random_session_id(32)
-
-
-def channel_name_for(session_id: str) -> str:
-    if not is_valid_session_id(session_id):
-        raise ValueError(f"Invalid session id: {session_id!r}")
-    return f"p2p:{session_id}"
-
-
-def inbox_channel_for(session_id: str, client_id: str) -> str:
-    return f"{channel_name_for(session_id)}:inbox:{client_id}"
+    """site/session-id.js newPeerSecret: the secret token requests carry (`peer=`), so that every renewal keeps this
+    peer's clientId. 192 bits."""
+    return "".join(SECRET_ALPHABET[byte & 63] for byte in secrets.token_bytes(32))
 
 
 def is_number(value: object) -> bool:

@@ -13,7 +13,7 @@
 import { Emitter } from './emitter.js';
 import { defaultFriendlyName, normalizeFriendlyName } from './friendly-name.js';
 import { guardChannel } from './p2p.inbound.js';
-import { channelNameFor, inboxChannelFor } from './session.js';
+import { channelNameFor, inboxChannelFor } from './session-id.js';
 
 export { defaultFriendlyName, MAX_FRIENDLY_NAME_LENGTH, normalizeFriendlyName } from './friendly-name.js';
 

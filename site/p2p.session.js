@@ -11,7 +11,7 @@ import { receiveChat } from './p2p.chat.js';
 import { Identity, PubSubClient } from './p2p.js';
 import { P2PClient } from './p2p.lib.client.js';
 import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
-import { newPeerSecret } from './session.js';
+import { newPeerSecret } from './session-id.js';
 
 export const EVENTS = Object.freeze(['host-changed', 'error', 'resynced']);
 

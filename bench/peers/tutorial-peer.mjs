@@ -8,7 +8,7 @@
  * for a token, and the comparison is of the protocols alone.
  */
 import { createAblyClient, loadAbly } from '../../site/ably-client.js';
-import { newPeerSecret } from '../../site/session.js';
+import { newPeerSecret } from '../../site/session-id.js';
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 import { emit, RosterWatch, whenClosed } from './observe.mjs';
 

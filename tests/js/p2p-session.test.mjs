@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { PHRASE, WORD_INTERVAL_MS } from '../../site/p2p.lib.server.js';
 import { P2PSession } from '../../site/p2p.session.js';
-import { inboxChannelFor } from '../../site/session.js';
+import { inboxChannelFor } from '../../site/session-id.js';
 import { FakeErrorInfo } from './support/fake-ably.mjs';
 import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
 

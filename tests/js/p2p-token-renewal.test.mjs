@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import Ably from 'ably';
 
-import { newPeerSecret } from '../../site/session.js';
+import { newPeerSecret } from '../../site/session-id.js';
 import { createPeer } from './support/p2p-peers.mjs';
 import { uniqueName } from './support/realtime.mjs';
 import { waitFor, within } from './support/waiting.mjs';

@@ -1,5 +1,6 @@
 // The protocol's test vectors (tests/protocol/vectors/*.json, described in docs/protocol.md) against the site's
-// modules. The Python peer's tests read the same files (tests/protocol/test_vectors.py), so both agree.
+// modules. The Python peer's and the API's tests read the same files (tests/protocol/test_vectors.py,
+// tests/protocol/test_session_vectors.py), so all agree.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -11,6 +12,16 @@ import { keepWhatPeersSend } from '../../site/p2p.inbound.js';
 import { currentPhrase, P2PServer } from '../../site/p2p.lib.server.js';
 import { electHost, Roster, rosterFromPresence } from '../../site/p2p.roster.js';
 import { P2PSession } from '../../site/p2p.session.js';
+import {
+  channelNameFor,
+  GENERATED_ID_ALPHABET,
+  inboxChannelFor,
+  isValidSessionId,
+  newPeerSecret,
+  randomSessionId,
+  SESSION_ID_PATTERN,
+  sessionIdProblem,
+} from '../../site/session-id.js';
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../protocol/vectors/${name}.json`, import.meta.url)));
 
@@ -139,5 +150,63 @@ for (const { name, message, answered } of server.connected) {
 for (const { name, code, keyRefused } of vectors('key_refused').cases) {
   test(`key refused: ${name}`, () => {
     assert.equal(refusesKey(code), keyRefused);
+  });
+}
+
+const sessions = vectors('sessions');
+test('session ids: the site holds the rule as written in the vectors', () => {
+  assert.equal(SESSION_ID_PATTERN.source, sessions.pattern);
+});
+for (const { name, id } of sessions.valid) {
+  test(`valid session id: ${name}`, () => {
+    assert.equal(isValidSessionId(id), true);
+    assert.equal(sessionIdProblem(id), null);
+  });
+}
+for (const { name, id } of sessions.invalid) {
+  test(`invalid session id: ${name}`, () => {
+    assert.equal(isValidSessionId(id), false);
+    assert.notEqual(sessionIdProblem(id), null);
+    assert.throws(() => channelNameFor(id), /Invalid session id/);
+  });
+}
+test('generated session ids: groups of the alphabet, without look-alikes', () => {
+  const { alphabet, lookAlikes, symbols, groupLength } = sessions.generated;
+  assert.equal(GENERATED_ID_ALPHABET, alphabet);
+  for (const lookAlike of lookAlikes) assert.ok(!alphabet.includes(lookAlike), lookAlike);
+  const group = `[${alphabet}]{${groupLength}}`;
+  const shape = new RegExp(
+    `^${Array(symbols / groupLength)
+      .fill(group)
+      .join('-')}$`,
+  );
+  for (let made = 0; made < 200; made += 1) {
+    const id = randomSessionId();
+    assert.match(id, shape);
+    assert.match(id, new RegExp(sessions.pattern));
+  }
+});
+test('peer secrets: what the token endpoint takes', () => {
+  const { pattern, alphabet, length } = sessions.peerSecret;
+  for (let made = 0; made < 100; made += 1) {
+    const secret = newPeerSecret();
+    assert.equal(secret.length, length);
+    assert.ok(
+      [...secret].every((symbol) => alphabet.includes(symbol)),
+      secret,
+    );
+    assert.match(secret, new RegExp(pattern));
+  }
+});
+for (const { name, sessionId, clientId, channel, inbox } of sessions.channels) {
+  test(`channels: ${name}`, () => {
+    assert.equal(channelNameFor(sessionId), channel);
+    assert.equal(inboxChannelFor(sessionId, clientId), inbox);
+  });
+}
+for (const { name, sessionId, clientId, capability } of sessions.capabilities) {
+  test(`capability: the token's channels are the ones the site uses (${name})`, () => {
+    const used = [channelNameFor(sessionId), inboxChannelFor(sessionId, '*'), inboxChannelFor(sessionId, clientId)];
+    assert.deepEqual(Object.keys(capability).sort(), used.sort());
   });
 }

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from api.token_policy import channel_name_for
 from p2p import chat
-from p2p.rules import channel_name_for
 from p2p.site import Site
 
 from .conftest import Peers, eventually

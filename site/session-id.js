@@ -1,6 +1,8 @@
-// Session ids: the rule every part shares (docs/architecture.md), fresh unguessable ids, and the deep links /s/<id>.
+// Session ids and what is named after one: the rule every part shares, fresh unguessable ids, the session's channels
+// and its invite link /s/<id>; and the peer secret of token requests. The API (api/token_policy.py) and the Python
+// peer (p2p/rules.py) hold the same rules, all three tested against tests/protocol/vectors/sessions.json.
 
-/** The same rule as the API's: letters, digits, '-' and '_', 1 to 64 characters. */
+/** Letters, digits, '-' and '_', 1 to 64 characters. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
