@@ -3,12 +3,10 @@
 The benchmark speaks the wire protocol directly instead of running 100 SDK instances, so that the client side
 costs the same per frame for the emulator and for the bare broadcaster it is compared with. The frames are the
 ones ably-js 2.x sends: a signed TokenRequest exchanged at ``POST /keys/{keyName}/requestToken``, then a
-WebSocket with ``access_token`` and ``format=json``, ATTACH, and MESSAGE with a ``msgSerial``.
+WebSocket with ``access_token`` and ``format=json``, ATTACH, and MESSAGE with a ``msgSerial``. The action numbers
+and the MAC are the emulator's own (emulator/protocol.py, emulator/auth.py), so the two cannot drift apart.
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -16,11 +14,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-CONNECTED = 4
-ERROR = 9
-ATTACH = 10
-ATTACHED = 11
-MESSAGE = 15
+from emulator.auth import sign
+from emulator.protocol import Action
 
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 
@@ -28,15 +23,10 @@ HANDSHAKE_TIMEOUT_SECONDS = 10.0
 def signed_token_request(key: str, ttl_ms: int | None = None) -> dict:
     """A TokenRequest for ``key`` (``appId.keyId:secret``) with the key's capability, MAC as Ably computes it."""
     key_name, secret = key.split(":", 1)
-    timestamp = int(time.time() * 1000)
-    nonce = secrets.token_hex(8)
-    ttl = "" if ttl_ms is None else str(ttl_ms)
-    text = f"{key_name}\n{ttl}\n\n\n{timestamp}\n{nonce}\n"
-    mac = base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
-    request = {"keyName": key_name, "timestamp": timestamp, "nonce": nonce, "mac": mac}
+    request: dict = {"keyName": key_name, "timestamp": int(time.time() * 1000), "nonce": secrets.token_hex(8)}
     if ttl_ms is not None:
         request["ttl"] = ttl_ms
-    return request
+    return {**request, "mac": sign(request, secret)}
 
 
 async def request_token(session: aiohttp.ClientSession, base_url: str, key: str) -> str:
@@ -55,7 +45,7 @@ async def connect(session: aiohttp.ClientSession, ws_url: str, token: str) -> ai
     query = urlencode({"access_token": token, "format": "json", "heartbeats": "false", "v": "6", "agent": "bench"})
     ws = await session.ws_connect(f"{ws_url}/?{query}", max_msg_size=0)
     frame = await _next_frame(ws)
-    if frame.get("action") != CONNECTED:
+    if frame.get("action") != Action.CONNECTED:
         await ws.close()
         raise RuntimeError(f"expected CONNECTED, got {frame}")
     return ws
@@ -63,12 +53,12 @@ async def connect(session: aiohttp.ClientSession, ws_url: str, token: str) -> ai
 
 async def attach(ws: aiohttp.ClientWebSocketResponse, channel: str) -> None:
     """Attach ``channel`` and wait for ATTACHED (ignoring heartbeats and anything else meanwhile)."""
-    await ws.send_str(json.dumps({"action": ATTACH, "channel": channel}))
+    await ws.send_str(json.dumps({"action": Action.ATTACH, "channel": channel}))
     while True:
         frame = await _next_frame(ws)
-        if frame.get("action") == ATTACHED and frame.get("channel") == channel:
+        if frame.get("action") == Action.ATTACHED and frame.get("channel") == channel:
             return
-        if frame.get("action") == ERROR:
+        if frame.get("action") == Action.ERROR:
             raise RuntimeError(f"attach failed: {frame}")
 
 
@@ -76,7 +66,7 @@ def message_frame(channel: str, msg_serial: int, name: str, data: str) -> str:
     """A MESSAGE ProtocolMessage as ably-js sends it for ``channel.publish(name, data)``."""
     return json.dumps(
         {
-            "action": MESSAGE,
+            "action": Action.MESSAGE,
             "channel": channel,
             "msgSerial": msg_serial,
             "messages": [{"name": name, "data": data, "action": 0}],

@@ -15,6 +15,7 @@ import aiohttp
 
 from bench import ably_wire
 from bench.processes import ServerProcess
+from emulator.protocol import Action
 
 BENCH_KEY = "benchapp.benchkey:local-bench-secret-not-for-production"
 CHANNEL = "bench:fanout"
@@ -114,7 +115,7 @@ class Target:
         async for message in ws:
             if message.type is aiohttp.WSMsgType.TEXT:
                 frame = json.loads(message.data)
-                if frame.get("action") in (2, ably_wire.ERROR):
+                if frame.get("action") in (Action.NACK, Action.ERROR):
                     self.errors.append(message.data)
 
 
