@@ -71,8 +71,8 @@ export function filterInbound(protocolMessage) {
 
 /**
  * Make an ably-js RealtimeChannel filter what it receives (filterInbound) before it processes it. Call it before
- * the channel attaches. A channel without processMessage (the tests' in-memory fake, which has no wire) is left as
- * it is.
+ * the channel attaches. A channel without processMessage (an ably-js that no longer has it, which
+ * tests/js/p2p-inbound.test.mjs catches) is left as it is.
  * @template {object} C
  * @param {C} channel
  * @returns {C} the same channel

@@ -105,5 +105,6 @@ describe('the host on a blip, on the emulator', () => {
       assert.equal(each.state.receivedWords, PHRASE);
       assert.deepEqual(each.errors, []);
     }
+    await assert.rejects(hana.streamWords(), /Only the host can stream words/);
   });
 });

@@ -1,24 +1,19 @@
-// A hostile player on the in-memory fake: whatever it sends, of each kind, with wrong types, huge strings and
-// huge indices, every peer's state stays valid and bounded; a flood of `connected` costs the host a handful of
-// snapshots; and a session's messages stay small however many streams it has seen.
+// A hostile player on the emulator: whatever it sends, of each kind, with wrong types, huge strings and huge
+// indices, every peer's state stays valid and bounded; a flood of `connected` costs the host a handful of
+// snapshots; and (on a stub Ably, with a clock the test moves) a session's messages stay small however many streams
+// it has seen. The emulator takes messages up to 1 MiB here, so the huge payloads reach the peers.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import { MAX_PENDING_WORDS, MAX_WORD_LENGTH } from '../../site/p2p.lib.client.js';
 import { CONNECTED_INTERVAL_MS, P2PServer, PHRASE, PHRASE_WORDS } from '../../site/p2p.lib.server.js';
-import { appCapability } from './support/p2p-peers.mjs';
-import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
+import { startEmulator } from './support/emulator.mjs';
+import { sessionOn } from './support/emulator-session.mjs';
+import { waitFor, within } from './support/waiting.mjs';
 
 const HUGE = 'x'.repeat(60_000);
 const shown = (peer) => JSON.parse(JSON.stringify(peer.state));
-
-function steppingClock() {
-  let now = 1_000_000;
-  return () => {
-    now += 1;
-    return now;
-  };
-}
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Payloads of every kind with the wrong types, huge strings and huge indices. */
 const HOSTILE = {
@@ -55,85 +50,121 @@ function assertBounded(peer) {
   assert.equal(peer.state.receivedWords, peer.state.words.join(' '));
 }
 
-test('a hostile guest sending each kind with wrong types, huge strings and huge indices changes nothing', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const jo = await join('Jo');
-  await hana.streamWords();
-  await network.settle();
-  const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-  const before = [shown(hana), shown(jo)];
-
-  for (const [kind, payloads] of Object.entries(HOSTILE)) {
-    for (const payload of payloads) {
-      for (const channel of [`p2p:${SESSION}`, `p2p:${SESSION}:inbox:Hana-id`, `p2p:${SESSION}:inbox:Jo-id`])
-        await mallory.channels.get(channel).publish(kind, payload);
-    }
-  }
-  await network.settle();
-
-  assert.deepEqual([shown(hana), shown(jo)], before);
-  const answered = network.history(`p2p:${SESSION}:inbox:mallory`);
-  assert.deepEqual(answered, [], 'no snapshot for a connected with a payload');
-  for (const peer of [hana, jo]) assertBounded(peer);
-});
-
-test('a hostile guest entering presence with data of the wrong type or a huge name shows as a short name', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const names = [{ friendlyName: 42 }, { friendlyName: { first: 'Host' } }, 'not an object', { friendlyName: HUGE }];
-  for (const [i, data] of names.entries()) {
-    const mallory = network.createRealtime({ clientId: `m${i}`, capability: appCapability(SESSION, `m${i}`) });
-    await mallory.channels.get(`p2p:${SESSION}`).presence.enter(data);
-  }
-  await network.settle();
-
-  assert.deepEqual(
-    hana.state.players.map((player) => player.friendlyName),
-    ['Hana', 'Anonymous', 'Anonymous', 'Anonymous', 'x'.repeat(32)],
+/**
+ * What `peer`'s inbox receives from now on, by message name. `until(host, name)`: the host sends `name` there and
+ * the names received before it are returned, so everything the host sent earlier has arrived.
+ */
+async function watchInbox(session, client, clientId) {
+  const names = [];
+  await within(
+    client.channels.get(session.inbox(clientId)).subscribe((message) => names.push(message.name)),
+    { what: `${clientId}'s inbox to attach` },
   );
-  assert.equal(hana.state.hostClientId, 'Hana-id');
-});
+  return {
+    names,
+    async until(host, marker) {
+      await host.ably.sendMessage({ kind: marker }, clientId);
+      await waitFor(() => names.includes(marker), { what: `${marker} in ${clientId}'s inbox` });
+      return names.slice(0, names.indexOf(marker));
+    },
+  };
+}
 
-test("a hostile host's malformed and far-off words leave every peer bounded, and a genuine stream still shows", async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const jo = await join('Jo');
-  const publish = (kind, payload, target) => hana.ably.sendMessage({ kind, ...payload }, target);
+describe('a hostile player on the emulator', () => {
+  let emulator;
+  before(async () => {
+    emulator = await startEmulator({
+      flags: ['--max-message-size', String(MAX_MESSAGE_BYTES), '--max-frame-size', String(4 * MAX_MESSAGE_BYTES)],
+    });
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
 
-  for (const [kind, payloads] of Object.entries(HOSTILE)) {
-    if (kind === 'connected') continue;
-    for (const payload of payloads) await publish(kind, payload, kind === 'word' ? undefined : 'Jo-id');
-  }
-  for (let index = 5_000; index > 10; index -= 1) await publish('word', { index, word: 'far' });
-  await network.settle();
+  test('a hostile guest sending each kind with wrong types, huge strings and huge indices changes nothing', async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const jo = await session.join('Jo');
+    await hana.streamWords();
+    await waitFor(() => jo.state.receivedWords === PHRASE, { what: 'Jo to have the phrase' });
+    const mallory = session.client('mallory');
+    const answers = await watchInbox(session, mallory, 'mallory');
+    const before = [shown(hana), shown(jo)];
 
-  assertBounded(jo);
-  assert.deepEqual(jo.state.words, []);
-  await hana.streamWords();
-  await network.settle();
-  assert.equal(jo.state.receivedWords, PHRASE);
-  assertBounded(jo);
-});
+    for (const [kind, payloads] of Object.entries(HOSTILE)) {
+      for (const payload of payloads) {
+        for (const channel of [session.channel, session.inbox('Hana-id'), session.inbox('Jo-id')])
+          await within(mallory.channels.get(channel).publish(kind, payload), { what: `a hostile ${kind}` });
+      }
+    }
+    await session.settled([hana, jo]);
 
-test('a flood of 500 connected from one player costs the host two snapshots, and a genuine joiner is still answered', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana', { connectedIntervalMs: CONNECTED_INTERVAL_MS });
-  const mallory = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-  const hostInbox = mallory.channels.get(`p2p:${SESSION}:inbox:Hana-id`);
-  const snapshots = () =>
-    network.history(`p2p:${SESSION}:inbox:mallory`).filter((m) => m.name === 'connection-acknowledged').length;
-  const started = Date.now();
+    assert.deepEqual([shown(hana), shown(jo)], before);
+    assert.deepEqual(await answers.until(hana, 'marker'), [], 'no snapshot for a connected with a payload');
+    for (const peer of [hana, jo]) assertBounded(peer);
+  });
 
-  await Promise.all(Array.from({ length: 500 }, () => hostInbox.publish('connected', {})));
-  const jo = await join('Jo');
-  await network.settle();
-  await hana.server.answered.get('mallory')?.trailing;
-  await network.settle();
+  test('a hostile guest entering presence with data of the wrong type or a huge name shows as a short name', async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const names = [{ friendlyName: 42 }, { friendlyName: { first: 'Host' } }, 'not an object', { friendlyName: HUGE }];
+    for (const [i, data] of names.entries()) {
+      const mallory = session.client(`m${i}`);
+      await within(mallory.channels.get(session.channel).presence.enter(data), { what: `m${i} to enter` });
+    }
+    await waitFor(() => hana.state.players.length === 1 + names.length, { what: 'Hana to list every member' });
 
-  const intervals = Math.ceil((Date.now() - started) / CONNECTED_INTERVAL_MS);
-  assert.ok(snapshots() >= 1 && snapshots() <= 1 + intervals, `${snapshots()} snapshots in ${intervals} intervals`);
-  assert.equal(jo.state.status, 'acknowledged');
+    assert.deepEqual(
+      hana.state.players.map((player) => player.friendlyName),
+      ['Hana', 'Anonymous', 'Anonymous', 'Anonymous', 'x'.repeat(32)],
+    );
+    assert.equal(hana.state.hostClientId, 'Hana-id');
+  });
+
+  test("a hostile host's malformed and far-off words leave every peer bounded, and a genuine stream still shows", async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const jo = await session.join('Jo');
+    const publish = (kind, payload, target) => hana.ably.sendMessage({ kind, ...payload }, target);
+
+    for (const [kind, payloads] of Object.entries(HOSTILE)) {
+      if (kind === 'connected') continue;
+      for (const payload of payloads) await publish(kind, payload, kind === 'word' ? undefined : 'Jo-id');
+    }
+    const farOff = [];
+    for (let index = 200; index > 10; index -= 1) farOff.push({ name: 'word', data: { index, word: 'far' } });
+    await within(hana.realtime.channels.get(session.channel).publish(farOff), { what: 'the far-off words' });
+    await session.settled([jo]);
+
+    assertBounded(jo);
+    assert.deepEqual(jo.state.words, []);
+    await hana.streamWords();
+    await waitFor(() => jo.state.receivedWords === PHRASE, { what: 'Jo to show the genuine stream' });
+    assertBounded(jo);
+  });
+
+  test('a flood of 500 connected from one player costs the host two snapshots, and a genuine joiner is still answered', async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana', { connectedIntervalMs: CONNECTED_INTERVAL_MS });
+    const mallory = session.client('mallory');
+    const answers = await watchInbox(session, mallory, 'mallory');
+    const hostInbox = mallory.channels.get(session.inbox('Hana-id'));
+    const started = Date.now();
+
+    await within(Promise.all(Array.from({ length: 500 }, () => hostInbox.publish('connected', {}))), {
+      what: 'the flood',
+    });
+    const jo = await session.join('Jo');
+    await within(hana.server.answered.get('mallory')?.trailing ?? Promise.resolve(), { what: 'the coalesced answer' });
+    const snapshots = (await answers.until(hana, 'marker')).filter((name) => name === 'connection-acknowledged');
+
+    const intervals = Math.ceil((Date.now() - started) / CONNECTED_INTERVAL_MS);
+    assert.ok(
+      snapshots.length >= 1 && snapshots.length <= 1 + intervals,
+      `${snapshots.length} snapshots in ${intervals} intervals`,
+    );
+    assert.equal(jo.state.status, 'acknowledged');
+  });
 });
 
 /** A P2PServer on a stub Ably that records what it publishes, with a clock and delays the test controls. */

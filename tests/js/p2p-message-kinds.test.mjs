@@ -1,11 +1,21 @@
-// The session's one table of message kinds (MESSAGE_KINDS in site/p2p.session.js) and its public send(), on the
-// in-memory fake: who may send each kind, on which channel, and that only the table's own rows are kinds.
+// The session's one table of message kinds (MESSAGE_KINDS in site/p2p.session.js) and its public send(), between
+// peers on the emulator: who may send each kind, on which channel, and that only the table's own rows are kinds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { P2PSession, MESSAGE_KINDS, messageKind } from '../../site/p2p.session.js';
-import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
+import { startEmulator } from './support/emulator.mjs';
+import { sessionOn } from './support/emulator-session.mjs';
+import { waitFor } from './support/waiting.mjs';
+
+let emulator;
+before(async () => {
+  emulator = await startEmulator();
+});
+after(async () => {
+  await emulator?.stop();
+});
 
 /** Every name an object inherits from Object.prototype: `__proto__`, `__defineGetter__`, `constructor`, ... */
 const INHERITED_NAMES = Object.getOwnPropertyNames(Object.prototype);
@@ -56,8 +66,8 @@ test('no name inherited from Object.prototype is a message kind', () => {
   assert.equal(Object.getPrototypeOf(MESSAGE_KINDS), null);
 });
 
-test('kinds named like Object.prototype members, sent by a peer to everyone and to the host, are ignored without an error', async () => {
-  const { network, join } = fakeSession();
+test('kinds named like Object.prototype members, sent by a peer to everyone and to the host, are ignored without an error', async (t) => {
+  const { join, settled } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
   const before = [shown(hana), shown(jo)];
@@ -66,15 +76,15 @@ test('kinds named like Object.prototype members, sent by a peer to everyone and 
     await jo.ably.sendMessage({ kind, text: 'x' });
     await jo.ably.sendMessage({ kind, text: 'x' }, hana.clientId());
   }
-  await network.settle();
+  await settled([hana, jo]);
 
   assert.deepEqual(hana.errors, []);
   assert.deepEqual(jo.errors, []);
   assert.deepEqual([shown(hana), shown(jo)], before);
 });
 
-test('kinds named like Object.prototype members, sent by the host to everyone and to a peer, are ignored without an error', async () => {
-  const { network, join } = fakeSession();
+test('kinds named like Object.prototype members, sent by the host to everyone and to a peer, are ignored without an error', async (t) => {
+  const { join, settled } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
   assert.equal(hana.state.isHost, true);
@@ -84,35 +94,34 @@ test('kinds named like Object.prototype members, sent by the host to everyone an
     await hana.ably.sendMessage({ kind, base: 0, words: ['x'] });
     await hana.ably.sendMessage({ kind, base: 0, words: ['x'] }, jo.clientId());
   }
-  await network.settle();
+  await settled([hana, jo]);
 
   assert.deepEqual(hana.errors, []);
   assert.deepEqual(jo.errors, []);
   assert.deepEqual([shown(hana), shown(jo)], before);
 });
 
-test('send refuses a kind the table does not have, inherited names included, and publishes nothing', async () => {
-  const { network, join } = fakeSession();
+test('send refuses a kind the table does not have, inherited names included, and publishes nothing', async (t) => {
+  const { join, history, channel } = sessionOn(emulator, t);
   const hana = await join('Hana');
-  const published = network.history(`p2p:${SESSION}`).length;
 
   for (const kind of ['greeting', ...INHERITED_NAMES]) {
     await assert.rejects(hana.send(kind, {}), /Unknown message kind/, kind);
   }
-  assert.equal(network.history(`p2p:${SESSION}`).length, published);
+  assert.deepEqual(await history(channel), []);
 });
 
 test("an anyone-to-everyone kind goes from any player to every player, the sender included, with Ably's from", async (t) => {
   const { received, row } = recordingRow('anyone', 'session');
   withKinds(t, { cheer: row });
-  const { network, join } = fakeSession();
+  const { join } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
 
   await jo.send('cheer', { loud: true });
-  await network.settle();
 
   for (const peer of [hana, jo]) {
+    await waitFor(() => received(peer).length, { what: `${peer.state.friendlyName} to get the cheer` });
     assert.deepEqual(received(peer), [{ loud: true, kind: 'cheer', from: 'Jo-id', via: 'session' }]);
   }
   await assert.rejects(jo.send('cheer', {}, { to: 'Hana-id' }), /goes to everyone/);
@@ -121,13 +130,13 @@ test("an anyone-to-everyone kind goes from any player to every player, the sende
 test("an inbox kind goes to the one player named by `to`, e.g. the host's inbox", async (t) => {
   const { received, row } = recordingRow('anyone', 'inbox');
   withKinds(t, { buzz: row });
-  const { network, join } = fakeSession();
+  const { join, settled } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
   const kim = await join('Kim');
 
   await kim.send('buzz', {}, { to: kim.state.hostClientId });
-  await network.settle();
+  await settled([hana, jo, kim]);
 
   assert.deepEqual(received(hana), [{ kind: 'buzz', from: 'Kim-id', via: 'inbox' }]);
   assert.deepEqual([received(jo), received(kim)], [[], []]);
@@ -137,29 +146,31 @@ test("an inbox kind goes to the one player named by `to`, e.g. the host's inbox"
 test('a host kind is sent by the host alone, and receivers drop one published by anyone else', async (t) => {
   const { received, row } = recordingRow('host', 'session');
   withKinds(t, { 'round-started': row });
-  const { network, join } = fakeSession();
+  const { join } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
 
   await assert.rejects(jo.send('round-started', { round: 1 }), /Only the host can send round-started/);
   await jo.ably.sendMessage({ kind: 'round-started', round: 1 });
   await hana.send('round-started', { round: 2 });
-  await network.settle();
 
-  for (const peer of [hana, jo])
+  // Jo's was accepted first, so it reached each page before Hana's.
+  for (const peer of [hana, jo]) {
+    await waitFor(() => received(peer).length, { what: `${peer.state.friendlyName} to get round 2` });
     assert.deepEqual(received(peer), [{ round: 2, kind: 'round-started', from: 'Hana-id', via: 'session' }]);
+  }
   assert.deepEqual([hana.errors, jo.errors], [[], []]);
 });
 
 test('a message on the other channel than its row says is dropped', async (t) => {
   const { received, row } = recordingRow('anyone', 'session');
   withKinds(t, { cheer: row });
-  const { network, join } = fakeSession();
+  const { join, settled } = sessionOn(emulator, t);
   const hana = await join('Hana');
   const jo = await join('Jo');
 
   await jo.ably.sendMessage({ kind: 'cheer' }, hana.clientId());
-  await network.settle();
+  await settled([hana]);
 
   assert.deepEqual(received(hana), []);
 });
@@ -174,11 +185,11 @@ test("a handler's failure is the receiving session's error event, naming the kin
       },
     },
   });
-  const { network, join } = fakeSession();
+  const { join } = sessionOn(emulator, t);
   const hana = await join('Hana');
 
   await hana.send('fragile');
-  await network.settle();
+  await waitFor(() => hana.errors.length, { what: "Hana's handler to fail" });
 
   assert.deepEqual(
     hana.errors.map(({ summary, error }) => [summary, error.message]),
@@ -187,6 +198,6 @@ test("a handler's failure is the receiving session's error event, naming the kin
 });
 
 test('a session that has not started cannot send', async () => {
-  const session = new P2PSession({ sessionId: SESSION, createRealtime: () => null });
+  const session = new P2PSession({ sessionId: 'room1', createRealtime: () => null });
   await assert.rejects(session.send('connected', {}, { to: 'someone' }), /not connected/);
 });

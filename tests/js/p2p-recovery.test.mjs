@@ -1,5 +1,5 @@
-// Sessions that survive their host and long disconnects, and late joiners that rewind cannot serve, with real
-// ably-js against an emulator with short timers (presence leave after 1 s, connection state kept 1.5 s) and a
+// Sessions that survive a lost network (the host's or a guest's) and long disconnects, and late joiners that rewind
+// cannot serve, with real ably-js against an emulator with short timers (presence leave after 1 s, connection state kept 1.5 s) and a
 // rewind of at most 2 messages, each peer reaching it through its own proxy that can take the network away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -99,6 +99,27 @@ describe('P2P recovery on the emulator', () => {
       assert.equal(each.state.receivedWords, PHRASE);
       assert.deepEqual(each.errors, []);
     }
+    await waitFor(() => !jo.state.streaming, { what: 'the new host to finish streaming' });
+  });
+
+  test('a guest whose network dies stays listed until the presence timeout, then leaves every roster', async (t) => {
+    const session = uniqueName('guest-lost');
+    const hana = await (await peer(t, session, 'Hana')).start();
+    const jo = await (await peer(t, session, 'Jo')).start();
+    const kim = await (await peer(t, session, 'Kim')).start();
+    await everyoneSees([hana, jo, kim], ['Hana', 'Jo', 'Kim']);
+
+    jo.proxy.cut();
+    const cutAt = Date.now();
+
+    await everyoneSees([hana, kim], ['Hana', 'Kim'], { timeoutMs: 15_000 });
+    const leftAfterMs = Date.now() - cutAt;
+    assert.ok(
+      leftAfterMs >= PRESENCE_LEAVE_SECONDS * 1000 - 100,
+      `the guest stayed listed for the presence timeout (${leftAfterMs} ms)`,
+    );
+    assert.equal(hana.state.isHost, true);
+    for (const each of [hana, kim]) assert.deepEqual(each.errors, []);
   });
 
   test('a guest away for longer than the connection TTL recovers the whole phrase, each word once', async (t) => {
@@ -143,5 +164,13 @@ describe('P2P recovery on the emulator', () => {
     assert.deepEqual(late.state.words, WORDS);
     const rewound = await within(late.ably.channel.history({ limit: 100 }), { what: 'the session history' });
     assert.ok(rewound.items.length > REWIND_MAX, 'the words outnumber what a rewind returns');
+    const lateInbox = `p2p:${session}:inbox:${late.clientId()}`;
+    const answered = await within(emulator.rest({ auth: 'key' }).channels.get(lateInbox).history(), {
+      what: "the late joiner's inbox",
+    });
+    assert.deepEqual(
+      answered.items.map(({ name, data }) => [name, data]),
+      [['connection-acknowledged', { base: 0, words: WORDS }]],
+    );
   });
 });

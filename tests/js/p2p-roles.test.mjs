@@ -1,131 +1,87 @@
-// Authenticated roles on the in-memory fake: only the elected host's clientId (stamped by Ably) can change what
-// peers show, and a message sent to one peer's inbox cannot be read by another.
+// Authenticated roles on the emulator: only the elected host's clientId (stamped by Ably) changes what peers show, a
+// snapshot sent to one peer's inbox is read by that peer alone, and presence names the token's clientId. (A forger's
+// host messages and its attempts to read another peer's inbox: p2p-forgery.test.mjs.)
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { PHRASE } from '../../site/p2p.lib.server.js';
-import { appCapability } from './support/p2p-peers.mjs';
-import { fakeSession, SESSION } from './support/p2p-fake-session.mjs';
+import { startEmulator } from './support/emulator.mjs';
+import { sessionOn } from './support/emulator-session.mjs';
+import { waitFor, within } from './support/waiting.mjs';
 
-/** Everything a page shows, to compare before and after an attack. */
-const shown = (peer) => JSON.parse(JSON.stringify(peer.state));
+describe('roles on the emulator', () => {
+  let emulator;
+  before(async () => {
+    emulator = await startEmulator();
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
 
-function steppingClock() {
-  let now = 1_000_000;
-  return () => {
-    now += 1;
-    return now;
-  };
-}
+  test('a snapshot sent to one peer is read by that peer alone', async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    await hana.streamWords();
+    const eavesdropped = [];
+    const eavesdropper = session.client('eve');
+    await within(
+      eavesdropper.channels.get(session.channel).subscribe((message) => eavesdropped.push(message.name)),
+      { what: 'the eavesdropper to attach' },
+    );
 
-/** A host, a guest who has the phrase, and a forger: its own Ably client with a valid token for the session. */
-async function attackedSession() {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const jo = await join('Jo');
-  await hana.streamWords();
-  await network.settle();
-  const forger = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-  return { network, hana, jo, forger };
-}
+    await session.join('Jo');
+    await hana.ably.sendMessage({ kind: 'after' });
+    await waitFor(() => eavesdropped.includes('after'), { what: 'the eavesdropper to get the next message' });
 
-test('host messages forged on the session channel and into inboxes change nothing on any page', async () => {
-  const { network, hana, jo, forger } = await attackedSession();
-  const before = [shown(hana), shown(jo)];
+    const joInbox = await session.history(session.inbox('Jo-id'));
+    assert.ok(joInbox.some((message) => message.name === 'connection-acknowledged'));
+    assert.ok(
+      !eavesdropped.includes('connection-acknowledged') && !eavesdropped.includes('connected'),
+      eavesdropped.join(),
+    );
+  });
 
-  const session = forger.channels.get(`p2p:${SESSION}`);
-  await session.publish('word', { index: 9, word: 'FORGED' });
-  await session.publish('word', { index: 0, word: 'FORGED', from: 'Hana-id', metadata: { clientId: 'Hana-id' } });
-  await session.publish('connection-acknowledged', { words: ['FORGED'] });
-  for (const target of ['Hana-id', 'Jo-id']) {
-    const inbox = forger.channels.get(`p2p:${SESSION}:inbox:${target}`);
-    await inbox.publish('connection-acknowledged', { words: ['FORGED', 'snapshot'] });
-    await inbox.publish('word', { index: 9, word: 'FORGED' });
-  }
-  await network.settle();
+  test('a guest that runs its own word stream is ignored: only the elected host is heard', async (t) => {
+    const { join, settled } = sessionOn(emulator, t);
+    const hana = await join('Hana');
+    const jo = await join('Jo');
 
-  assert.deepEqual([shown(hana), shown(jo)], before);
-  assert.equal(jo.state.receivedWords, PHRASE);
-});
+    await jo.ably.sendMessage({ kind: 'word', index: 0, word: 'Usurper' });
+    await settled([hana, jo]);
 
-test("a forger attaching another peer's inbox receives nothing sent there, and asking to subscribe fails with 40160", async () => {
-  const { network, hana, forger } = await attackedSession();
-  const stolen = [];
-  const theirs = forger.channels.get(`p2p:${SESSION}:inbox:Jo-id`);
-  await theirs.subscribe((message) => stolen.push(message));
+    for (const peer of [hana, jo]) assert.deepEqual(peer.state.words, []);
+  });
 
-  await hana.ably.sendMessage({ kind: 'secret', text: 'for Jo only' }, 'Jo-id');
-  await network.settle();
+  test('the previous host is not heard once another peer is elected', async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const jo = await session.join('Jo');
+    const kim = await session.join('Kim');
+    hana.close();
+    await waitFor(() => jo.state.isHost && kim.state.hostClientId === 'Jo-id', { what: 'Jo to host' });
+    const stale = session.client('Hana-id');
 
-  assert.deepEqual(theirs.modes, ['publish']);
-  assert.deepEqual(stolen, []);
-  const strict = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-  await assert.rejects(
-    strict.channels.get(`p2p:${SESSION}:inbox:Jo-id`, { modes: ['SUBSCRIBE'] }).attach(),
-    (error) => error.code === 40160,
-  );
-  await strict.channels.get(`p2p:${SESSION}:inbox:mallory`, { modes: ['SUBSCRIBE'] }).attach();
-});
+    await within(stale.channels.get(session.channel).publish('word', { index: 0, word: 'Stale' }), {
+      what: "the old host's word",
+    });
+    await session.settled([jo, kim]);
 
-test('a snapshot sent to one peer is read by that peer alone', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  await hana.streamWords();
-  await network.settle();
-  const eavesdropped = [];
-  const eavesdropper = network.createRealtime({ clientId: 'eve', capability: appCapability(SESSION, 'eve') });
-  await eavesdropper.channels.get(`p2p:${SESSION}`).subscribe((message) => eavesdropped.push(message.name));
+    for (const peer of [jo, kim]) assert.deepEqual(peer.state.words, []);
+  });
 
-  await join('Jo');
+  test("a presence member cannot claim another clientId: Ably stamps the token's", async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const forger = session.client('mallory');
 
-  assert.ok(
-    network.history(`p2p:${SESSION}:inbox:Jo-id`).some((message) => message.name === 'connection-acknowledged'),
-  );
-  assert.ok(
-    !eavesdropped.includes('connection-acknowledged') && !eavesdropped.includes('connected'),
-    eavesdropped.join(),
-  );
-});
+    await within(forger.channels.get(session.channel).presence.enter({ friendlyName: 'Hana', clientId: 'Hana-id' }), {
+      what: 'the forger to enter',
+    });
+    await waitFor(() => hana.state.players.length === 2, { what: 'Hana to list the forger' });
 
-test('a guest that runs its own word stream is ignored: only the elected host is heard', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const jo = await join('Jo');
-
-  await jo.ably.sendMessage({ kind: 'word', index: 0, word: 'Usurper' });
-  await network.settle();
-
-  for (const peer of [hana, jo]) assert.deepEqual(peer.state.words, []);
-});
-
-test('the previous host is not heard once another peer is elected', async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const jo = await join('Jo');
-  const kim = await join('Kim');
-  // Hana's transport dies; after the presence timeout Jo hosts. A late word from Hana must not count.
-  hana.realtime.loseTransport();
-  network.expirePresence();
-  await network.settle();
-  const stale = network.createRealtime({ clientId: 'Hana-id', capability: appCapability(SESSION, 'Hana-id') });
-
-  await stale.channels.get(`p2p:${SESSION}`).publish('word', { index: 0, word: 'Stale' });
-  await network.settle();
-
-  for (const peer of [jo, kim]) assert.deepEqual(peer.state.words, []);
-});
-
-test("a presence member cannot claim another clientId: Ably stamps the token's", async () => {
-  const { network, join } = fakeSession({ now: steppingClock() });
-  const hana = await join('Hana');
-  const forger = network.createRealtime({ clientId: 'mallory', capability: appCapability(SESSION, 'mallory') });
-
-  await forger.channels.get(`p2p:${SESSION}`).presence.enter({ friendlyName: 'Hana', clientId: 'Hana-id' });
-  await network.settle();
-
-  assert.deepEqual(
-    hana.state.players.map((player) => `${player.clientId}:${player.friendlyName}`),
-    ['Hana-id:Hana', 'mallory:Hana'],
-  );
-  assert.equal(hana.state.hostClientId, 'Hana-id');
+    assert.deepEqual(
+      hana.state.players.map((player) => `${player.clientId}:${player.friendlyName}`),
+      ['Hana-id:Hana', 'mallory:Hana'],
+    );
+    assert.equal(hana.state.hostClientId, 'Hana-id');
+  });
 });

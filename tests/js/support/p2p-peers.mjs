@@ -1,5 +1,5 @@
-// Build peers the way site/index.js does (one P2PSession each), for any Ably: the in-memory fake or real
-// ably-js against the emulator; and the capability the app's token endpoint grants, taken from api/token_policy.py.
+// Build peers the way site/index.js does (one P2PSession each), with the Ably client a test gives them, and the
+// capability the app's token endpoint grants, taken from api/token_policy.py.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,27 +38,28 @@ export function createPeer(createRealtime, { sessionId, name, wordIntervalMs = 0
   return peer;
 }
 
-const PLACEHOLDER = 'CLIENT-ID-PLACEHOLDER';
-const templates = new Map();
+const SESSION_PLACEHOLDER = 'SESSION-ID-PLACEHOLDER';
+const CLIENT_PLACEHOLDER = 'CLIENT-ID-PLACEHOLDER';
+let template = null;
 
 /**
  * The capability /api/createTokenRequest grants `clientId` in `sessionId`, computed by api/token_policy.py
- * itself (once per session, with the clientId filled in here), so these tests exercise the real policy.
+ * itself (once per process, with the session and clientId filled in here), so these tests exercise the real policy.
  */
 export function appCapability(sessionId, clientId) {
-  if (!templates.has(sessionId)) {
+  if (!template) {
     const script =
       'import json, sys; from api.token_policy import capability; print(json.dumps(capability(sys.argv[1], sys.argv[2])))';
-    const output = execFileSync(PYTHON, ['-c', script, sessionId, PLACEHOLDER], {
+    const output = execFileSync(PYTHON, ['-c', script, SESSION_PLACEHOLDER, CLIENT_PLACEHOLDER], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 20_000,
     });
-    templates.set(sessionId, JSON.parse(output));
+    template = JSON.parse(output);
   }
   return Object.fromEntries(
-    Object.entries(templates.get(sessionId)).map(([resource, operations]) => [
-      resource.replaceAll(PLACEHOLDER, clientId),
+    Object.entries(template).map(([resource, operations]) => [
+      resource.replaceAll(SESSION_PLACEHOLDER, sessionId).replaceAll(CLIENT_PLACEHOLDER, clientId),
       operations,
     ]),
   );
