@@ -61,7 +61,7 @@ export const PUBSUB_EVENTS = Object.freeze(['message', 'presence', 'continuity-l
 export class PubSubClient extends Emitter {
   /**
    * @param {{createRealtime: (sessionId: string) => object}} options `createRealtime` returns an Ably.Realtime
-   *   (or a fake) authorised for that session (P2PSession wraps the page's, adding this page's peer secret).
+   *   authorised for that session (P2PSession wraps the page's, adding this page's peer secret).
    */
   constructor({ createRealtime }) {
     super(PUBSUB_EVENTS);
