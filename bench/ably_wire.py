@@ -1,15 +1,11 @@
-"""Just enough of Ably's realtime protocol (JSON) to load the emulator from a benchmark.
-
-The benchmark speaks the wire protocol directly instead of running 100 SDK instances, so that the client side
-costs the same per frame for the emulator and for the bare broadcaster it is compared with. The frames are the
-ones ably-js 2.x sends: a signed TokenRequest exchanged at ``POST /keys/{keyName}/requestToken``, then a
-WebSocket with ``access_token`` and ``format=json``, ATTACH, and MESSAGE with a ``msgSerial``. The action numbers
-and the MAC are the emulator's own (emulator/protocol.py, emulator/auth.py), so the two cannot drift apart.
-"""
+"""Just enough of Ably's realtime protocol to load the emulator without an SDK per connection: a TokenRequest
+exchanged at ``POST /keys/{keyName}/requestToken``, a WebSocket with ``access_token`` and ``format=json``, and the
+JSON frames ably-js 2 sends. The action numbers and the MAC are the emulator's own, so the two cannot drift apart."""
 
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 import aiohttp
@@ -17,65 +13,72 @@ import aiohttp
 from emulator.auth import sign
 from emulator.protocol import Action
 
-HANDSHAKE_TIMEOUT_SECONDS = 10.0
+REST = {"X-Ably-Version": "2"}  # what ably-js sends on every REST call (the dev host routes by it)
+TIMEOUT_SECONDS = 60.0
 
 
-def signed_token_request(key: str, ttl_ms: int | None = None) -> dict:
-    """A TokenRequest for ``key`` (``appId.keyId:secret``) with the key's capability, MAC as Ably computes it."""
+def signed_token_request(key: str) -> dict:
+    """A TokenRequest for ``key`` (``appId.keyId:secret``) with the key's capability, signed as Ably signs it."""
     key_name, secret = key.split(":", 1)
-    request: dict = {"keyName": key_name, "timestamp": int(time.time() * 1000), "nonce": secrets.token_hex(8)}
-    if ttl_ms is not None:
-        request["ttl"] = ttl_ms
+    request = {"keyName": key_name, "timestamp": int(time.time() * 1000), "nonce": secrets.token_hex(8)}
     return {**request, "mac": sign(request, secret)}
 
 
-async def request_token(session: aiohttp.ClientSession, base_url: str, key: str) -> str:
-    """Exchange a signed TokenRequest for a token string."""
-    token_request = signed_token_request(key)
-    url = f"{base_url}/keys/{token_request['keyName']}/requestToken"
-    async with session.post(url, json=token_request) as response:
-        body = await response.json(content_type=None)
+async def token(http: aiohttp.ClientSession, base: str, token_request: dict) -> str:
+    """Exchange a TokenRequest (signed here, or by the site's API) for a token, as ably-js does."""
+    url = f"{base}/keys/{token_request['keyName']}/requestToken"
+    async with http.post(url, json=token_request, headers=REST) as response:
         if response.status >= 300:
-            raise RuntimeError(f"requestToken answered {response.status}: {body}")
-        return body["token"]
+            raise RuntimeError(f"requestToken answered {response.status}: {await response.text()}")
+        return (await response.json())["token"]
 
 
-async def connect(session: aiohttp.ClientSession, ws_url: str, token: str) -> aiohttp.ClientWebSocketResponse:
-    """Open a realtime connection and wait for CONNECTED."""
-    query = urlencode({"access_token": token, "format": "json", "heartbeats": "false", "v": "6", "agent": "bench"})
-    ws = await session.ws_connect(f"{ws_url}/?{query}", max_msg_size=0)
-    frame = await _next_frame(ws)
-    if frame.get("action") != Action.CONNECTED:
-        await ws.close()
-        raise RuntimeError(f"expected CONNECTED, got {frame}")
+async def connect(http: aiohttp.ClientSession, base: str, access_token: str) -> aiohttp.ClientWebSocketResponse:
+    """A realtime connection at ``base`` (``http://host:port``), once CONNECTED."""
+    query = urlencode({"access_token": access_token, "format": "json", "v": "6", "heartbeats": "false"})
+    ws = await http.ws_connect(f"ws{base.removeprefix('http')}/?{query}", max_msg_size=0)
+    await next_frame(ws, Action.CONNECTED)
     return ws
 
 
-async def attach(ws: aiohttp.ClientWebSocketResponse, channel: str) -> None:
-    """Attach ``channel`` and wait for ATTACHED (ignoring heartbeats and anything else meanwhile)."""
-    await ws.send_str(json.dumps({"action": Action.ATTACH, "channel": channel}))
+async def send(ws: aiohttp.ClientWebSocketResponse, action: Action, **fields) -> None:
+    await ws.send_str(json.dumps({"action": action, **fields}))
+
+
+async def next_frame(ws: aiohttp.ClientWebSocketResponse, *actions: Action) -> dict:
+    """The next frame with one of ``actions``, skipping others; a NACK or ERROR not asked for raises."""
     while True:
-        frame = await _next_frame(ws)
-        if frame.get("action") == Action.ATTACHED and frame.get("channel") == channel:
-            return
-        if frame.get("action") == Action.ERROR:
-            raise RuntimeError(f"attach failed: {frame}")
+        message = await ws.receive(timeout=TIMEOUT_SECONDS)
+        if message.type is not aiohttp.WSMsgType.TEXT:
+            raise RuntimeError(f"the connection ended waiting for {actions}: {message.type} {message.data}")
+        frame = json.loads(message.data)
+        if frame["action"] in actions:
+            return frame
+        if frame["action"] in (Action.NACK, Action.ERROR):
+            raise RuntimeError(f"refused: {frame}")
 
 
-def message_frame(channel: str, msg_serial: int, name: str, data: str) -> str:
-    """A MESSAGE ProtocolMessage as ably-js sends it for ``channel.publish(name, data)``."""
-    return json.dumps(
-        {
-            "action": Action.MESSAGE,
-            "channel": channel,
-            "msgSerial": msg_serial,
-            "messages": [{"name": name, "data": data, "action": 0}],
-        }
-    )
+async def attach(ws: aiohttp.ClientWebSocketResponse, channel: str) -> None:
+    await send(ws, Action.ATTACH, channel=channel)
+    await next_frame(ws, Action.ATTACHED)
 
 
-async def _next_frame(ws: aiohttp.ClientWebSocketResponse) -> dict:
-    message = await ws.receive(timeout=HANDSHAKE_TIMEOUT_SECONDS)
-    if message.type is not aiohttp.WSMsgType.TEXT:
-        raise RuntimeError(f"connection ended during the handshake: {message.type} {message.data}")
-    return json.loads(message.data)
+async def publish(ws: aiohttp.ClientWebSocketResponse, frames: Iterable[tuple[str, list[dict]]], window: int) -> int:
+    """Publish each ``(channel, messages)`` as one MESSAGE frame, at most ``window`` awaiting their ACK; frames sent."""
+    sent = acked = 0
+    for channel, messages in frames:
+        await send(ws, Action.MESSAGE, channel=channel, msgSerial=sent, messages=messages)
+        sent += 1
+        while sent - acked >= window:
+            acked += (await next_frame(ws, Action.ACK))["count"]
+    while acked < sent:
+        acked += (await next_frame(ws, Action.ACK))["count"]
+    return sent
+
+
+async def close(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """CLOSE as ``client.close()`` does, so the emulator forgets the connection at once; wait for the socket's end."""
+    await send(ws, Action.CLOSE)
+    while (await ws.receive(timeout=TIMEOUT_SECONDS)).type is aiohttp.WSMsgType.TEXT:
+        pass
+    await ws.close()

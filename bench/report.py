@@ -1,93 +1,113 @@
-"""The Markdown report, docs/benchmarks/README.md: a header about the machine, then one section per benchmark.
+"""The Markdown report, docs/benchmarks/README.md: the machine and the versions measured, then one section per
+benchmark between markers, so that ``python -m bench NAME`` replaces its own section and keeps the others."""
 
-Each section is kept between markers, so running one benchmark (``python -m bench NAME``) replaces its own
-section and keeps the others; every section says when, at which commit and under what load it was measured.
-"""
-
+import datetime
+import json
+import os
+import platform
 import re
-from dataclasses import dataclass, field
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from bench import machine
+from bench.processes import REPO_ROOT
 
-REPORT_NAME = "README.md"
 _SECTION = re.compile(r"<!-- bench:(?P<name>[\w-]+) start -->\n.*?<!-- bench:(?P=name) end -->", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What every benchmark is given: the tiny smoke mode, and where to write its plots."""
-
-    quick: bool
-    out_dir: Path
+    quick: bool  # tiny sizes: shows the benchmark works, its numbers mean nothing
 
 
 @dataclass
 class Section:
-    """One benchmark's part of the report: a title and Markdown (tables, findings, links to its plots)."""
-
     title: str
-    body: str
-    plots: list[str] = field(default_factory=list)
+    body: str  # tables, each followed by one line saying how to read it
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    """A Markdown table; columns after the first are right-aligned (numbers)."""
+    lines = [header, ["---", *["---:"] * (len(header) - 1)], *rows]
+    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+
+
+def _output(*command: str) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    lines = done.stdout.strip().splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines else "unknown"
+
+
+def _read(path: str, key: str) -> str:
+    """The value of the first ``key: value`` or ``key=value`` line of a file such as /proc/cpuinfo."""
+    with open(path) as lines:
+        return next(re.split("[:=]", line, maxsplit=1)[1].strip().strip('"') for line in lines if line.startswith(key))
+
+
+def _version(npm: str = "", python: str = "") -> str:
+    try:
+        if npm:
+            return json.loads((REPO_ROOT / "node_modules" / npm / "package.json").read_text())["version"]
+        return metadata.version(python)
+    except (OSError, KeyError, metadata.PackageNotFoundError):
+        return "not installed"
+
+
+def machine() -> list[tuple[str, str]]:
+    from tests.browser_path import chromium_executable
+
+    return [
+        ("CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"),
+        ("memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"),
+        ("OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"),
+        ("Python", platform.python_version()),
+        ("Node", _output("node", "--version")),
+        ("ably-js", _version(npm="ably")),
+        ("Vue", _version(npm="vue")),
+        ("aiohttp", _version(python="aiohttp")),
+        ("Chromium", _output(chromium_executable() or "chromium", "--version")),
+        ("Playwright", _version(python="playwright")),
+    ]
 
 
 def render_section(name: str, section: Section, load_before: str, load_after: str, seconds: float) -> str:
-    """The section with its markers and a line saying when and how it was measured."""
+    """The section between its markers, with when, at which commit and under what load it was measured."""
+    changed = _output("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks")
+    commit = _output("git", "rev-parse", "--short=12", "HEAD") + (" + uncommitted changes" if changed else "")
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     provenance = (
-        f"_Measured {machine.now()} at commit {machine.git_commit()} in {seconds:.0f} s; "
+        f"_Measured {when} at commit {commit} in {seconds:.0f} s; "
         f"load average (1/5/15 min) {load_before} before, {load_after} after._"
     )
-    return "\n".join(
-        [
-            f"<!-- bench:{name} start -->",
-            f"## {section.title}",
-            "",
-            provenance,
-            "",
-            section.body.strip(),
-            "",
-            f"<!-- bench:{name} end -->",
-        ]
-    )
+    body = f"## {section.title}\n\n{provenance}\n\n{section.body.strip()}\n"
+    return f"<!-- bench:{name} start -->\n{body}\n<!-- bench:{name} end -->"
 
 
-def existing_sections(path: Path) -> dict[str, str]:
-    """The sections of a report already on disk, by benchmark name (empty when there is none)."""
-    if not path.exists():
-        return {}
-    return {match["name"]: match.group(0) for match in _SECTION.finditer(path.read_text())}
-
-
-def header(quick: bool) -> str:
-    rows = "\n".join(f"| {what} | {value} |" for what, value in machine.describe())
-    warning = (
-        "\n> **Quick mode:** tiny sizes and single runs, to show the benchmarks work. These numbers mean nothing.\n"
-        if quick
-        else ""
-    )
-    return f"""# Benchmarks
-
-What a session of this starter costs and how it feels, measured on one machine with `make bench`
-(`python -m bench`; `python -m bench NAME` reruns one section, `--quick` is a smoke run). Every figure is the
-median of repeated runs with the spread (lowest–highest run) in brackets, beside a baseline measured in the same
-run on the same machine, so the ratios carry over to other machines better than the absolute numbers do.
-{warning}
-## Machine
-
-| what | value |
-|---|---|
-{rows}
-
-The machine is shared with other work: each section gives the load average while it ran. A load above the
-number of cores means other processes competed for the CPU, and the timings of that section are pessimistic.
-"""
+def load_average() -> str:
+    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def write(out_dir: Path, rendered: dict[str, str], order: list[str], quick: bool) -> Path:
-    """Write the report: the header, then every section in ``order``, new ones replacing those on disk."""
-    path = out_dir / REPORT_NAME
-    sections = {**existing_sections(path), **rendered}
-    body = "\n\n".join(sections[name] for name in order if name in sections)
+    """Write the header, then every section in ``order``, those just run replacing those on disk."""
+    path = out_dir / "README.md"
+    on_disk = {match["name"]: match[0] for match in _SECTION.finditer(path.read_text())} if path.exists() else {}
+    sections = {**on_disk, **rendered}
+    warning = "> **Quick mode:** tiny sizes, single runs: these numbers mean nothing.\n\n" if quick else ""
+    header = f"""# Benchmarks
+
+Measured with `make bench` (`python -m bench [NAME ...]`), each beside a baseline measured in the same run on the same
+machine: compare the ratios rather than the absolute numbers. Medians of the runs, lowest–highest run in brackets.
+
+{warning}## Machine
+
+{table(["what", "value"], [list(row) for row in machine()])}
+
+Each section gives the load average while it ran: above the number of cores, other work competed for the CPU.
+"""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(header(quick) + "\n" + body + "\n")
+    path.write_text(header + "\n" + "\n\n".join(sections[name] for name in order if name in sections) + "\n")
     return path

@@ -11,10 +11,9 @@ STEPS = ("page load → hosted", "press Host → hosted", "invite link → joine
 pytestmark = pytest.mark.bench_smoke
 
 
-def test_rehearsal_quick_run_reports_host_and_join_times_in_both_configurations_and_their_ratios():
+def test_rehearsal_quick_run_reports_host_and_join_times_in_both_configurations_and_their_ratio():
     output = quick_run("rehearsal", timeout=240)
     for step in STEPS:
-        row = re.search(rf"^\| {step} \| (\d+) \| (\d+) \| (\d+\.\d\d)× \| (\d+\.\d\d)× \|$", output, re.MULTILINE)
+        row = re.search(rf"^\| {step} \| (\d+) \| (\d+) \| (\d+\.\d\d)× \|$", output, re.MULTILINE)
         assert row, f"no row for {step}:\n{output}"
         assert all(float(value) > 0 for value in row.groups()), output
-    assert re.search(r"hosting takes \*\*\d+\.\d\d×\*\* and joining \*\*\d+\.\d\d×\*\*", output), output

@@ -23,7 +23,6 @@ NAMED = re.compile(r"(?<![\w./@-])(?:site|p2p|api|emulator|devserver|tests|scrip
 # A module of the site or the peer followed by a name: the function or class a docstring says a rule mirrors.
 POINTER = re.compile(r"(?<![\w./@-])((?:site|p2p)/[\w./-]+\.(?:js|py)) `?([A-Za-z_]\w*)")
 NOT_PATHS = {
-    "emulator/bare": "the ratio of the two fan-out targets (bench/)",
     "site/tutorial": "the ratio of the site's cost to the tutorial's (bench/)",
     "site/vendor": "a folder of the site before Vite, which the first-load benchmark reads from git",
 }

@@ -1,0 +1,39 @@
+"""Smoke test of the first-load benchmark: `python -m bench first-load --quick` loads today's build beside the site
+before Vite and a blank page, then hosts a session on each site; ably-js and the QR code load only then, and nothing
+comes from another origin."""
+
+import re
+
+import pytest
+
+from tests.bench.quick_run import quick_run
+
+NUMBER = r"[\d,]+(?:\.\d+)?"
+
+pytestmark = pytest.mark.bench_smoke
+
+
+def kib(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_first_load_quick_run_measures_the_build_beside_the_site_before_vite_and_what_hosting_loads():
+    output = quick_run("first-load", timeout=180)
+    first = {}
+    for page in ("site today", "site before Vite", "blank page"):
+        row = re.search(
+            rf"^\| {page} \([^)]+\) \| ({NUMBER}) \| \d+ \| ({NUMBER}) \| {NUMBER} \| (\d+) \| ([^|]*) \|$", output, re.M
+        )
+        assert row, f"{page} row missing:\n{output}"
+        assert row.group(3) == "0", f"the first load of the {page} must not touch another origin"
+        first[page] = row
+    assert kib(first["site today"].group(2)) < kib(first["site before Vite"].group(2)), "less JavaScript"
+    assert re.search(r"`index-[\w-]+\.js`", first["site today"].group(4)), output
+    assert not re.search(r"ably|qrcode", first["site today"].group(4)), "ably-js and the QR code wait for hosting"
+    hosting = re.search(rf"^\| site today \(Vite build\) \| ({NUMBER}) \| \d+ \| {NUMBER} \| ([^|]*) \|$", output, re.M)
+    assert hosting, output
+    assert kib(hosting.group(1)) > 0
+    for chunk in ("ably", "qrcode"):
+        assert re.search(rf"`{chunk}-[\w-]+\.js`", hosting.group(2)), f"{chunk} not loaded when hosting:\n{output}"
+    assert re.search(r"first load is \*\*[\d.]+ KiB\*\* of JavaScript \(goal ≤ 65: met\)", output), output
+    assert "requests to other origins: 0." in output, output
