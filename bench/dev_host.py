@@ -57,6 +57,7 @@ async def _discard(ws: aiohttp.ClientWebSocketResponse) -> None:
 
 
 async def join_run(http: aiohttp.ClientSession, host: ServerProcess, base: str, settings: Settings, label: str) -> Run:
+    """Every peer joins at ``base``; with all connected, REST calls and one peer too many; then all leave."""
     sessions = [f"{label}-{index // settings.session_size}" for index in range(settings.peers + 1)]
     sessions[-1] = sessions[0]  # the peer too many
     tickets = []

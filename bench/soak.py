@@ -3,24 +3,21 @@ its own server as users start it and reads its resident set (RSS): idle before t
 kernel's high-water mark, reset at the start) and settled after it.
 
 * a client that never reads, on a channel sent 60 KB messages that another subscriber reads;
-* thousands of inbox channels with history, more in total than the history caps hold; settled once it expired;
-* one huge WebSocket frame sent to the dev host's port (``python -m devserver``, the emulator in its process).
+* thousands of inbox channels with history, more in total than the history caps hold; settled once it expired.
+
+(A huge frame to the dev host's port is refused from its header, before any of it is buffered:
+tests/devserver/test_emulator_proxy.py.)
 """
 
 import asyncio
-import base64
-import os
-import socket
-import struct
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
 from bench import ably_wire
-from bench.processes import ServerProcess, dev_host, emulator
+from bench.processes import ServerProcess, emulator
 from bench.report import RunOptions, Section, table
 from emulator.protocol import Action
 
@@ -38,10 +35,9 @@ class Settings:
     inbox_messages: int = 10
     inbox_message_bytes: int = 4000
     inbox_ttl: float = 60.0
-    frame_mb: int = 50
 
 
-QUICK = Settings(sloth_mb=30, inbox_channels=200, inbox_messages=5, inbox_message_bytes=1000, inbox_ttl=2.0, frame_mb=5)
+QUICK = Settings(sloth_mb=30, inbox_channels=200, inbox_messages=5, inbox_message_bytes=1000, inbox_ttl=2.0)
 
 
 def _kib(pid: int, field: str) -> int:
@@ -162,53 +158,9 @@ async def inbox_history(settings: Settings, http: aiohttp.ClientSession) -> list
         ]
 
 
-async def big_frame(settings: Settings, http: aiohttp.ClientSession) -> list:
-    """One WebSocket frame of ``frame_mb`` MB sent to the dev host's port, where pages reach the emulator."""
-    async with dev_host() as host:
-        async with http.get(f"{host.url}/api/createTokenRequest", params={"session": "soak-session"}) as response:
-            access_token = await ably_wire.token(http, host.url, await response.json())
-        idle = await settled_rss(host.pid)
-        reset_peak(host.pid)
-        outcome = await _send_frame(host.url, access_token, settings.frame_mb * MB)
-        peak = _kib(host.pid, "VmHWM") / 1024
-        label = f"a {settings.frame_mb} MB WebSocket frame to the dev host's port"
-        return [label, idle, peak, await settled_rss(host.pid), outcome]
-
-
-async def _send_frame(url: str, access_token: str, size: int) -> str:
-    """Upgrade on a bare socket, announce one text frame of ``size`` bytes, and send its payload until refused."""
-    loop = asyncio.get_running_loop()
-    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
-    sent = 0
-    with socket.socket() as sock:
-        sock.setblocking(False)
-        try:
-            await loop.sock_connect(sock, (host, port))
-            key = base64.b64encode(os.urandom(16)).decode()
-            query = urlencode({"access_token": access_token, "format": "json", "v": "6"})
-            upgrade = f"GET /?{query} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            await loop.sock_sendall(
-                sock, f"{upgrade}Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-            )
-            status = (await asyncio.wait_for(loop.sock_recv(sock, 4096), 10)).decode(errors="replace").split("\r\n")[0]
-            if not status.startswith("HTTP/1.1 101"):
-                return f"upgrade refused: {status}"
-            # FIN + text, masked, a 64-bit length and a zero mask key (so the payload goes as it is).
-            await loop.sock_sendall(sock, bytes([0x81, 0x80 | 127]) + struct.pack("!Q", size) + bytes(4))
-            chunk = b"x" * MB
-            while sent < size:
-                await asyncio.wait_for(loop.sock_sendall(sock, chunk[: size - sent]), 10)
-                sent += min(MB, size - sent)
-            return f"took all {sent / MB:.0f} MB"
-        except TimeoutError:
-            return f"stopped reading after {sent / MB:.1f} MB sent (the socket stayed open)"
-        except OSError:
-            return f"closed the connection after {sent / MB:.1f} MB sent"
-
-
 async def measure(settings: Settings) -> list[list]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        return [await scenario(settings, http) for scenario in (never_reader, inbox_history, big_frame)]
+        return [await scenario(settings, http) for scenario in (never_reader, inbox_history)]
 
 
 def report(rows: list[list]) -> str:
