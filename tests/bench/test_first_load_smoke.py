@@ -22,7 +22,9 @@ def test_first_load_quick_run_measures_the_build_beside_the_site_before_vite_and
     first = {}
     for page in ("site today", "site before Vite", "blank page"):
         row = re.search(
-            rf"^\| {page} \([^)]+\) \| ({NUMBER}) \| \d+ \| ({NUMBER}) \| {NUMBER} \| (\d+) \| ([^|]*) \|$", output, re.M
+            rf"^\| {page} \([^)]+\) \| ({NUMBER}) \| \d+ \| ({NUMBER}) \| {NUMBER} \| (\d+) \| ([^|]*) \|$",
+            output,
+            re.M,
         )
         assert row, f"{page} row missing:\n{output}"
         assert row.group(3) == "0", f"the first load of the {page} must not touch another origin"
