@@ -33,13 +33,14 @@ def table(header: list[str], rows: list[list]) -> str:
     return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
 
 
-def _output(*command: str) -> str:
+def _output(*command: str, default: str = "unknown") -> str:
+    """The first line a command prints, or ``default`` when it fails or prints nothing."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT)
     except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
+        return default
     lines = done.stdout.strip().splitlines()
-    return lines[0].strip() if done.returncode == 0 and lines else "unknown"
+    return lines[0].strip() if done.returncode == 0 and lines else default
 
 
 def _read(path: str, key: str) -> str:
@@ -76,7 +77,9 @@ def machine() -> list[tuple[str, str]]:
 
 def render_section(name: str, section: Section, load_before: str, load_after: str, seconds: float) -> str:
     """The section between its markers, with when, at which commit and under what load it was measured."""
-    changed = _output("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks")
+    changed = _output(
+        "git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks", default=""
+    )
     commit = _output("git", "rev-parse", "--short=12", "HEAD") + (" + uncommitted changes" if changed else "")
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     provenance = (
