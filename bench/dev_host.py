@@ -21,6 +21,7 @@ from emulator.protocol import Action
 
 THROUGH, DIRECT = "through the dev host", "emulator directly"
 TOO_MANY_MEMBERS = 91003
+REST_CALLS = 50  # `GET /time` with everyone connected
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,10 @@ class Settings:
     peers: int = 1000
     session_size: int = 200
     concurrency: int = 100
-    rest_calls: int = 50
     runs: int = 3
 
 
-QUICK = Settings(peers=30, session_size=10, concurrency=10, rest_calls=5, runs=1)
+QUICK = Settings(peers=30, session_size=10, concurrency=10, runs=1)
 
 
 @dataclass
@@ -84,7 +84,7 @@ async def join_run(http: aiohttp.ClientSession, host: ServerProcess, base: str, 
     seconds, cpu = time.perf_counter() - started, (host.cpu_seconds() or 0.0) - cpu_before
     try:
         rest_ms = []
-        for _ in range(settings.rest_calls):
+        for _ in range(REST_CALLS):
             called = time.perf_counter()
             await _get_json(http, f"{base}/time", ably_wire.REST)
             rest_ms.append((time.perf_counter() - called) * 1000)
@@ -115,7 +115,7 @@ async def measure(settings: Settings) -> dict[str, list[Run]]:
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
         ):
             bases = {THROUGH: host.url, DIRECT: host.printed(r"Emulator: (http://\S+)")}
-            await join_run(http, host, host.url, Settings(peers=10, session_size=10, rest_calls=1), "warm")
+            await join_run(http, host, host.url, Settings(peers=10, session_size=10), "warm")
             runs: dict[str, list[Run]] = {THROUGH: [], DIRECT: []}
             for number in range(settings.runs):
                 for target in [THROUGH, DIRECT][:: 1 if number % 2 == 0 else -1]:

@@ -30,6 +30,8 @@ WAIT_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Settings:
+    """MB sent past the client that never reads; inbox channels × messages × bytes, kept `inbox_ttl` seconds."""
+
     sloth_mb: int = 100
     inbox_channels: int = 5000
     inbox_messages: int = 10
