@@ -5,10 +5,8 @@ peer reading what its session sends. With all connected, ``GET /time`` calls tim
 refused from a full session (91003). Runs alternate between the ports, on fresh sessions."""
 
 import asyncio
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 
@@ -108,20 +106,18 @@ async def _get_json(http: aiohttp.ClientSession, url: str, headers: dict | None 
 
 async def measure(settings: Settings) -> dict[str, list[Run]]:
     raise_open_file_limit()  # this process holds every peer's socket
-    with tempfile.TemporaryDirectory(prefix="bench-dev-host-") as site:
-        (Path(site) / "index.html").write_text("<!doctype html><title>bench</title>\n")
-        async with (
-            dev_host("--site", site, "--emulator-presence-limit", str(settings.session_size)) as host,
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
-        ):
-            bases = {THROUGH: host.url, DIRECT: host.printed(r"Emulator: (http://\S+)")}
-            await join_run(http, host, host.url, Settings(peers=10, session_size=10), "warm")
-            runs: dict[str, list[Run]] = {THROUGH: [], DIRECT: []}
-            for number in range(settings.runs):
-                for target in [THROUGH, DIRECT][:: 1 if number % 2 == 0 else -1]:
-                    label = f"run{number}-{'proxy' if target == THROUGH else 'direct'}"
-                    runs[target].append(await join_run(http, host, bases[target], settings, label))
-            return runs
+    async with (
+        dev_host("--emulator-presence-limit", str(settings.session_size)) as host,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
+    ):
+        bases = {THROUGH: host.url, DIRECT: host.printed(r"Emulator: (http://\S+)")}
+        await join_run(http, host, host.url, Settings(peers=10, session_size=10), "warm")
+        runs: dict[str, list[Run]] = {THROUGH: [], DIRECT: []}
+        for number in range(settings.runs):
+            for target in [THROUGH, DIRECT][:: 1 if number % 2 == 0 else -1]:
+                label = f"run{number}-{'proxy' if target == THROUGH else 'direct'}"
+                runs[target].append(await join_run(http, host, bases[target], settings, label))
+        return runs
 
 
 def report(settings: Settings, runs: dict[str, list[Run]]) -> str:
