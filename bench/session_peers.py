@@ -46,6 +46,7 @@ class Peer:
     worker: "Worker"
     id: str | None = None
     start_t: float | None = None
+    connected_t: float | None = None  # its Ably connection first connected
     roster: set[str] = field(default_factory=set)
     first_seen: dict[str, float] = field(default_factory=dict)  # clientId → when it first appeared in the roster
     host: str | None = None
@@ -210,6 +211,8 @@ class PeerPool:
             return
         if kind == "start":
             peer.start_t = t
+        elif kind == "connected":
+            peer.connected_t = t
         elif kind == "joined":
             peer.id = event["id"]
         elif kind == "roster":

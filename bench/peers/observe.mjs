@@ -2,7 +2,7 @@
  * What the benchmark watches in each peer, reported as one JSON line per change on stdout:
  * `{e: 'roster', p, t, add, del}` (clientIds that appeared in or left this peer's roster), `{e: 'host', p, t, host}`,
  * `{e: 'status', p, t, status}`, `{e: 'word', p, t, i}` (word `i` became visible), `{e: 'sent', p, t, i}` (the host
- * is about to publish word `i`). `t` is wall-clock milliseconds with sub-millisecond precision, comparable between
+ * is about to publish word `i`), `{e: 'connected', p, t}` (its Ably connection first connected: token and WebSocket). `t` is wall-clock milliseconds with sub-millisecond precision, comparable between
  * the Node processes of one machine.
  */
 export const now = () => performance.timeOrigin + performance.now();
@@ -46,6 +46,12 @@ export class RosterWatch {
     this.status = status;
     emit({ e: 'status', p: this.peer, status });
   }
+}
+
+/** An Ably client that reports, once, when its connection first connects (the token fetched, the WebSocket open). */
+export function reportingConnected(realtime, peer) {
+  realtime.connection.once('connected', () => emit({ e: 'connected', p: peer }));
+  return realtime;
 }
 
 const CLOSE_WAIT_MS = 3_000;

@@ -7,7 +7,7 @@
  */
 import { createAblyClient, loadAbly } from '../../site/ably-client.js';
 import { P2PSession } from '../../site/p2p.session.js';
-import { emit, now, RosterWatch, whenClosed } from './observe.mjs';
+import { emit, now, reportingConnected, RosterWatch, whenClosed } from './observe.mjs';
 
 /** ably-js, loaded once per worker as the page loads it. */
 const Ably = await loadAbly();
@@ -24,7 +24,10 @@ export class SitePeer {
       reactive: (state) => this.observed(state),
       // As the page does: the session, and this peer's secret (token renewals keep the clientId).
       createRealtime: (id, { peer }) =>
-        createAblyClient({ Ably, clientConfig, sessionId: id, secret: peer, origin: devHostUrl }),
+        reportingConnected(
+          createAblyClient({ Ably, clientConfig, sessionId: id, secret: peer, origin: devHostUrl }),
+          name,
+        ),
     });
     this.session.on('error', ({ summary, error }) =>
       emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),

@@ -10,7 +10,7 @@
 import { createAblyClient, loadAbly } from '../../site/ably-client.js';
 import { newPeerSecret } from '../../site/session-id.js';
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
-import { emit, RosterWatch, whenClosed } from './observe.mjs';
+import { emit, reportingConnected, RosterWatch, whenClosed } from './observe.mjs';
 
 const Ably = await loadAbly();
 
@@ -26,7 +26,8 @@ export class TutorialPeer {
       uniqueId: sessionId,
       friendlyName: name,
       serverOptions: { wordIntervalMs, phrase },
-      createRealtime: () => createAblyClient({ Ably, clientConfig, sessionId, secret, origin: devHostUrl }),
+      createRealtime: () =>
+        reportingConnected(createAblyClient({ Ably, clientConfig, sessionId, secret, origin: devHostUrl }), name),
     });
     const pubSub = this.peer.pubSubClient;
     const received = pubSub.onMessageReceivedCallback;
