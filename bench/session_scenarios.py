@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from api.token_policy import channel_name_for, inbox_channel_for
 from bench.processes import ServerProcess
 from bench.session_peers import Peer, PeerPool, known, wall_ms
 
@@ -114,7 +115,7 @@ class EmulatorCounters:
 
 def _belongs(channel: str, session: str) -> bool:
     """The session's channels: both protocols use `p2p:<id>` (the name its tokens allow), the site its inboxes too."""
-    return channel == f"p2p:{session}" or channel.startswith(f"p2p:{session}:")
+    return channel == channel_name_for(session) or channel.startswith(f"{channel_name_for(session)}:")
 
 
 @dataclass
@@ -341,7 +342,7 @@ async def flood(pool: PeerPool, counters: EmulatorCounters, count: int) -> Flood
         result.failures.append(f"the flood was not published within {JOIN_TIMEOUT_SECONDS:.0f} s")
         return result
     await asyncio.sleep(CONNECTED_INTERVAL_SECONDS + 0.5)
-    inbox = f"p2p:{session}:inbox:{known(pool.peers[guest].id, 'joined')}"
+    inbox = inbox_channel_for(session, known(pool.peers[guest].id, "joined"))
     result.snapshots = await counters.published_on(inbox)
     return result
 
