@@ -146,7 +146,7 @@ def share_origin(environ: Mapping[str, str] = APP_SETTINGS, request_url: str | N
     """
     raw = environ.get(SHARE_ORIGIN, "").strip()
     page = None if request_url is None else _origin(request_url)
-    if not raw or page is None or not _is_loopback_host(page.hostname or ""):
+    if not raw or page is None or not is_loopback_host(page.hostname or ""):
         return None
     parts = _origin(raw)
     if parts is None or parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -154,7 +154,8 @@ def share_origin(environ: Mapping[str, str] = APP_SETTINGS, request_url: str | N
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _is_loopback_host(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name or address (no port) is one only this machine opens: localhost, *.localhost, loopback IPs."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

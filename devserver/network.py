@@ -4,8 +4,6 @@ import contextlib
 import ipaddress
 import socket
 
-from yarl import URL
-
 # Connecting a UDP socket sends nothing: it only asks the kernel which local address would route there.
 _ROUTE_PROBES = ("192.0.2.1", "10.255.255.255", "172.31.255.255", "192.168.255.255")
 
@@ -33,21 +31,6 @@ def listens_beyond_loopback(host: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host != "localhost"
-
-
-def is_secure_context(scheme: str, host: str) -> bool:
-    """Whether a browser treats a page from `scheme`://`host` (a Host header: name or address, optional port) as a
-    secure context: https, or plain http on loopback (localhost, *.localhost, 127.0.0.0/8, ::1), as the W3C's
-    "potentially trustworthy origin" says. Plain http on a LAN address is not."""
-    if scheme == "https":
-        return True
-    name = (URL.build(scheme="http", authority=host).host or "").rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def lan_addresses() -> list[str]:

@@ -17,7 +17,7 @@ from devserver.emulator_proxy import EmulatorProxy, is_for_emulator
 from devserver.forwarded import browser_origin, trust_local_proxy
 from devserver.functions_host import MAX_BODY_BYTES, ROUTE_PREFIX, FunctionsHost, load_http_functions
 from devserver.local_settings import missing_from, read_values
-from devserver.network import is_secure_context, local_host, shareable_hosts
+from devserver.network import local_host, shareable_hosts
 from devserver.request_body import BODY_TIMEOUT_SECONDS
 from devserver.static_site import StaticSite
 from devserver.swa_config import SwaConfig, load_swa_config
@@ -63,12 +63,22 @@ def _emulator_first(emulator: EmulatorProxy):
     return middleware
 
 
+def _is_secure_context(scheme: str, host: str) -> bool:
+    """Whether a browser treats a page from `scheme`://`host` (a Host header: name or address, optional port) as a
+    secure context: https, or plain http on a host only this machine opens (the W3C's "potentially trustworthy
+    origin"; api.settings' rule). Plain http on a LAN address is not."""
+    if scheme == "https":
+        return True
+    name = (URL.build(scheme="http", authority=host).host or "").rstrip(".").lower()
+    return _api_settings().is_loopback_host(name)
+
+
 def _global_headers(config: SwaConfig):
     async def add(request: web.Request, response: web.StreamResponse) -> None:
         if request.path.startswith(ROUTE_PREFIX):
             return
         try:
-            secure = is_secure_context(*browser_origin(request))
+            secure = _is_secure_context(*browser_origin(request))
         except web.HTTPBadRequest:  # this response is that 400: no page will load from it
             secure = True
         for name, value in config.global_headers.items():

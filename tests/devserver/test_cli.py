@@ -93,19 +93,25 @@ def test_cli_stops_cleanly_on_ctrl_c():
         server.stop()
 
 
-def test_cli_on_a_busy_port_exits_saying_how_to_choose_another():
+def run_on_a_busy_port(*options: str) -> tuple[int, subprocess.CompletedProcess[str]]:
+    """`python -m devserver` with `options` naming a port another program listens on (given as "{port}")."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "devserver", "--port", str(port)],
+            [sys.executable, "-m", "devserver", *(option.format(port=port) for option in options)],
             cwd=REPO,
             env={**os.environ, **cli_env()},
             capture_output=True,
             text=True,
             timeout=30,
         )
+    return port, result
+
+
+def test_cli_on_a_busy_port_exits_saying_how_to_choose_another():
+    port, result = run_on_a_busy_port("--port", "{port}")
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"devserver: cannot start: port {port} is in use by another program: choose another with --port, "
@@ -115,18 +121,7 @@ def test_cli_on_a_busy_port_exits_saying_how_to_choose_another():
 
 
 def test_cli_with_the_emulators_port_busy_names_the_option_that_moves_it():
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "devserver", "--port", "0", "--emulator-port", str(port)],
-            cwd=REPO,
-            env={**os.environ, **cli_env()},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+    port, result = run_on_a_busy_port("--port", "0", "--emulator-port", "{port}")
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"devserver: cannot start: port {port} is in use by another program: choose another with --emulator-port, "

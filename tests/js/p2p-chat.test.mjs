@@ -6,8 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { CHAT_BURST, MAX_CHAT_LENGTH } from '../../site/p2p.chat.js';
 import { startEmulator } from './support/emulator.mjs';
-import { appCapability, createPeer } from './support/p2p-peers.mjs';
-import { uniqueName } from './support/realtime.mjs';
+import { sessionOn } from './support/emulator-session.mjs';
 import { waitFor } from './support/waiting.mjs';
 
 /** What a page shows of its chat: `name: text` per line. */
@@ -15,7 +14,6 @@ const shownLines = (peer) => (peer.state.chat ?? []).map(({ name, text }) => `${
 
 describe('chat lines on the emulator', () => {
   let emulator;
-  let clients = 0;
 
   before(async () => {
     emulator = await startEmulator();
@@ -24,26 +22,17 @@ describe('chat lines on the emulator', () => {
     await emulator?.stop();
   });
 
-  const realtimeFor = (t, sessionId, clientId) => () =>
-    emulator.realtime({ clientId, capability: appCapability(sessionId, clientId) }, t);
-
   /** Hana then Jo in a new session, both joined and seeing each other. */
   async function twoPlayers(t) {
-    const sessionId = uniqueName('chat');
-    const peer = (name) => {
-      clients += 1;
-      const created = createPeer(realtimeFor(t, sessionId, `${name}-${process.pid}-${clients}`), { sessionId, name });
-      t.after(() => created.close());
-      return created;
-    };
-    const hana = await peer('Hana').start();
-    const jo = await peer('Jo').start();
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const jo = await session.join('Jo');
     for (const each of [hana, jo]) {
-      await waitFor(() => each.state.status === 'acknowledged' && each.rosterNames().join() === 'Hana,Jo', {
+      await waitFor(() => each.rosterNames().join() === 'Hana,Jo', {
         what: `${each.state.friendlyName} to see Hana and Jo`,
       });
     }
-    return { sessionId, hana, jo };
+    return { session, hana, jo };
   }
 
   /** Wait until every page shows `lines`, then check that nothing else is shown and nothing failed. */
@@ -99,10 +88,10 @@ describe('chat lines on the emulator', () => {
   });
 
   test('a client with a token for the session that never entered presence is nobody: its lines show nowhere', async (t) => {
-    const { sessionId, hana, jo } = await twoPlayers(t);
-    const lurker = realtimeFor(t, sessionId, `lurker-${process.pid}`)();
+    const { session, hana, jo } = await twoPlayers(t);
+    const lurker = session.client('lurker-id');
 
-    await lurker.channels.get(`p2p:${sessionId}`).publish('chat', { text: 'I am the host' });
+    await lurker.channels.get(session.channel).publish('chat', { text: 'I am the host' });
     await jo.send('chat', { text: 'after the lurker' });
 
     await everyPageShows([hana, jo], ['Jo: after the lurker']);

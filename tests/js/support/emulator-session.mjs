@@ -2,6 +2,7 @@
 // (api/token_policy.py's capability), and what a test observes besides the pages: a channel's history and the
 // presence set as Ably holds them (over REST, with the key), and `settled()`, a bounded wait for the messages
 // already sent to reach every page.
+import { channelNameFor, inboxChannelFor } from '../../../site/session-id.js';
 import { appCapability, createPeer } from './p2p-peers.mjs';
 import { uniqueName } from './realtime.mjs';
 import { waitFor, within } from './waiting.mjs';
@@ -17,8 +18,8 @@ let markers = 0;
  */
 export function sessionOn(emulator, t, { onClient = () => {} } = {}) {
   const id = uniqueName('session');
-  const channel = `p2p:${id}`;
-  const inbox = (clientId) => `${channel}:inbox:${clientId}`;
+  const channel = channelNameFor(id);
+  const inbox = (clientId) => inboxChannelFor(id, clientId);
   const rest = emulator.rest({ auth: 'key' });
   const joined = [];
   let observer = null;
