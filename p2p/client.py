@@ -1,21 +1,17 @@
 """Every peer's side of a session (site/p2p.lib.client.js): the roster and elected host from presence, the
-announcement to the host, and the host's words mirrored, accepting host kinds from the host alone."""
+announcement to the host, and the host's state mirrored by the session's parts (p2p/hosted.py: the word stream,
+bingo), accepting host kinds from the host alone."""
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
+from .bingo_play import Bingo
 from .chat import CHAT_LINES_KEPT, ChatLog, monotonic_ms
-from .rules import HOST_KINDS, Roster, is_snapshot, merge_words
-
-
-class Sender(Protocol):
-    """What the client needs of its PubSubClient."""
-
-    @property
-    def client_id(self) -> str | None: ...
-
-    async def send_message(self, message: dict[str, Any], target_client_id: str | None = None) -> None: ...
+from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Notify, Part, Sender, dispatch
+from .rules import WORD_INTERVAL_S, Roster
+from .words import WordStream
 
 
 @dataclass
@@ -35,24 +31,33 @@ class ClientState:
         return " ".join(self.words)
 
 
-Handler = Callable[["P2PClient", dict[str, Any]], Awaitable[None] | None]
-
-
-class P2PClient:
+class P2PClient(Part):
     """Status goes disconnected → awaiting-acknowledgement → acknowledged; back to awaiting when the host changes.
 
-    `handlers` holds one function per kind a client receives (add host-sent kinds to HOST_KINDS).
+    The client is itself the part holding the snapshot and chat kinds; `parts` are the word stream, then bingo.
     """
 
-    handlers: ClassVar[dict[str, Handler]] = {}
+    kinds: ClassVar[Mapping[str, Kind]] = {
+        "connection-acknowledged": Kind(HOST, INBOX, "on_connection_acknowledged"),
+        "chat": Kind(ANYONE, SESSION, "on_chat"),
+    }
 
-    def __init__(self, ably: Sender) -> None:
+    def __init__(
+        self,
+        ably: Sender,
+        notify: Notify = lambda _event, _detail: None,
+        word_interval: float = WORD_INTERVAL_S,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.ably = ably
         self.state = ClientState()
-        self.pending_words: dict[int, str] = {}
         self.announced_to: str | None = None
         self.roster = Roster()
         self.chat_log = ChatLog()
+        self.words = WordStream(ably, self.state, notify, word_interval, sleep)
+        self.bingo = Bingo(ably, self.state, notify, sleep)
+        self.parts: list[Part] = [self.words, self.bingo]
+        self.table = {kind: (row, part) for part in [self, *self.parts] for kind, row in part.kinds.items()}
 
     async def announce(self) -> None:
         """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers."""
@@ -94,47 +99,22 @@ class P2PClient:
         return force or self.announced_to != self.state.host_client_id
 
     async def on_receive_message(self, message: dict[str, Any]) -> None:
-        """Handle one received message; host kinds count only when Ably says the host sent them."""
-        if message["kind"] in HOST_KINDS and message.get("from") != self.state.host_client_id:
+        """Handle one received message of a kind every peer receives, if admitted (p2p/hosted.py)."""
+        await dispatch(self.table, message, self.state.host_client_id)
+
+    def on_connection_acknowledged(self, message: Mapping[str, Any]) -> None:
+        """The host's snapshot: each part takes its field(s); one a required part cannot read drops it all."""
+        read = [(part, part.read_snapshot(message)) for part in self.parts]
+        if any(part.required and taken is None for part, taken in read):
             return
-        handler = self.handlers.get(message["kind"])
-        if handler is not None:
-            result = handler(self, message)
-            if result is not None:
-                await result
+        for part, taken in read:
+            if taken is not None:
+                part.take_snapshot(taken)
+        self.state.status = "acknowledged"
 
-    def add_words(self, incoming: list[tuple[Any, Any]]) -> list[str]:
-        return merge_words(self.state.word_base, self.state.words, self.pending_words, incoming)
-
-    def skip_to(self, base: int) -> None:
-        """Start the words over at `base` (a snapshot ahead of everything seen)."""
-        self.state.word_base = base
-        self.state.words = []
-        self.pending_words = {index: word for index, word in self.pending_words.items() if index >= base}
-
-
-def on_connection_acknowledged(client: P2PClient, message: dict[str, Any]) -> None:
-    """The host's snapshot, on our inbox: the current phrase. Anything else is dropped."""
-    if message.get("via") != "inbox" or not is_snapshot(message):
-        return
-    base = int(message["base"])
-    if base > client.state.word_base + len(client.state.words):
-        client.skip_to(base)
-    client.add_words([(base + offset, word) for offset, word in enumerate(message["words"])])
-    client.state.status = "acknowledged"
-
-
-def on_word(client: P2PClient, message: dict[str, Any]) -> None:
-    """One word of the stream, on the session channel; a word of the wrong shape is dropped."""
-    if message.get("via") != "session":
-        return
-    client.add_words([(message.get("index"), message.get("word"))])
-
-
-def on_chat(client: P2PClient, message: dict[str, Any]) -> None:
-    """A line a player says to everyone (p2p/chat.py), on the session channel."""
-    if message.get("via") == "session":
-        receive_chat(client, message, monotonic_ms())
+    def on_chat(self, message: dict[str, Any]) -> None:
+        """A line a player says to everyone (p2p/chat.py)."""
+        receive_chat(self, message, monotonic_ms())
 
 
 def receive_chat(client: P2PClient, message: dict[str, Any], now: float) -> None:
@@ -142,6 +122,3 @@ def receive_chat(client: P2PClient, message: dict[str, Any], now: float) -> None
     line = client.chat_log.accept(message, client.state.players, now)
     if line is not None:
         client.state.chat = [*client.state.chat, line][-CHAT_LINES_KEPT:]
-
-
-P2PClient.handlers = {"connection-acknowledged": on_connection_acknowledged, "word": on_word, "chat": on_chat}

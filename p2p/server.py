@@ -1,63 +1,55 @@
-"""The host's side of a session (site/p2p.lib.server.js): answers `connected` with a snapshot, streams the phrase."""
+"""The host's side of a session (site/p2p.lib.server.js): answers `connected` with the snapshot its parts make up,
+and hands the kinds only a host handles (a bingo claim) to their part."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
-from .client import Sender
-from .rules import CONNECTED_INTERVAL_S, PHRASE_WORDS, WORD_INTERVAL_S, current_phrase
+from .hosted import ANYONE, INBOX, Kind, Part, Sender, dispatch
+from .rules import CONNECTED_INTERVAL_S
 
 # kind, from and via: what every received message has before its payload.
 RECEIVED_FIELDS = 3
 
 
-class P2PServer:
-    """Only the elected host runs one; a peer elected after the host left starts it with the words it mirrored."""
+class P2PServer(Part):
+    """Only the elected host runs one, over the same parts that mirrored the previous host: it continues from them."""
+
+    host_kinds: ClassVar[Mapping[str, Kind]] = {"connected": Kind(ANYONE, INBOX, "on_connected_message")}
 
     def __init__(
         self,
         ably: Sender,
-        base: int = 0,
-        words: list[str] | None = None,
-        word_interval: float = WORD_INTERVAL_S,
+        parts: Sequence[Part],
         connected_interval: float = CONNECTED_INTERVAL_S,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ably = ably
-        self.word_interval = word_interval
+        self.parts = list(parts)
         self.connected_interval = connected_interval
         self.sleep = sleep
         self.now = now
         self.stopped = False
-        self.base, self.words = current_phrase(base, list(words or []))
         # clientId → when its `connected` was last answered, and the coalesced answer still to come.
         self.answered: dict[str, tuple[float, asyncio.Task[None] | None]] = {}
-        self.streaming: asyncio.Task[None] | None = None
+        self.table = {kind: (row, part) for part in [self, *self.parts] for kind, row in part.host_kinds.items()}
 
     def snapshot(self) -> dict[str, Any]:
-        """The current (or last) phrase and its first index: under 1 KiB however long the session."""
-        return {"base": self.base, "words": list(self.words)}
-
-    @property
-    def stream_unfinished(self) -> bool:
-        return len(self.words) % len(PHRASE_WORDS) != 0
-
-    @property
-    def next_index(self) -> int:
-        return self.base + len(self.words)
+        """Every part's field(s) (the current phrase; bingo's round, if any)."""
+        return {key: value for part in self.parts for key, value in part.snapshot().items()}
 
     async def on_receive_message(self, message: dict[str, Any]) -> None:
-        """A peer joined or lost track (`connected`, on our inbox, no payload): answer with the snapshot."""
-        if self.stopped or message.get("kind") != "connected":
-            return
+        """A message of a kind only the host handles, if admitted (p2p/hosted.py)."""
+        if not self.stopped:
+            await dispatch(self.table, message, None)
+
+    async def on_connected_message(self, message: dict[str, Any]) -> None:
+        """A peer joined or lost track (`connected`, no payload): answer with the snapshot."""
         sender = message.get("from")
-        if message.get("via") != "inbox" or not isinstance(sender, str) or not sender:
-            return
-        if len(message) != RECEIVED_FIELDS:
-            return
-        await self.answer_connected(sender)
+        if isinstance(sender, str) and sender and len(message) == RECEIVED_FIELDS:
+            await self.answer_connected(sender)
 
     async def answer_connected(self, client_id: str) -> None:
         """At most one snapshot per clientId per interval; repeats within it share one answer at its end."""
@@ -83,27 +75,9 @@ class P2PServer:
 
     async def send_snapshot(self, client_id: str) -> None:
         await self.ably.send_message({"kind": "connection-acknowledged", **self.snapshot()}, client_id)
-
-    def send_words_across_multiple_messages(self) -> "asyncio.Task[None]":
-        """Stream the phrase, one word per message; an unfinished phrase is completed, not restarted."""
-        if self.streaming is None or self.streaming.done():
-            self.streaming = asyncio.ensure_future(self._stream())
-        return self.streaming
-
-    async def _stream(self) -> None:
-        first = True
-        while first or self.stream_unfinished:
-            if not first:
-                await self.sleep(self.word_interval)
-            first = False
-            if self.stopped:
-                return
-            if len(self.words) == len(PHRASE_WORDS):
-                self.base, self.words = self.next_index, []
-            index, word = self.next_index, PHRASE_WORDS[len(self.words)]
-            await self.ably.send_message({"kind": "word", "index": index, "word": word})
-            self.words.append(word)
+        for part in self.parts:
+            await part.on_connected(client_id)
 
     def stop(self) -> None:
-        """Stop hosting: answer nothing more, end a running stream after its current word."""
+        """Stop hosting: answer nothing more."""
         self.stopped = True

@@ -1,5 +1,6 @@
-"""One peer in one session (site/p2p.session.js P2PSession): the PubSubClient, this peer's P2PClient and, while it
-is the elected host, its P2PServer. Hosting and joining are the same call, start(): the first to arrive hosts."""
+"""One peer in one session (site/p2p.session.js P2PSession): the PubSubClient, this peer's P2PClient with the
+session's parts (p2p/hosted.py: the word stream, bingo) and, while it is the elected host, its P2PServer over the
+same parts. Hosting and joining are the same call, start(): the first to arrive hosts."""
 
 import asyncio
 import contextlib
@@ -8,15 +9,19 @@ from typing import Any
 
 from ably import AblyRealtime
 
+from .bingo_play import Bingo
 from .chat import MAX_CHAT_LENGTH, ChatRate, chat_text, monotonic_ms
 from .client import P2PClient
 from .pubsub import Identity, PubSubClient
 from .rules import CONNECTED_INTERVAL_S, WORD_INTERVAL_S
 from .server import P2PServer
+from .words import WordStream
 
-EVENTS = ("players", "words", "chat", "host-changed", "message", "error", "resynced")
+EVENTS = ("players", "words", "chat", "bingo", "host-changed", "message", "error", "resynced")
 # The kinds this peer acts on (docs/protocol.md, "Messages"); any other is a kind of your own, or unknown.
-KINDS = frozenset({"connected", *P2PClient.handlers})
+KINDS = frozenset(
+    kind for part in (P2PClient, P2PServer, WordStream, Bingo) for kind in [*part.kinds, *part.host_kinds]
+)
 # A sender paced by say() waits this long past the rate's window, so a line that reaches a peer sooner than the
 # line before it did is still within the rate there.
 CHAT_SEND_MARGIN_MS = 500
@@ -25,9 +30,9 @@ Listener = Callable[[Any], None]
 
 class P2PSession:
     """Events (`on(event, listener)`): `players` (the roster changed: the players list), `words` (new words: the
-    list appended), `chat` (a line shown: {id, from, name, text}), `host-changed` ({hostClientId,
-    previousHostClientId, isHost}), `message` (any received message, for kinds of your own), `error` ({summary,
-    error}: a background task failed), `resynced`."""
+    list appended), `chat` (a line shown: {id, from, name, text}), `bingo` (the round moved: {event, ...}, see
+    p2p/bingo_play.py), `host-changed` ({hostClientId, previousHostClientId, isHost}), `message` (any received
+    message, for kinds of your own), `error` ({summary, error}: a background task failed), `resynced`."""
 
     def __init__(
         self,
@@ -43,7 +48,7 @@ class P2PSession:
         self.connected_interval = connected_interval
         self.listeners: dict[str, list[Listener]] = {event: [] for event in EVENTS}
         self.ably = PubSubClient(self._enqueue, create_realtime)
-        self.client = P2PClient(self.ably)
+        self.client = P2PClient(self.ably, self.emit, word_interval)
         self.server: P2PServer | None = None
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.router: asyncio.Task[None] | None = None
@@ -54,6 +59,11 @@ class P2PSession:
     @property
     def state(self) -> Any:
         return self.client.state
+
+    @property
+    def bingo(self) -> Any:
+        """The bingo part (p2p/bingo_play.py Bingo): the round, this peer's card, claim(); start_round() to host."""
+        return self.client.bingo
 
     @property
     def is_host(self) -> bool:
@@ -103,12 +113,11 @@ class P2PSession:
         """Stream the phrase to every peer (host only); returns when the last word is sent."""
         if self.server is None:
             raise RuntimeError("Only the host can stream words.")
-        await self.server.send_words_across_multiple_messages()
+        await self.client.words.send_words_across_multiple_messages()
 
     async def close(self) -> None:
         """Leave now: stop hosting and close the connection (the others see the presence leave at once)."""
-        if self.server is not None:
-            self.server.stop()
+        self._stop_hosting()
         await self.ably.close()
         for task in [self.router, *self.tasks]:
             if task is not None:
@@ -141,6 +150,8 @@ class P2PSession:
             else:
                 host_changed = self.client.apply_presence(message["members"])
             self.emit("players", self.client.state.players)
+            for part in self.client.parts:
+                part.on_players(self.client.state.players)
             if host_changed:
                 self._on_host_changed(previous)
             if self.client.needs_announcing():
@@ -153,12 +164,8 @@ class P2PSession:
         if self.server is not None:
             self._background("Could not answer another peer.", self.server.on_receive_message(message))
         state = self.client.state
-        before = len(state.words) + state.word_base
         last_line = state.chat[-1]["id"] if state.chat else 0
         await self.client.on_receive_message(message)
-        after = len(state.words) + state.word_base
-        if after != before:
-            self.emit("words", state.words[max(0, before - state.word_base) :])
         if state.chat and state.chat[-1]["id"] != last_line:
             self.emit("chat", state.chat[-1])
         self.emit("message", message)
@@ -171,21 +178,25 @@ class P2PSession:
         state = self.client.state
         is_host = state.host_client_id is not None and state.host_client_id == state.my_client_id
         if is_host and self.server is None:
-            self.server = P2PServer(
-                self.ably,
-                state.word_base,
-                state.words,
-                word_interval=self.word_interval,
-                connected_interval=self.connected_interval,
-            )
-            if self.server.stream_unfinished:
+            self.server = P2PServer(self.ably, self.client.parts, connected_interval=self.connected_interval)
+            for part in self.client.parts:
+                part.start_hosting()
+            if self.client.words.stream_unfinished:
                 self._background("Could not finish the word stream.", self.stream_words())
-        elif not is_host and self.server is not None:
-            self.server.stop()
-            self.server = None
+        elif not is_host:
+            self._stop_hosting()
+        for part in self.client.parts:
+            part.on_host_changed()
         self.emit(
             "host-changed", {"hostClientId": state.host_client_id, "previousHostClientId": previous, "isHost": is_host}
         )
+
+    def _stop_hosting(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+            for part in self.client.parts:
+                part.stop_hosting()
 
     def _background(self, summary: str, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)

@@ -33,7 +33,7 @@ def connected(client_id: str) -> dict:
 
 async def test_a_flood_of_connected_from_one_peer_gets_one_answer_now_and_one_when_the_second_ends():
     clock, sender = Clock(), RecordingSender()
-    server = P2PServer(sender, now=lambda: clock.now, sleep=clock.sleep)
+    server = P2PServer(sender, [], now=lambda: clock.now, sleep=clock.sleep)
     await server.on_receive_message(connected("pat"))
     repeats = [asyncio.ensure_future(server.on_receive_message(connected("pat"))) for _ in range(50)]
     await asyncio.sleep(0)
