@@ -1,6 +1,10 @@
 // Every peer's side of a session (the host has one too): keeps the roster and the elected host from presence,
 // announces itself to the host, and mirrors the host's state. P2PSession hands it the host's messages (its
 // MESSAGE_KINDS table drops host kinds from anyone but the host, and messages on the wrong channel).
+//
+// The mirror comes in parts, one per feature of the session (p2p.session.js FEATURES), as the host's state does:
+// the word stream's WordMirror below, and any other feature's. The host's snapshot carries every
+// part's fields; each mirror takes its own.
 import { PHRASE_WORDS } from './p2p.lib.server.js';
 import { Roster } from './p2p.roster.js';
 
@@ -39,28 +43,77 @@ export function mergeWords(known, pending, incoming) {
   return appended;
 }
 
+/**
+ * The word stream's part of the mirror: the words received so far (`state.words` from index `state.wordBase`, and
+ * `state.receivedWords` as one string), merged by index so that rewind, snapshot and replay never repeat or skip one.
+ */
+export class WordMirror {
+  /** @param {object} state the session's state, where the words are kept */
+  constructor(state) {
+    this.state = Object.assign(state, { receivedWords: '', wordBase: 0, words: [] });
+    this.pendingWords = new Map();
+  }
+
+  /** Whether the snapshot's words have the right shape: one that does not is dropped whole (status unchanged). */
+  accepts(snapshot) {
+    return isSnapshot(snapshot);
+  }
+
+  /** Take the snapshot's words: the host's current phrase. */
+  restore(snapshot) {
+    if (snapshot.base > this.state.wordBase + this.state.words.length) this.skipTo(snapshot.base);
+    this.addWords(snapshot.words.map((word, offset) => [snapshot.base + offset, word]));
+  }
+
+  /** What the next host's WordStream starts from: the words mirrored, from index `base`. */
+  taken() {
+    return { base: this.state.wordBase, words: this.state.words };
+  }
+
+  /** One word of the stream (`word`); a word of the wrong shape is dropped. */
+  onWord(message) {
+    this.addWords([[message.index, message.word]]);
+  }
+
+  /** Merge `[index, word]` pairs into the words shown; O(1) per word. */
+  addWords(incoming) {
+    const known = { base: this.state.wordBase, words: this.state.words };
+    const appended = mergeWords(known, this.pendingWords, incoming);
+    if (appended.length === 0) return;
+    const added = appended.join(' ');
+    this.state.receivedWords = this.state.receivedWords ? `${this.state.receivedWords} ${added}` : added;
+  }
+
+  /** Start the words over at `base` (a snapshot ahead of everything seen): what came before is not shown. */
+  skipTo(base) {
+    this.state.wordBase = base;
+    this.state.words = [];
+    this.state.receivedWords = '';
+    for (const index of this.pendingWords.keys()) if (index < base) this.pendingWords.delete(index);
+  }
+}
+
 /** Status goes disconnected → awaiting-acknowledgement → acknowledged, and back to awaiting when the host changes. */
 export class P2PClient {
   /**
    * @param {import('./p2p.js').Identity} identity
    * @param {string} sessionId
    * @param {import('./p2p.js').PubSubClient} ably
-   * @param {{state?: object}} [options] `state`: the object to keep the state in (P2PSession passes a reactive one)
+   * @param {{state?: object, mirrors?: Record<string, {restore: (snapshot: object) => void,
+   *   accepts?: (snapshot: object) => boolean}>}} [options] `state`: the object to keep the state in (P2PSession
+   *   passes a reactive one); `mirrors`: one part per feature, by name (P2PSession's); without it, the words alone
    */
-  constructor(identity, sessionId, ably, { state = {} } = {}) {
+  constructor(identity, sessionId, ably, { state = {}, mirrors } = {}) {
     this.identity = identity;
     this.sessionId = sessionId;
     this.ably = ably;
     this.state = Object.assign(state, {
       status: 'disconnected',
-      receivedWords: '',
-      wordBase: 0,
-      words: [],
       players: [],
       hostClientId: null,
       myClientId: null,
     });
-    this.pendingWords = new Map();
+    this.mirrors = mirrors ?? { words: new WordMirror(this.state) };
     this.announcedTo = null;
     this.joining = null;
     this.roster = new Roster();
@@ -179,34 +232,15 @@ export class P2PClient {
     return force || this.announcedTo !== this.state.hostClientId;
   }
 
-  /** The host's snapshot (`connection-acknowledged`): the current phrase. One of another shape is dropped. */
+  /**
+   * The host's snapshot (`connection-acknowledged`): each mirror takes its fields. A snapshot a mirror does not
+   * accept (the words of another shape) is dropped whole.
+   */
   onSnapshot(message) {
-    if (!isSnapshot(message)) return;
-    if (message.base > this.state.wordBase + this.state.words.length) this.skipTo(message.base);
-    this.addWords(message.words.map((word, offset) => [message.base + offset, word]));
+    const mirrors = Object.values(this.mirrors);
+    if (!mirrors.every((mirror) => mirror.accepts?.(message) ?? true)) return;
+    for (const mirror of mirrors) mirror.restore(message);
     this.state.status = 'acknowledged';
-  }
-
-  /** One word of the stream (`word`); a word of the wrong shape is dropped. */
-  onWord(message) {
-    this.addWords([[message.index, message.word]]);
-  }
-
-  /** Merge `[index, word]` pairs into the words shown; O(1) per word. */
-  addWords(incoming) {
-    const known = { base: this.state.wordBase, words: this.state.words };
-    const appended = mergeWords(known, this.pendingWords, incoming);
-    if (appended.length === 0) return;
-    const added = appended.join(' ');
-    this.state.receivedWords = this.state.receivedWords ? `${this.state.receivedWords} ${added}` : added;
-  }
-
-  /** Start the words over at `base` (a snapshot ahead of everything seen): what came before is not shown. */
-  skipTo(base) {
-    this.state.wordBase = base;
-    this.state.words = [];
-    this.state.receivedWords = '';
-    for (const index of this.pendingWords.keys()) if (index < base) this.pendingWords.delete(index);
   }
 }
 

@@ -1,5 +1,9 @@
 // The host's side of a session: answers each peer's `connected` with a snapshot, and streams the demo phrase.
-// Only the elected host has one; a peer elected after the host left starts one with the words it mirrored.
+// Only the elected host has one; a peer elected after the host left starts one from the state it mirrored.
+//
+// The host's state comes in parts, one per feature of the session (p2p.session.js FEATURES): the word stream's
+// WordStream below, and any other feature's part. Each part keeps its own state, publishes its own kinds and
+// gives its fields of the snapshot; P2PServer answers `connected` with all of them in one message.
 
 export const PHRASE = 'The quick brown fox jumped over the lazy dog';
 export const PHRASE_WORDS = PHRASE.split(' ');
@@ -23,52 +27,26 @@ export function currentPhrase(base, words) {
   return { base: phraseBase, words: words.slice(Math.max(0, phraseBase - base)) };
 }
 
-export class P2PServer {
+/**
+ * The word stream's part of the host: the current phrase, and the stream that sends it one word at a time.
+ * Built from what this peer mirrored (words from index `base`); an unfinished stream is completed, not restarted.
+ */
+export class WordStream {
   /**
-   * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient (connected already)
-   * @param {{base?: number, words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>,
-   *   connectedIntervalMs?: number, now?: () => number, delay?: (ms: number) => Promise<void>}} [options]
-   *   `base`, `words`: the state taken over (what this peer mirrored as a client: words from index `base`);
-   *   the pacing of the word stream; how often one clientId's `connected` is answered, and the clock for it
+   * @param {import('./p2p.js').PubSubClient} ably
+   * @param {{base?: number, words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}}
+   *   [options]
    */
-  constructor(
-    ably,
-    {
-      base = 0,
-      words = [],
-      wordIntervalMs = WORD_INTERVAL_MS,
-      sleep: pause = sleep,
-      connectedIntervalMs = CONNECTED_INTERVAL_MS,
-      now = Date.now,
-      delay = sleep,
-    } = {},
-  ) {
+  constructor(ably, { base = 0, words = [], wordIntervalMs = WORD_INTERVAL_MS, sleep: pause = sleep } = {}) {
     this.ably = ably;
     this.wordIntervalMs = wordIntervalMs;
     this.sleep = pause;
-    this.connectedIntervalMs = connectedIntervalMs;
-    this.now = now;
-    this.delay = delay;
     this.stopped = false;
     this.streaming = null;
-    // clientId → {at, trailing}: when its `connected` was last answered, and the coalesced answer still to come.
-    // In answer order, so entries older than the interval are dropped from the front.
-    this.answered = new Map();
-
     this.state = currentPhrase(base, words);
   }
 
-  /**
-   * A peer asked for the snapshot (`connected`, on this host's inbox, no payload): answer it on the peer's inbox.
-   * Resolves once the answer is published; a `connected` with a payload or without a sender is not answered.
-   */
-  async onConnected(message) {
-    if (this.stopped || typeof message.from !== 'string' || !message.from) return;
-    if (Object.keys(message).length !== RECEIVED_FIELDS) return;
-    await this.answerConnected(message.from);
-  }
-
-  /** A plain copy of what a newcomer needs: the current (or last) phrase and its first index. Under 1 KiB. */
+  /** Its fields of the snapshot: the current (or last) phrase and its first index. Under 1 KiB. */
   snapshot() {
     return { base: this.state.base, words: this.state.words.slice() };
   }
@@ -81,7 +59,7 @@ export class P2PServer {
   /**
    * Send the phrase to every peer one word per message, `wordIntervalMs` apart (the tutorial's resilience demo).
    * Each word carries its index in the session's word list; an unfinished stream is completed, not restarted.
-   * A second call while streaming returns the running stream. Stops early when the server is stopped.
+   * A second call while streaming returns the running stream. Stops early when stopped.
    */
   sendWordsAcrossMultipleMessages() {
     if (!this.streaming) {
@@ -108,6 +86,68 @@ export class P2PServer {
 
   get nextIndex() {
     return this.state.base + this.state.words.length;
+  }
+
+  /** End a running stream after its current word. */
+  stop() {
+    this.stopped = true;
+  }
+}
+
+export class P2PServer {
+  /**
+   * @param {import('./p2p.js').PubSubClient} ably shared with this peer's P2PClient (connected already)
+   * @param {{parts?: Record<string, {snapshot: () => object, stop: () => void, playersChanged?: (players:
+   *   object[]) => void}>, connectedIntervalMs?: number, now?: () => number, delay?: (ms: number) => Promise<void>,
+   *   base?: number, words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options]
+   *   `parts`: the host's state, one part per feature, by name (P2PSession builds them from what it mirrored);
+   *   without it, the word stream alone, from `base`, `words`, `wordIntervalMs` and `sleep` (the tutorial's server).
+   *   How often one clientId's `connected` is answered, and the clock for it.
+   */
+  constructor(
+    ably,
+    { parts, connectedIntervalMs = CONNECTED_INTERVAL_MS, now = Date.now, delay = sleep, ...wordOptions } = {},
+  ) {
+    this.ably = ably;
+    this.parts = parts ?? { words: new WordStream(ably, wordOptions) };
+    this.connectedIntervalMs = connectedIntervalMs;
+    this.now = now;
+    this.delay = delay;
+    this.stopped = false;
+    // clientId → {at, trailing}: when its `connected` was last answered, and the coalesced answer still to come.
+    // In answer order, so entries older than the interval are dropped from the front.
+    this.answered = new Map();
+  }
+
+  /**
+   * A peer asked for the snapshot (`connected`, on this host's inbox, no payload): answer it on the peer's inbox.
+   * Resolves once the answer is published; a `connected` with a payload or without a sender is not answered.
+   */
+  async onConnected(message) {
+    if (this.stopped || typeof message.from !== 'string' || !message.from) return;
+    if (Object.keys(message).length !== RECEIVED_FIELDS) return;
+    await this.answerConnected(message.from);
+  }
+
+  /** A plain copy of what a newcomer (or the next host) needs: every part's fields, in one object. */
+  snapshot() {
+    return Object.assign({}, ...Object.values(this.parts).map((part) => part.snapshot()));
+  }
+
+  /** The word stream's: true when the previous host left its stream unfinished. */
+  get streamUnfinished() {
+    return this.parts.words.streamUnfinished;
+  }
+
+  /** The word stream's: send the phrase to everyone (WordStream.sendWordsAcrossMultipleMessages). */
+  sendWordsAcrossMultipleMessages() {
+    return this.parts.words.sendWordsAcrossMultipleMessages();
+  }
+
+  /** The roster changed (or this peer just became the host): tell the parts that care, e.g. to deal a newcomer in. */
+  playersChanged(players) {
+    if (this.stopped) return;
+    for (const part of Object.values(this.parts)) part.playersChanged?.(players);
   }
 
   /**
@@ -139,8 +179,9 @@ export class P2PServer {
     return this.ably.sendMessage({ kind: 'connection-acknowledged', ...this.snapshot() }, clientId);
   }
 
-  /** Stop hosting: handle nothing more and end a running stream after its current word. */
+  /** Stop hosting: handle nothing more, and stop every part (a running stream ends after its current word). */
   stop() {
     this.stopped = true;
+    for (const part of Object.values(this.parts)) part.stop();
   }
 }

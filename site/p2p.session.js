@@ -1,22 +1,54 @@
 // One peer in one session, as the UI sees it: wires the PubSubClient, this peer's P2PClient and, while this peer
 // is the elected host, its P2PServer, and keeps everything the page shows in one reactive `state`.
 //
-// Host election is presence-based (p2p.roster.js): when the roster names this peer, it starts a P2PServer with
-// the words it mirrored (and finishes a stream the previous host left unfinished); when it no longer does, the
+// Host election is presence-based (p2p.roster.js): when the roster names this peer, it starts a P2PServer from
+// the state it mirrored (and finishes a stream the previous host left unfinished); when it no longer does, the
 // server stops. Hosting and joining are the same call, start(): the first to arrive hosts.
 //
-// Every message kind is one row of MESSAGE_KINDS below; `session.send(kind, payload, { to })` sends one.
+// What the host holds comes in features (FEATURES below: the word stream so far), each built the same way: its
+// message kinds (rows of MESSAGE_KINDS), a mirror every peer keeps of the host's state, and the host's part, made
+// from that mirror when this peer is elected, which gives its fields of the snapshot a newcomer gets.
+// `session.send(kind, payload, { to })` sends a message of any kind.
 import { Emitter } from './emitter.js';
 import { receiveChat } from './p2p.chat.js';
 import { Identity, PubSubClient } from './p2p.js';
-import { P2PClient } from './p2p.lib.client.js';
-import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS } from './p2p.lib.server.js';
+import { P2PClient, WordMirror } from './p2p.lib.client.js';
+import { CONNECTED_INTERVAL_MS, P2PServer, WORD_INTERVAL_MS, WordStream } from './p2p.lib.server.js';
 import { newPeerSecret } from './session-id.js';
 
 export const EVENTS = Object.freeze(['host-changed', 'error', 'resynced']);
 
 /**
- * The session's message kinds (docs/protocol.md), one row each; add yours here (docs/adding-a-message-kind.md).
+ * The word stream, the tutorial's demo, as a feature (the shape every feature has):
+ * - `name`: its key in `session.mirrors` and in the host's `session.server.parts`;
+ * - `kinds`: its rows of MESSAGE_KINDS;
+ * - `mirror(session)`: every peer's copy of the host's state, kept in `session.state`: `restore(snapshot)` takes its
+ *   fields of the host's snapshot, `accepts(snapshot)` (optional) drops a snapshot whole, `hostChanged()`
+ *   (optional) is called when the host changes;
+ * - `host(session, mirror)`: the host's part, made from the mirror when this peer is elected (so the next host
+ *   goes on from where the last one was): `snapshot()` gives its fields of the snapshot, `stop()` ends it when this
+ *   peer stops hosting, `playersChanged(players)` (optional) hears every roster change.
+ */
+export const WORD_STREAM = {
+  name: 'words',
+  kinds: {
+    /** One word of the stream, `{index, word}`. */
+    word: {
+      sender: 'host',
+      channel: 'session',
+      handle: (session, message) => session.mirrors.words.onWord(message),
+    },
+  },
+  mirror: (session) => new WordMirror(session.state),
+  host: (session, mirror) => new WordStream(session.ably, { ...session.wordOptions, ...mirror.taken() }),
+};
+
+/** The session's features, in the order their mirrors take the snapshot. */
+export const FEATURES = [WORD_STREAM];
+
+/**
+ * The session's message kinds (docs/protocol.md), one row each: the session's own, then each feature's; add yours
+ * to a feature's `kinds` (docs/adding-a-message-kind.md).
  * - `sender`: 'host': receivers drop it unless Ably says the elected host sent it; 'anyone': any player may.
  * - `channel`: 'session': to everyone, on `p2p:<id>`; 'inbox': to one player, on its inbox (`send(..., { to })`).
  *   A message that arrives on the other channel is dropped.
@@ -32,17 +64,11 @@ export const MESSAGE_KINDS = {
     channel: 'inbox',
     handle: (session, message) => session.server?.onConnected(message),
   },
-  /** The host's snapshot: the current phrase `{base, words}`. */
+  /** The host's snapshot: every feature's fields (the current phrase `{base, words}`). */
   'connection-acknowledged': {
     sender: 'host',
     channel: 'inbox',
     handle: (session, message) => session.client.onSnapshot(message),
-  },
-  /** One word of the stream, `{index, word}`. */
-  word: {
-    sender: 'host',
-    channel: 'session',
-    handle: (session, message) => session.client.onWord(message),
   },
   /** A line any player says to everyone, `{text}`: `state.chat`, with the sender's name from the roster. */
   chat: {
@@ -50,6 +76,7 @@ export const MESSAGE_KINDS = {
     channel: 'session',
     handle: (session, message) => receiveChat(session, message),
   },
+  ...Object.assign({}, ...FEATURES.map((feature) => feature.kinds)),
 };
 
 /** The row of `kind`, or null: never one inherited from Object.prototype. */
@@ -82,7 +109,8 @@ export class P2PSession extends Emitter {
     super(EVENTS);
     this.identity = new Identity(friendlyName);
     this.sessionId = sessionId;
-    this.serverOptions = { wordIntervalMs, connectedIntervalMs, ...(sleep ? { sleep } : {}) };
+    this.wordOptions = { wordIntervalMs, ...(sleep ? { sleep } : {}) };
+    this.connectedIntervalMs = connectedIntervalMs;
     this.server = null;
 
     this.state = reactive({ friendlyName: this.identity.friendlyName, isHost: false, streaming: false });
@@ -93,7 +121,9 @@ export class P2PSession extends Emitter {
     this.ably.on('message', (message) =>
       this.background(`Could not handle a ${JSON.stringify(message.kind)} message.`, this.receive(message)),
     );
-    this.client = new P2PClient(this.identity, sessionId, this.ably, { state: this.state });
+    /** Every feature's mirror of the host's state, by name. */
+    this.mirrors = Object.fromEntries(FEATURES.map((feature) => [feature.name, feature.mirror(this)]));
+    this.client = new P2PClient(this.identity, sessionId, this.ably, { state: this.state, mirrors: this.mirrors });
   }
 
   /** The Ably client (null before start()), for the page's connection-state display. */
@@ -167,6 +197,7 @@ export class P2PSession extends Emitter {
     const previousHostClientId = this.state.hostClientId;
     const hostChanged = event ? this.client.applyPresenceEvent(event) : this.client.applyPresence(members);
     if (hostChanged) this.onHostChanged(previousHostClientId);
+    else this.server?.playersChanged(this.state.players);
     this.background(
       'Could not announce this peer to the new host.',
       this.client.needsAnnouncing() && this.client.announce(),
@@ -189,19 +220,21 @@ export class P2PSession extends Emitter {
     const { hostClientId, myClientId } = this.state;
     const isHost = hostClientId !== null && hostClientId === myClientId;
     if (isHost && !this.server) {
+      const parts = FEATURES.map((feature) => [feature.name, feature.host(this, this.mirrors[feature.name])]);
       this.server = new P2PServer(this.ably, {
-        ...this.serverOptions,
-        base: this.state.wordBase,
-        words: this.state.words,
+        parts: Object.fromEntries(parts),
+        connectedIntervalMs: this.connectedIntervalMs,
       });
       if (this.server.streamUnfinished)
         this.background('Could not finish the word stream.', this.runStream(this.server));
+      this.server.playersChanged(this.state.players);
     } else if (!isHost && this.server) {
       this.server.stop();
       this.server = null;
       this.state.streaming = false;
     }
     this.state.isHost = isHost;
+    for (const mirror of Object.values(this.mirrors)) mirror.hostChanged?.();
     this.emit('host-changed', { hostClientId, previousHostClientId, isHost });
   }
 

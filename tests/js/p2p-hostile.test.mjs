@@ -44,7 +44,10 @@ const HOSTILE = {
 
 /** Every page stays valid: bounded pending words, words of the phrase's shape, a roster of real members. */
 function assertBounded(peer) {
-  assert.ok(peer.client.pendingWords.size <= MAX_PENDING_WORDS, `${peer.client.pendingWords.size} pending words`);
+  assert.ok(
+    peer.client.mirrors.words.pendingWords.size <= MAX_PENDING_WORDS,
+    `${peer.client.mirrors.words.pendingWords.size} pending words`,
+  );
   assert.ok(peer.state.words.every((word) => typeof word === 'string' && word.length <= MAX_WORD_LENGTH));
   assert.ok(Number.isSafeInteger(peer.state.wordBase) && peer.state.wordBase % PHRASE_WORDS.length === 0);
   assert.equal(peer.state.receivedWords, peer.state.words.join(' '));

@@ -91,7 +91,7 @@ for (const { name, messages, state } of client.sequences) {
     Object.assign(peer.state, { hostClientId: client.host, status: 'awaiting-acknowledgement' });
     for (const message of messages) await peer.receive(message);
     const { status, wordBase, words, receivedWords } = peer.state;
-    assert.deepEqual({ status, wordBase, words, pending: peer.client.pendingWords.size }, state);
+    assert.deepEqual({ status, wordBase, words, pending: peer.client.mirrors.words.pendingWords.size }, state);
     assert.equal(receivedWords, words.join(' '));
   });
 }
