@@ -5,6 +5,7 @@ smoke run at tiny sizes, written to a temporary folder unless ``--out`` is given
 """
 
 import argparse
+import asyncio
 import importlib
 import tempfile
 import time
@@ -22,7 +23,6 @@ BENCHMARKS = {  # name: module
     "rehearsal": "rehearsal",
     "drills": "drills",
 }
-DEFAULT_OUT = REPO_ROOT / "docs" / "benchmarks"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,14 +31,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run, numbers not meaningful")
     parser.add_argument("--out", type=Path, help="folder for the report (default: docs/benchmarks)")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.names if name not in BENCHMARKS]
-    if unknown:
+    if unknown := [name for name in args.names if name not in BENCHMARKS]:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
-    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="bench-quick-")) if args.quick else DEFAULT_OUT)
+    out_dir = args.out or (
+        Path(tempfile.mkdtemp(prefix="bench-quick-")) if args.quick else REPO_ROOT / "docs/benchmarks"
+    )
     rendered = {}
-    for name in args.names or list(BENCHMARKS):
+    for name in args.names or BENCHMARKS:
         load_before, started = report.load_average(), time.monotonic()
-        section = importlib.import_module(f"bench.{BENCHMARKS[name]}").run(report.RunOptions(quick=args.quick))
+        section = asyncio.run(importlib.import_module(f"bench.{BENCHMARKS[name]}").run(args.quick))
         elapsed = time.monotonic() - started
         rendered[name] = report.render_section(name, section, load_before, report.load_average(), elapsed)
         print(rendered[name], end="\n\n", flush=True)

@@ -1,5 +1,5 @@
-"""The servers a benchmark measures, each in a process of its own (as users start them), so that the load generator
-(this process) and the server under test share neither an event loop nor a core."""
+"""What a benchmark starts: the servers it measures, each in a process of its own (as users start them, so that the
+load generator and the server under test share neither an event loop nor a core), and headless Chromium."""
 
 import asyncio
 import contextlib
@@ -13,17 +13,15 @@ from tests.processes import ServerProcess as Child
 from tests.processes import start_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EMULATOR_READY = r"Ably emulator listening on (http://\S+)"
-DEV_HOST_READY = r"Open (http://\S+?)/?\s*$"
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) process ``pid`` has used so far, or None (no /proc, or the process is gone)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far; 0 once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
-        return None
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -38,7 +36,7 @@ class ServerProcess:
     def pid(self) -> int:
         return self.child.process.pid
 
-    def cpu_seconds(self) -> float | None:
+    def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
     def printed(self, pattern: str) -> str:
@@ -48,23 +46,56 @@ class ServerProcess:
 
 @contextlib.asynccontextmanager
 async def running(
-    module_args: Sequence[str], ready_pattern: str, env: Mapping[str, str] | None = None
+    args: Sequence[str], ready: str, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[ServerProcess]:
-    """Run ``python -m <module_args>`` (``env`` added to this process's) until the block ends, once it printed a line
-    matching ``ready_pattern``, whose one group is the URL."""
-    child = start_server([sys.executable, "-m", *module_args], env=dict(env or {}), cwd=str(REPO_ROOT))
+    """``python -m <args>`` (``env`` added to this process's) until the block ends, once it printed a line matching
+    ``ready``, whose one group is the URL."""
+    child = start_server([sys.executable, "-m", *args], env=dict(env or {}), cwd=str(REPO_ROOT))
     try:
-        ready = await asyncio.to_thread(child.wait_for, ready_pattern, 20.0)
-        yield ServerProcess(ready.group(1), child)
+        yield ServerProcess((await asyncio.to_thread(child.wait_for, ready, 20.0)).group(1), child)
     finally:
         await asyncio.to_thread(child.stop)
 
 
-def emulator(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.AbstractAsyncContextManager:
+def emulator(*flags: str) -> contextlib.AbstractAsyncContextManager[ServerProcess]:
     """``python -m emulator`` on a free loopback port."""
-    return running(["emulator", "--host", "127.0.0.1", "--port", "0", *flags], EMULATOR_READY, env)
+    return running(
+        ["emulator", "--host", "127.0.0.1", "--port", "0", *flags], r"Ably emulator listening on (http://\S+)"
+    )
 
 
-def dev_host(*flags: str) -> contextlib.AbstractAsyncContextManager:
-    """``python -m devserver`` on free ports, with its emulator (never a developer's real key)."""
-    return running(["devserver", "--port", "0", "--emulator-port", "0", "--emulator", *flags], DEV_HOST_READY)
+def dev_host(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.AbstractAsyncContextManager:
+    """``python -m devserver`` on free ports, with its own emulator unless ``env`` names one."""
+    own = [] if env else ["--emulator-port", "0", "--emulator"]
+    return running(["devserver", "--port", "0", *own, *flags], r"Open (http://\S+?)/?\s*$", env)
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator:
+    """Launches headless Chromium as the browser tests do: ``launch(*flags)`` (closed with the block)."""
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.browser_path import chromium_executable
+
+    async with async_playwright() as pw, contextlib.AsyncExitStack() as browsers:
+
+        async def launch(*flags: str):
+            browser = await pw.chromium.launch(args=[*CHROMIUM_ARGS, *flags], executable_path=chromium_executable())
+            browsers.push_async_callback(browser.close)
+            return browser
+
+        yield launch
+
+
+@contextlib.asynccontextmanager
+async def fresh_page(browser, base_url: str, watch: str) -> AsyncIterator:
+    """A page in a fresh context (empty cache), ``watch`` run before the page's own scripts."""
+    context = await browser.new_context(base_url=base_url)
+    try:
+        await context.add_init_script(watch)
+        page = await context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+    finally:
+        await context.close()

@@ -1,24 +1,22 @@
 """The Markdown report, docs/benchmarks/README.md: the machine and the versions measured, then one section per
-benchmark between markers, so that ``python -m bench NAME`` replaces its own section and keeps the others."""
+benchmark between markers (``python -m bench NAME`` replaces its own and keeps the others); and how every benchmark
+summarises its numbers: percentiles of samples, medians of runs with their spread, ratios to a baseline."""
 
 import datetime
 import json
 import os
 import platform
 import re
+import statistics
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 
 from bench.processes import REPO_ROOT
 
 _SECTION = re.compile(r"<!-- bench:(?P<name>[\w-]+) start -->\n.*?<!-- bench:(?P=name) end -->", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    quick: bool  # tiny sizes: shows the benchmark works, its numbers mean nothing
+NAN = float("nan")
 
 
 @dataclass
@@ -27,10 +25,53 @@ class Section:
     body: str  # tables, each followed by one line saying how to read it
 
 
+def percentile(values: Iterable[float], percent: float) -> float:
+    """Nearest-rank percentile (no interpolation: the value is one that was measured). NaN when there are none."""
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered)) - 1))]) if ordered else NAN
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The median of repeated runs and the lowest and highest run, so a reader sees how much runs disagree."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, runs: Iterable[float | None]) -> "Spread":
+        values = [value for value in runs if value is not None and value == value]  # NaN: measured nothing
+        return cls(statistics.median(values), min(values), max(values)) if values else cls(NAN, NAN, NAN)
+
+    def format(self, spec: str = ".1f") -> str:
+        """``12.3 (11.9–13.0)``; just the median when every run agreed; ``n/a`` when nothing was measured."""
+        if self.median != self.median:
+            return "n/a"
+        if self.low == self.high:
+            return format(self.median, spec)
+        return f"{format(self.median, spec)} ({format(self.low, spec)}–{format(self.high, spec)})"
+
+
+def ratio(value: float, baseline: float) -> str:
+    """``0.42×``, or ``n/a`` when the baseline is zero or unknown."""
+    return "n/a" if not baseline or baseline != baseline or value != value else f"{value / baseline:.2f}×"
+
+
 def table(header: list[str], rows: list[list]) -> str:
     """A Markdown table; columns after the first are right-aligned (numbers)."""
     lines = [header, ["---", *["---:"] * (len(header) - 1)], *rows]
     return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+
+
+def side_by_side(samples: dict[str, list[dict]], rows: dict[str, str], spec: str = ".0f") -> str:
+    """A row per measure (``label: key`` of the samples), a column per target (median of its runs, lowest–highest)
+    and the first target ÷ the last (the baseline)."""
+    cells = []
+    for label, key in rows.items():
+        spreads = [Spread.of(run.get(key) for run in runs) for runs in samples.values()]
+        cells.append([label, *(s.format(spec) for s in spreads), ratio(spreads[0].median, spreads[-1].median)])
+    return table(["", *samples, "ratio"], cells)
 
 
 def _output(*command: str, default: str = "unknown") -> str:
@@ -58,21 +99,25 @@ def _version(npm: str = "", python: str = "") -> str:
         return "not installed"
 
 
-def machine() -> list[tuple[str, str]]:
+def machine() -> list[list[str]]:
     from tests.browser_path import chromium_executable
 
     return [
-        ("CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"),
-        ("memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"),
-        ("OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"),
-        ("Python", platform.python_version()),
-        ("Node", _output("node", "--version")),
-        ("ably-js", _version(npm="ably")),
-        ("Vue", _version(npm="vue")),
-        ("aiohttp", _version(python="aiohttp")),
-        ("Chromium", _output(chromium_executable() or "chromium", "--version")),
-        ("Playwright", _version(python="playwright")),
+        ["CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"],
+        ["memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"],
+        ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
+        ["Python", platform.python_version()],
+        ["Node", _output("node", "--version")],
+        ["ably-js", _version(npm="ably")],
+        ["Vue", _version(npm="vue")],
+        ["aiohttp", _version(python="aiohttp")],
+        ["Chromium", _output(chromium_executable() or "chromium", "--version")],
+        ["Playwright", _version(python="playwright")],
     ]
+
+
+def load_average() -> str:
+    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def render_section(name: str, section: Section, load_before: str, load_after: str, seconds: float) -> str:
@@ -90,11 +135,7 @@ def render_section(name: str, section: Section, load_before: str, load_after: st
     return f"<!-- bench:{name} start -->\n{body}\n<!-- bench:{name} end -->"
 
 
-def load_average() -> str:
-    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
-def write(out_dir: Path, rendered: dict[str, str], order: list[str], quick: bool) -> Path:
+def write(out_dir, rendered: dict[str, str], order: list[str], quick: bool):
     """Write the header, then every section in ``order``, those just run replacing those on disk."""
     path = out_dir / "README.md"
     on_disk = {match["name"]: match[0] for match in _SECTION.finditer(path.read_text())} if path.exists() else {}
@@ -107,7 +148,7 @@ machine: compare the ratios rather than the absolute numbers. Medians of the run
 
 {warning}## Machine
 
-{table(["what", "value"], [list(row) for row in machine()])}
+{table(["what", "value"], machine())}
 
 Each section gives the load average while it ran: above the number of cores, other work competed for the CPU.
 """

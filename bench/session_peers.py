@@ -1,9 +1,9 @@
-"""The Python side of the session benchmark's peers: Node worker processes (bench/peers/worker.mjs), each running
-several peers, driven by JSON-line commands, and what every peer was seen to do, from the JSON-line events
-the workers print.
+"""The session benchmark's peers, from Python: Node worker processes (bench/peers/worker.mjs), each running some
+peers, driven by JSON-line commands; what every peer was seen to do, from the JSON-line events they print; and
+``until``, the one way a scenario waits: until every named peer reached a state, answering when the last one did.
 
-Times are the workers' wall clocks in milliseconds (``performance.timeOrigin + performance.now()``), comparable
-between processes of one machine; ``wall_ms()`` is the same clock on this side.
+Times are the workers' wall clocks in ms (``performance.timeOrigin + performance.now()``), comparable between the
+processes of one machine; ``wall_ms()`` is the same clock here.
 """
 
 import asyncio
@@ -14,226 +14,150 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any
 
 from bench.processes import REPO_ROOT, cpu_seconds
 
 WORKER = REPO_ROOT / "bench" / "peers" / "worker.mjs"
-READY_TIMEOUT_SECONDS = 30.0
-EXIT_TIMEOUT_SECONDS = 10.0
-STDERR_TAIL_CHARS = 4000
 
 
 def wall_ms() -> float:
     return time.time() * 1000
 
 
-T = TypeVar("T")
-
-
-def known(value: T | None, what: str) -> T:
-    """A peer field its events have set by now (``until`` said so); fails loudly if that event never came."""
-    if value is None:
-        raise RuntimeError(f"no {what} event was seen")
-    return value
+class Late(Exception):
+    """A scenario's peers did not reach a state in time: the run fails, saying which state and how many were late."""
 
 
 @dataclass
 class Peer:
-    """Everything one peer was seen to do."""
+    """Everything one peer was seen to do: its roster (and when each clientId first appeared in it), the last value
+    and time of every other event, and when each (event, value) first came (``("word", 3)``: word 3 visible)."""
 
-    name: str
-    worker: "Worker"
-    id: str | None = None
-    start_t: float | None = None
-    connected_t: float | None = None  # its Ably connection first connected
+    worker: asyncio.subprocess.Process
     roster: set[str] = field(default_factory=set)
-    first_seen: dict[str, float] = field(default_factory=dict)  # clientId → when it first appeared in the roster
-    host: str | None = None
-    host_since: float | None = None
-    status: str | None = None
-    status_since: float | None = None
-    words: dict[int, float] = field(default_factory=dict)  # index → when it became visible
-    sent: dict[int, float] = field(default_factory=dict)  # index → when this peer (as host) published it
-    streamed_t: float | None = None
-    flooded_t: float | None = None
-    closing_t: float | None = None
+    seen: dict[str, float] = field(default_factory=dict)
+    last: dict[str, tuple[Any, float]] = field(default_factory=dict)
+    first: dict[tuple[str, Any], float] = field(default_factory=dict)
 
-    def sees_all(self, ids: Iterable[str]) -> bool:
-        return all(peer_id in self.roster for peer_id in ids)
+    def get(self, event: str) -> Any:
+        return self.last.get(event, (None, None))[0]
 
+    def at(self, event: str, value: Any = None) -> float | None:
+        """When ``event`` last came, or None; with ``value``, only if that is its last value."""
+        got, when = self.last.get(event, (None, None))
+        return when if value is None or got == value else None
 
-@dataclass
-class Worker:
-    name: str
-    process: asyncio.subprocess.Process
-    stderr_tail: str = ""
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    def sees(self, ids: Iterable[str]) -> float | None:
+        """When the last of ``ids`` appeared in the roster, if all are in it now."""
+        ids = list(ids)
+        return max(self.seen[peer_id] for peer_id in ids) if self.roster.issuperset(ids) else None
 
 
 class PeerPool:
     """Starts workers, sends them commands, and keeps a ``Peer`` per peer name from their events."""
 
-    def __init__(self, dev_host_url: str, word_interval_ms: int) -> None:
-        self.config = json.dumps({"devHostUrl": dev_host_url, "wordIntervalMs": word_interval_ms})
-        self.node = shutil.which("node") or "node"
-        self.workers: list[Worker] = []
+    def __init__(self, dev_host_url: str) -> None:
+        self.config = json.dumps({"devHostUrl": dev_host_url})
+        self.workers: list[asyncio.subprocess.Process] = []
         self.peers: dict[str, Peer] = {}
         self.errors: list[str] = []
-        self._ready: dict[str, asyncio.Event] = {}
-        self._waiters: list[tuple[set[str], asyncio.Event]] = []
+        self._tasks: list[asyncio.Task] = []
+        self._waiters: list[tuple[set[str], asyncio.Event]] = []  # (peers with new events, set on any)
 
-    async def start_worker(self, name: str) -> Worker:
-        process = await asyncio.create_subprocess_exec(
-            self.node,
-            str(WORKER),
-            self.config,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=REPO_ROOT,
-            limit=1 << 20,
+    async def start_workers(self, count: int) -> list[asyncio.subprocess.Process]:
+        return list(await asyncio.gather(*(self._start_worker() for _ in range(count))))
+
+    async def _start_worker(self) -> asyncio.subprocess.Process:
+        pipe = asyncio.subprocess.PIPE
+        node = shutil.which("node") or "node"
+        worker = await asyncio.create_subprocess_exec(
+            node, str(WORKER), self.config, stdin=pipe, stdout=pipe, stderr=pipe, cwd=REPO_ROOT, limit=1 << 20
         )
-        worker = Worker(name, process)
         self.workers.append(worker)
-        self._ready[name] = asyncio.Event()
-        worker.tasks = [
-            asyncio.create_task(self._read_events(worker)),
-            asyncio.create_task(self._keep_stderr(worker)),
-        ]
-        try:
-            await asyncio.wait_for(self._ready[name].wait(), READY_TIMEOUT_SECONDS)
-        except TimeoutError:
-            raise RuntimeError(f"peer worker {name} did not start:\n{worker.stderr_tail}") from None
+        stdout, stderr = worker.stdout, worker.stderr
+        assert stdout is not None, "workers start with PIPEs"
+        assert stderr is not None, "workers start with PIPEs"
+        if json.loads(await asyncio.wait_for(stdout.readline(), 30) or "{}").get("e") != "ready":
+            raise RuntimeError(f"a peer worker did not start: {(await stderr.read()).decode()[-4000:]}")
+        self._tasks.append(asyncio.create_task(stderr.read()))  # logs: drained, never blocking the worker
+        self._tasks.append(asyncio.create_task(self._read_events(stdout)))
         return worker
 
-    async def send(self, worker: Worker, command: dict) -> None:
-        stdin = worker.process.stdin
-        assert stdin is not None, "workers start with stdin=PIPE"
-        stdin.write((json.dumps(command) + "\n").encode())
-        await stdin.drain()
+    async def send(self, worker: asyncio.subprocess.Process, command: str, **fields) -> None:
+        assert worker.stdin is not None, "workers start with stdin=PIPE"
+        worker.stdin.write((json.dumps({"c": command, **fields}) + "\n").encode())
+        await worker.stdin.drain()
 
-    async def join(self, name: str, worker: Worker, protocol: str, session: str, role: str = "guest") -> None:
-        self.peers[name] = Peer(name, worker)
-        await self.send(worker, {"c": "join", "p": name, "proto": protocol, "role": role, "session": session})
+    async def join(self, name: str, worker, protocol: str, session: str, interval: int, role: str = "guest") -> None:
+        self.peers[name] = Peer(worker)
+        await self.send(worker, "join", p=name, proto=protocol, role=role, session=session, interval=interval)
 
-    async def stream(self, name: str, times: int = 1) -> None:
-        await self.send(self.peers[name].worker, {"c": "stream", "p": name, "times": times})
+    async def tell(self, name: str, command: str, **fields) -> None:
+        """``stream`` (``times``), ``flood`` (``count``) or ``close`` one peer."""
+        await self.send(self.peers[name].worker, command, p=name, **fields)
 
-    async def flood(self, name: str, count: int) -> None:
-        """The site peer `name` sends `count` `connected` to its host at once."""
-        await self.send(self.peers[name].worker, {"c": "flood", "p": name, "count": count})
-
-    async def close_peer(self, name: str) -> None:
-        await self.send(self.peers[name].worker, {"c": "close", "p": name})
-
-    def kill(self, worker: Worker) -> float:
-        """SIGKILL a worker, as a crashed browser or a dead network would end its peers; returns when (wall ms)."""
+    def kill(self, worker: asyncio.subprocess.Process) -> float:
+        """SIGKILL a worker, as a crashed browser or a dead network ends its peers; returns when (wall ms)."""
         killed_at = wall_ms()
         with contextlib.suppress(ProcessLookupError):
-            worker.process.send_signal(signal.SIGKILL)
+            worker.send_signal(signal.SIGKILL)
         return killed_at
 
     def cpu_seconds(self) -> float:
         """CPU time all live workers have used so far: every peer's ably-js and app code together."""
-        return sum(
-            cpu_seconds(worker.process.pid) or 0.0 for worker in self.workers if worker.process.returncode is None
-        )
+        return sum(cpu_seconds(worker.pid) for worker in self.workers if worker.returncode is None)
 
-    async def until(self, names: Iterable[str], condition: Callable[[Peer], bool], timeout: float) -> list[str]:
-        """Wait until ``condition`` holds for every named peer; return those for which it still does not after
-        ``timeout`` seconds (empty when all made it). Re-checks a peer only after an event of that peer."""
-        pending = {name for name in names if not condition(self.peers[name])}
-        dirty: set[str] = set()
-        changed = asyncio.Event()
-        waiter = (dirty, changed)
+    async def until(self, names: Iterable[str], when: Callable[[Peer], float | None], what: str, timeout=30.0) -> float:
+        """Wait until ``when(peer)`` gives a time for every named peer; return the latest. Raises ``Late``. A peer is
+        checked again only after an event of its own, so N peers × N events stay cheap."""
+        names = list(names)
+        pending = {name for name in names if when(self.peers[name]) is None}
+        waiter: tuple[set[str], asyncio.Event] = (set(), asyncio.Event())
         self._waiters.append(waiter)
         deadline = asyncio.get_running_loop().time() + timeout
         try:
             while pending:
-                remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0:
-                    break
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(changed.wait(), remaining)
-                changed.clear()
-                checked = dirty & pending
-                dirty.clear()
-                pending -= {name for name in checked if condition(self.peers[name])}
-            return sorted(pending)
+                try:
+                    await asyncio.wait_for(waiter[1].wait(), deadline - asyncio.get_running_loop().time())
+                except TimeoutError:
+                    raise Late(f"{len(pending)} of {len(names)} peers not {what} within {timeout:.0f} s") from None
+                waiter[1].clear()
+                pending -= {name for name in waiter[0] & pending if when(self.peers[name]) is not None}
+                waiter[0].clear()
         finally:
             self._waiters.remove(waiter)
+        return max((when(self.peers[name]) or 0.0 for name in names), default=0.0)
 
     async def stop(self) -> None:
-        """Ask every worker to close its peers and exit; kill those that do not within the bound."""
+        """Ask every worker to close its peers and exit; kill those that do not within 10 s."""
         for worker in self.workers:
-            if worker.process.returncode is None:
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    await self.send(worker, {"c": "exit"})
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.send(worker, "exit")
         for worker in self.workers:
             try:
-                await asyncio.wait_for(worker.process.wait(), EXIT_TIMEOUT_SECONDS)
+                await asyncio.wait_for(worker.wait(), 10)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
-                    worker.process.kill()
-                await worker.process.wait()
-            for task in worker.tasks:
-                task.cancel()
-        self.workers = []
+                    worker.kill()
+                await worker.wait()
 
-    async def _read_events(self, worker: Worker) -> None:
-        stdout = worker.process.stdout
-        assert stdout is not None, "workers start with stdout=PIPE"
+    async def _read_events(self, stdout: asyncio.StreamReader) -> None:
         while line := await stdout.readline():
-            try:
-                event = json.loads(line)
-            except ValueError:
+            event = json.loads(line)
+            peer, t = self.peers.get(event.get("p") or ""), float(event["t"])
+            if event["e"] == "error":
+                self.errors.append(f"{event.get('p')}: {event.get('message')}")
+            elif peer is None:
                 continue
-            self._apply(worker, event)
-
-    async def _keep_stderr(self, worker: Worker) -> None:
-        stderr = worker.process.stderr
-        assert stderr is not None, "workers start with stderr=PIPE"
-        while chunk := await stderr.read(65536):
-            worker.stderr_tail = (worker.stderr_tail + chunk.decode(errors="replace"))[-STDERR_TAIL_CHARS:]
-
-    def _apply(self, worker: Worker, event: dict) -> None:
-        kind, t = event.get("e"), float(event["t"])  # observe.mjs's emit() stamps every event
-        if kind == "ready":
-            self._ready[worker.name].set()
-            return
-        if kind == "error":
-            self.errors.append(f"{event.get('p')}: {event.get('message')}")
-            return
-        name = event.get("p")
-        peer = self.peers.get(name) if isinstance(name, str) else None
-        if peer is None:
-            return
-        if kind == "start":
-            peer.start_t = t
-        elif kind == "connected":
-            peer.connected_t = t
-        elif kind == "joined":
-            peer.id = event["id"]
-        elif kind == "roster":
-            for peer_id in event["add"]:
-                peer.roster.add(peer_id)
-                peer.first_seen.setdefault(peer_id, t)
-            peer.roster.difference_update(event["del"])
-        elif kind == "host":
-            peer.host, peer.host_since = event["host"], t
-        elif kind == "status":
-            peer.status, peer.status_since = event["status"], t
-        elif kind == "word":
-            peer.words.setdefault(event["i"], t)
-        elif kind == "sent":
-            peer.sent.setdefault(event["i"], t)
-        elif kind == "streamed":
-            peer.streamed_t = t
-        elif kind == "flooded":
-            peer.flooded_t = t
-        elif kind == "closing":
-            peer.closing_t = t
-        for dirty, changed in self._waiters:
-            dirty.add(peer.name)
-            changed.set()
+            elif event["e"] == "roster":
+                peer.roster.update(event["add"])
+                peer.roster.difference_update(event["del"])
+                for peer_id in event["add"]:
+                    peer.seen.setdefault(peer_id, t)
+            else:
+                peer.last[event["e"]] = (event.get("v"), t)
+                peer.first.setdefault((event["e"], event.get("v")), t)
+            for dirty, changed in self._waiters:
+                dirty.add(event["p"])
+                changed.set()

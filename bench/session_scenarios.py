@@ -1,14 +1,14 @@
-"""The session benchmark's scenarios, each on a fresh session and fresh peers, for either protocol:
+"""The session benchmark's scenarios, each on a fresh session with fresh peers, for either protocol; each answers a
+sample (measure: value) for the report. Costs come from the emulator's billing counters for the session's channels.
 
-* ``sequential``: N peers join one after another (each waits until it is visible in every roster and holds the
-  host's state), then the host streams the phrase; for the site, the host then leaves cleanly, and the next
-  host crashes (its Node process is killed), each time timing the migration;
-* ``burst``: a host, then the other N - 1 peers at once, timing convergence; for the site also all N at once into
-  an empty session (the election);
-* ``flood`` (site): a player sends the host a burst of ``connected``; how many snapshots the host sends back;
-* ``long_session`` (site): the host streams the phrase many times, then a newcomer joins; the largest message.
+* ``sequential``: N peers join one after another (each until it is in every roster and holds the host's state),
+  then the host streams the phrase; for the site, the host then leaves cleanly, and the next host crashes (its Node
+  process is killed), each time timing the migration;
+* ``burst``: a host, then the other N - 1 peers at once; ``election`` (site): all N at once into an empty session;
+* ``flood`` (site): a player sends the host 500 ``connected`` at once; how many snapshots the host sends back;
+* ``long`` (site): the host streams the phrase 1,000 times, then a newcomer joins; the largest message.
 
-Costs come from the emulator's billing counters for the session's channels only, reset between phases.
+A new scenario (a round of a game, say) is one more function here and a table in bench/session.py.
 """
 
 import asyncio
@@ -16,353 +16,174 @@ import collections
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 
 from api.token_policy import channel_name_for, inbox_channel_for
-from bench.processes import ServerProcess
-from bench.session_peers import Peer, PeerPool, known, wall_ms
+from bench.session_peers import Peer, PeerPool, wall_ms
 
 SITE, TUTORIAL = "site", "tutorial"
-PEERS_PER_WORKER = 25
 # Two to ten friends, the common case: each peer gets a process of its own, as each friend has a device; larger
 # sessions share processes (PEERS_PER_WORKER each) so that 200 fit on two cores.
-SMALL_SESSION = 10
-
-
-def _workers_for(n: int) -> int:
-    return n if n <= SMALL_SESSION else math.ceil(n / PEERS_PER_WORKER)
-
-
-JOIN_TIMEOUT_SECONDS = 30.0
-STREAM_TIMEOUT_SECONDS = 60.0
-MIGRATION_TIMEOUT_SECONDS = 30.0
-BURST_TIMEOUT_SECONDS = 90.0
-LONG_SESSION_TIMEOUT_SECONDS = 600.0
-# The host answers one clientId's `connected` at most once a second (site/p2p.lib.server.js); a flood's coalesced
-# answer comes when that second ends. Waiting this long after the flood lets it arrive.
+SMALL_SESSION, PEERS_PER_WORKER = 10, 25
+# The host answers one clientId's `connected` at most once a second (site/p2p.lib.server.js): a flood's coalesced
+# answer comes when that second ends.
 CONNECTED_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
-class Cost:
-    """The emulator's counters for one session's channels over one phase, counted as Ably bills."""
+class Bench:
+    """What every scenario is given: its peers, the emulator's counters (over HTTP) and the pace of the words."""
 
-    deliveries: int = 0
-    publishes: int = 0
-    bytes_out: int = 0
-    max_message: int = 0
+    pool: PeerPool
+    http: aiohttp.ClientSession
+    emulator_url: str
+    protocol: str
+    interval: int  # ms between words
 
-    def __add__(self, other: "Cost") -> "Cost":
-        return Cost(
-            self.deliveries + other.deliveries,
-            self.publishes + other.publishes,
-            self.bytes_out + other.bytes_out,
-            max(self.max_message, other.max_message),
-        )
-
-
-@dataclass
-class Cpu:
-    """CPU seconds one phase used: all peers together (their Node workers), and the emulator."""
-
-    peers: float = 0.0
-    emulator: float = 0.0
-
-
-class EmulatorCounters:
-    """Reset and read the emulator's counters over its HTTP controls, and its CPU time."""
-
-    def __init__(self, http: aiohttp.ClientSession, emulator: ServerProcess) -> None:
-        self.http = http
-        self.url = emulator.url
-        self.emulator = emulator
-
-    def cpu_mark(self, pool: PeerPool) -> tuple[float, float]:
-        return pool.cpu_seconds(), self.emulator.cpu_seconds() or 0.0
-
-    def cpu_since(self, pool: PeerPool, mark: tuple[float, float]) -> Cpu:
-        peers, emulator = self.cpu_mark(pool)
-        return Cpu(peers - mark[0], emulator - mark[1])
+    async def stats(self) -> dict:
+        async with self.http.get(f"{self.emulator_url}/_emulator/stats") as response:
+            return (await response.json())["channels"]
 
     async def reset(self) -> None:
-        async with self.http.post(f"{self.url}/_emulator/stats/reset") as response:
-            response.raise_for_status()
+        await self.http.post(f"{self.emulator_url}/_emulator/stats/reset")
 
-    async def published_on(self, channel: str) -> int:
-        """Messages published on one channel since the last reset."""
-        async with self.http.get(f"{self.url}/_emulator/stats") as response:
-            response.raise_for_status()
-            counters = (await response.json())["channels"].get(channel, {})
-        return int(counters.get("messages_published", 0))
+    async def cost(self, session: str) -> dict[str, float]:
+        """Since the last reset, on the session's channels (``p2p:<id>``, and the site's inboxes), as Ably bills."""
+        channel = channel_name_for(session)
+        mine = [c for name, c in (await self.stats()).items() if name == channel or name.startswith(f"{channel}:")]
+        return {
+            "deliveries": sum(c["messages_delivered"] + c["presence_delivered"] for c in mine),
+            "mb": sum(c["bytes_out"] for c in mine) / 1e6,
+            "max_message": max((c["max_message_bytes"] for c in mine), default=0),
+        }
 
-    async def cost(self, session: str) -> Cost:
-        async with self.http.get(f"{self.url}/_emulator/stats") as response:
-            response.raise_for_status()
-            channels = (await response.json())["channels"]
-        total = Cost()
-        for name, counters in channels.items():
-            if _belongs(name, session):
-                total = total + Cost(
-                    counters["messages_delivered"] + counters["presence_delivered"],
-                    counters["messages_published"] + counters["presence_published"],
-                    counters["bytes_out"],
-                    counters["max_message_bytes"],
-                )
-        return total
+    async def peers(self, n: int, prefix: str, dedicated: int = 0) -> tuple[str, list[str], list]:
+        """A fresh session, ``n`` peer names and a worker for each: up to SMALL_SESSION one each, else the first
+        ``dedicated`` one each (so killing one ends only that peer) and the rest PEERS_PER_WORKER to a worker."""
+        if n <= SMALL_SESSION:
+            workers = await self.pool.start_workers(n)
+        else:
+            own = await self.pool.start_workers(dedicated)
+            shared = await self.pool.start_workers(math.ceil((n - dedicated) / PEERS_PER_WORKER))
+            workers = own + [shared[index % len(shared)] for index in range(n - dedicated)]
+        session = "bench-" + secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
+        return session, [f"{prefix}{index}" for index in range(n)], workers
 
-
-def _belongs(channel: str, session: str) -> bool:
-    """The session's channels: both protocols use `p2p:<id>` (the name its tokens allow), the site its inboxes too."""
-    return channel == channel_name_for(session) or channel.startswith(f"{channel_name_for(session)}:")
+    async def join(self, name: str, worker, session: str, role: str = "guest") -> None:
+        await self.pool.join(name, worker, self.protocol, session, self.interval, role)
 
 
-@dataclass
-class Migration:
-    """A host change: until every remaining peer names the new host, and until each holds its state again."""
-
-    elected_ms: float | None
-    acknowledged_ms: float | None
-    cost: Cost
+def acknowledged(peer: Peer) -> float | None:
+    return peer.at("status", "acknowledged")
 
 
-@dataclass
-class SequentialResult:
-    join_ms: list[float] = field(default_factory=list)  # per join: start() → visible in every roster
-    connect_ms: list[float] = field(default_factory=list)  # per join: start() → connected (token, WebSocket)
-    join_cost: Cost = field(default_factory=Cost)
-    join_cpu: Cpu = field(default_factory=Cpu)
-    stream_cost: Cost = field(default_factory=Cost)
-    words: int = 0  # words the host streamed
-    word_latency_ms: list[float] = field(default_factory=list)  # host publishes → visible, every peer, every word
-    leave: Migration | None = None
-    crash: Migration | None = None
-    failures: list[str] = field(default_factory=list)
+def joined(peer: Peer) -> float | None:
+    return peer.at("joined")
 
 
-@dataclass
-class BurstResult:
-    converged_ms: float | None = None  # everyone sees everyone and (site) the same host
-    acknowledged_ms: float | None = None  # ... and holds the host's state
-    hosts: int = 0  # distinct hosts named at the end (must be 1)
-    cost: Cost = field(default_factory=Cost)
-    cpu: Cpu = field(default_factory=Cpu)
-    failures: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FloodResult:
-    messages: int = 0  # `connected` the player sent
-    snapshots: int | None = None  # `connection-acknowledged` the host published to that player
-    failures: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LongSessionResult:
-    streams: int = 0
-    words: int = 0
-    max_message: int | None = None  # the largest message of the streams and the newcomer's join, snapshot included
-    failures: list[str] = field(default_factory=list)
-
-
-def new_session_id() -> str:
-    return "bench-" + secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
-
-
-async def _pooled_workers(pool: PeerPool, count: int, prefix: str) -> list:
-    return list(await asyncio.gather(*(pool.start_worker(f"{prefix}{index}") for index in range(count))))
-
-
-async def sequential(pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int) -> SequentialResult:
-    result = SequentialResult()
-    session = new_session_id()
-    # The first two peers get a process each, so that killing the second host's process kills only that peer.
-    dedicated = await _pooled_workers(pool, min(n, 2), "solo")
-    shared = await _pooled_workers(pool, _workers_for(max(0, n - 2)), "pool")
-    workers = dedicated + [shared[index % len(shared)] for index in range(max(0, n - 2))]
-    names = [f"s{index}" for index in range(n)]
-    peers = pool.peers
-
-    await counters.reset()
-    cpu_mark = counters.cpu_mark(pool)
+async def sequential(bench: Bench, n: int) -> dict:
+    pool = bench.pool
+    session, names, workers = await bench.peers(n, "s", dedicated=2)
+    sample: dict = {"join_ms": [], "connect_ms": []}
+    await bench.reset()
     for index, name in enumerate(names):
-        await pool.join(name, workers[index], protocol, session, role="host" if index == 0 else "guest")
-        if await pool.until([name], lambda peer: peer.id is not None, JOIN_TIMEOUT_SECONDS):
-            result.failures.append(f"peer {index} did not connect within {JOIN_TIMEOUT_SECONDS:.0f} s")
-            return result
-        ids = [known(peers[other].id, "joined") for other in names[: index + 1]]
-        late = await pool.until(
-            names[: index + 1],
-            _sees_join(ids, name),
-            JOIN_TIMEOUT_SECONDS,
-        )
-        if late:
-            result.failures.append(
-                f"join {index}: {len(late)} peers did not see it within {JOIN_TIMEOUT_SECONDS:.0f} s"
-            )
-            return result
-        joiner = peers[name]
-        joiner_id = known(joiner.id, "joined")
-        seen = [peers[other].first_seen[joiner_id] for other in names[: index + 1]]
-        seen += [joiner.first_seen[other_id] for other_id in ids]
-        result.join_ms.append(max(seen) - known(joiner.start_t, "start"))
-        result.connect_ms.append(known(joiner.connected_t, "connected") - known(joiner.start_t, "start"))
-    result.join_cost = await counters.cost(session)
-    result.join_cpu = counters.cpu_since(pool, cpu_mark)
-
-    await counters.reset()
-    host = peers[names[0]]
-    await pool.stream(host.name)
-    if await pool.until([host.name], lambda peer: peer.streamed_t is not None, STREAM_TIMEOUT_SECONDS):
-        result.failures.append("the host did not finish streaming")
-        return result
-    words = result.words = len(host.sent)
-    late = await pool.until(names, lambda peer: len(peer.words) >= words, STREAM_TIMEOUT_SECONDS)
-    if late:
-        result.failures.append(f"{len(late)} peers missed words")
-    result.word_latency_ms = [
-        peer.words[index] - host.sent[index]
-        for peer in (peers[name] for name in names)
-        for index in range(words)
-        if index in peer.words
-    ]
-    result.stream_cost = await counters.cost(session)
-
-    if protocol == SITE and n >= 3:
-        result.leave = await _migrate(pool, counters, session, names, crash=False)
-        result.crash = await _migrate(pool, counters, session, names[1:], crash=True)
-    return result
+        await bench.join(name, workers[index], session, role="host" if index == 0 else "guest")
+        await pool.until([name], joined, "connected")
+        joiner, ids = pool.peers[name], [pool.peers[other].get("joined") for other in names[: index + 1]]
+        seen = await pool.until(names[: index + 1], _seen_joining(joiner, ids), "seen joining")
+        sample["join_ms"].append(seen - (joiner.at("start") or 0.0))
+        sample["connect_ms"].append((joiner.at("connected") or 0.0) - (joiner.at("start") or 0.0))
+    joins = await bench.cost(session)
+    host = names[0]
+    await pool.tell(host, "stream", times=1)
+    await pool.until([host], lambda p: p.at("streamed"), "streamed", 60)
+    words = [key[1] for key in pool.peers[host].first if key[0] == "sent"]
+    await pool.until(names, lambda p: all(("word", i) in p.first for i in words) or None, "given every word", 60)
+    sent = pool.peers[host].first
+    sample["word_ms"] = [pool.peers[name].first[("word", i)] - sent[("sent", i)] for name in names for i in words]
+    sample |= await bench.cost(session) | {"join_deliveries": joins["deliveries"] / n}
+    if bench.protocol == SITE and n >= 3:
+        sample |= await _migrate(bench, names, "leave") | await _migrate(bench, names[1:], "crash")
+    return sample
 
 
-def _sees_join(ids: list[str], joiner: str) -> Callable[[Peer], bool]:
-    """Every peer sees everyone who joined so far, and the joiner's join has been acknowledged by the host."""
-    return lambda peer: peer.sees_all(ids) and (peer.name != joiner or peer.status == "acknowledged")
+def _seen_joining(joiner: Peer, ids: list[str]) -> Callable[[Peer], float | None]:
+    """Everyone lists everyone so far, and the joiner holds the host's state (a gate: that is not timed)."""
+    return lambda peer: peer.sees(ids) if peer is not joiner or acknowledged(peer) else None
 
 
-async def _migrate(
-    pool: PeerPool, counters: EmulatorCounters, session: str, names: list[str], crash: bool
-) -> Migration:
+async def _migrate(bench: Bench, names: list[str], how: str) -> dict:
     """The host (names[0]) leaves cleanly or its process is killed; names[1] (the next joiner) must take over."""
-    peers = pool.peers
-    leaving, heir, remaining = peers[names[0]], peers[names[1]], names[1:]
-    await counters.reset()
-    if crash:
-        started = pool.kill(leaving.worker)
+    pool = bench.pool
+    heir, remaining = pool.peers[names[1]].get("joined"), names[1:]
+    if how == "crash":
+        started = pool.kill(pool.peers[names[0]].worker)
     else:
-        await pool.close_peer(leaving.name)
-        if await pool.until([leaving.name], lambda peer: peer.closing_t is not None, MIGRATION_TIMEOUT_SECONDS):
-            return Migration(None, None, Cost())
-        started = known(leaving.closing_t, "closing")
-    elected = acknowledged = None
-    if not await pool.until(remaining, lambda peer: peer.host == heir.id, MIGRATION_TIMEOUT_SECONDS):
-        elected = max(known(peers[name].host_since, "host") for name in remaining) - started
-        # The heir holds the state already (a host does not ask itself); every other peer asks it again.
-        guests = remaining[1:]
-        if not await pool.until(
-            guests,
-            lambda peer: peer.status == "acknowledged" and (peer.status_since or 0.0) > started,
-            MIGRATION_TIMEOUT_SECONDS,
-        ):
-            acknowledged = max([elected, *(known(peers[name].status_since, "status") - started for name in guests)])
-    return Migration(elected, acknowledged, await counters.cost(session))
+        await pool.tell(names[0], "close")
+        started = await pool.until(names[:1], lambda p: p.at("closing"), "closing")
+    elected = await pool.until(remaining, lambda p: p.at("host", heir), "following the new host") - started
+    # The heir holds the state already (a host does not ask itself); every other peer asks it again.
+    again = await pool.until(
+        remaining[1:], lambda p: t if (t := acknowledged(p)) and t > started else None, "re-acknowledged"
+    )
+    return {f"{how}_elected_ms": elected, f"{how}_acknowledged_ms": max(elected, again - started)}
 
 
-async def burst(
-    pool: PeerPool, counters: EmulatorCounters, protocol: str, n: int, host_first: bool = True
-) -> BurstResult:
+async def burst(bench: Bench, n: int, host_first: bool = True) -> dict:
     """N peers in a session at once. `host_first`: someone hosts first and the other N - 1 then join at once, as
     friends do from an invite link (the tutorial must: it has no election); else all N start at once into an empty
     session (site only: the election picks one host). Timed from the first simultaneous join."""
-    result = BurstResult()
-    session = new_session_id()
-    workers = await _pooled_workers(pool, _workers_for(n), "burst")
-    names = [f"b{index}" for index in range(n)]
-    peers = pool.peers
-    await counters.reset()
-    joiners = names
+    pool = bench.pool
+    session, names, workers = await bench.peers(n, "b")
+    await bench.reset()
+    joiners = names[1:] if host_first else names
     if host_first:
-        await pool.join(names[0], workers[0], protocol, session, role="host")
-        if await pool.until(names[:1], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
-            result.failures.append("the host did not start")
-            return result
-        joiners = names[1:]
-    cpu_mark = counters.cpu_mark(pool)
-    started = wall_ms()
-    for index, name in enumerate(joiners):
-        await pool.join(name, workers[index % len(workers)], protocol, session)
-    if await pool.until(joiners, lambda peer: peer.id is not None, BURST_TIMEOUT_SECONDS):
-        result.failures.append("not every peer connected")
-        return result
-    ids = [known(peers[name].id, "joined") for name in names]
-    late = await pool.until(names, lambda peer: peer.sees_all(ids), BURST_TIMEOUT_SECONDS)
-    if late:
-        result.failures.append(f"{len(late)} of {n} peers never saw everyone")
-        return result
-    hosts = collections.Counter(peers[name].host for name in names if protocol == SITE)
-    if protocol == SITE:
-        agreed = hosts.most_common(1)[0][0]
-        await pool.until(names, lambda peer: peer.host == agreed, MIGRATION_TIMEOUT_SECONDS)
-        hosts = collections.Counter(peers[name].host for name in names)
-    result.hosts = len(hosts) if protocol == SITE else 1
-    if result.hosts != 1:
-        result.failures.append(f"{result.hosts} hosts at the end, not one")
-    converged = [max(peers[name].first_seen[peer_id] for peer_id in ids) for name in names]
-    if protocol == SITE:
-        converged += [known(peers[name].host_since, "host") for name in names]
-    result.converged_ms = max(converged) - started
-    result.cpu = counters.cpu_since(pool, cpu_mark)
-    if not await pool.until(names, lambda peer: peer.status == "acknowledged", BURST_TIMEOUT_SECONDS):
-        result.acknowledged_ms = max(known(peers[name].status_since, "status") for name in names) - started
-    result.cost = await counters.cost(session)
-    return result
+        await bench.join(names[0], workers[0], session, role="host")
+        await pool.until(names[:1], acknowledged, "hosting", 30)
+    cpu, started = pool.cpu_seconds(), wall_ms()
+    for name, worker in zip(names, workers, strict=True):
+        if name in joiners:
+            await bench.join(name, worker, session)
+    await pool.until(joiners, joined, "connected", 90)
+    ids = [pool.peers[name].get("joined") for name in names]
+    converged = await pool.until(names, lambda p: p.sees(ids), "seeing everyone", 90)
+    if bench.protocol == SITE:
+        agreed = collections.Counter(pool.peers[name].get("host") for name in names).most_common(1)[0][0]
+        converged = max(converged, await pool.until(names, lambda p: p.at("host", agreed), "agreed on one host"))
+    sample = {"converged_ms": converged - started, "cpu_ms_per_join": (pool.cpu_seconds() - cpu) / n * 1000}
+    await pool.until(names, acknowledged, "holding the host's state", 90)
+    return sample | await bench.cost(session)
 
 
-async def _host_and_guest(pool: PeerPool, prefix: str) -> tuple[str, list[str], list[str]]:
-    """A site session with a host and one guest, both acknowledged; returns (session, names, failures)."""
-    session = new_session_id()
-    worker = (await _pooled_workers(pool, 1, prefix))[0]
-    names = [f"{prefix}-host", f"{prefix}-guest"]
+async def _host_and_guest(bench: Bench, prefix: str) -> tuple[str, list[str]]:
+    """A site session with a host and one guest (one worker), both acknowledged."""
+    session, names, workers = await bench.peers(1, prefix)
+    names.append(f"{prefix}-guest")
     for index, name in enumerate(names):
-        await pool.join(name, worker, SITE, session, role="host" if index == 0 else "guest")
-        if await pool.until([name], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
-            return session, names, [f"{name} was not acknowledged within {JOIN_TIMEOUT_SECONDS:.0f} s"]
-    return session, names, []
+        await bench.join(name, workers[0], session, role="host" if index == 0 else "guest")
+        await bench.pool.until([name], acknowledged, "acknowledged")
+    return session, names
 
 
-async def flood(pool: PeerPool, counters: EmulatorCounters, count: int) -> FloodResult:
+async def flood(bench: Bench, count: int) -> dict:
     """A guest sends its host `count` `connected` at once; the snapshots published to its inbox are counted."""
-    result = FloodResult(messages=count)
-    session, (_, guest), result.failures = await _host_and_guest(pool, "flood")
-    if result.failures:
-        return result
-    await counters.reset()
-    await pool.flood(guest, count)
-    if await pool.until([guest], lambda peer: peer.flooded_t is not None, JOIN_TIMEOUT_SECONDS):
-        result.failures.append(f"the flood was not published within {JOIN_TIMEOUT_SECONDS:.0f} s")
-        return result
-    await asyncio.sleep(CONNECTED_INTERVAL_SECONDS + 0.5)
-    inbox = inbox_channel_for(session, known(pool.peers[guest].id, "joined"))
-    result.snapshots = await counters.published_on(inbox)
-    return result
+    session, (_, guest) = await _host_and_guest(bench, "flood")
+    await bench.reset()
+    await bench.pool.tell(guest, "flood", count=count)
+    await bench.pool.until([guest], lambda p: p.at("flooded"), "flooded")
+    await asyncio.sleep(CONNECTED_INTERVAL_SECONDS + 0.5)  # the coalesced answer, when the host's second ends
+    inbox = inbox_channel_for(session, bench.pool.peers[guest].get("joined"))
+    return {"snapshots": (await bench.stats()).get(inbox, {}).get("messages_published", 0)}
 
 
-async def long_session(pool: PeerPool, counters: EmulatorCounters, streams: int) -> LongSessionResult:
+async def long_session(bench: Bench, streams: int) -> dict:
     """The host streams the phrase `streams` times (no pause between words), then a newcomer joins."""
-    result = LongSessionResult(streams=streams)
-    session, (host, _), result.failures = await _host_and_guest(pool, "long")
-    if result.failures:
-        return result
-    await counters.reset()
-    await pool.stream(host, times=streams)
-    if await pool.until([host], lambda peer: peer.streamed_t is not None, LONG_SESSION_TIMEOUT_SECONDS):
-        result.failures.append(f"{streams} streams did not finish within {LONG_SESSION_TIMEOUT_SECONDS:.0f} s")
-        return result
-    result.words = len(pool.peers[host].sent)
-    newcomer = "long-newcomer"
-    await pool.join(newcomer, pool.peers[host].worker, SITE, session)
-    if await pool.until([newcomer], lambda peer: peer.status == "acknowledged", JOIN_TIMEOUT_SECONDS):
-        result.failures.append("the newcomer was not acknowledged")
-        return result
-    result.max_message = (await counters.cost(session)).max_message
-    return result
+    session, (host, _) = await _host_and_guest(bench, "long")
+    await bench.reset()
+    await bench.pool.tell(host, "stream", times=streams)
+    await bench.pool.until([host], lambda p: p.at("streamed"), "streamed", 600)
+    await bench.join("newcomer", bench.pool.peers[host].worker, session)
+    await bench.pool.until(["newcomer"], acknowledged, "acknowledged")
+    return {"max_message": (await bench.cost(session))["max_message"]}

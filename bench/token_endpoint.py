@@ -1,115 +1,119 @@
 """Token endpoint benchmark: ``GET /api/createTokenRequest`` through the dev host (``python -m devserver``, its own
-process) beside a function that signs nothing and a static file, with bounded concurrency; and the cold import of
+process) beside a static file and a function that signs nothing, with bounded concurrency; the cold import of
 ``function_app`` in a fresh interpreter (what a cold start pays before its first request) beside
-``import azure.functions``. Runs alternate between the targets."""
+``import azure.functions``; and the emulator's ``requestToken`` with 20,000 live tokens beside none (issue 18: each
+request used to scan every live token). Runs alternate between the targets."""
 
 import asyncio
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 
 import aiohttp
 
-from bench.processes import REPO_ROOT, dev_host
-from bench.report import RunOptions, Section, table
-from bench.stats import Spread, ratio
+from bench import ably_wire
+from bench.processes import REPO_ROOT, dev_host, emulator
+from bench.report import Section, Spread, side_by_side
+from bench.runner import alternating
 
-PATHS = {
-    "/api/createTokenRequest?session=…": "/api/createTokenRequest?session=bench-session",
-    "/api/clientConfig (baseline)": "/api/clientConfig",
-    "/favicon.svg (static file)": "/favicon.svg",
-}
-IMPORTS = {"function_app": "function_app", "azure.functions (baseline)": "azure.functions", "ably": "ably"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    runs: int = 5
-    seconds: float = 3.0
-    concurrency: int = 16
+PATHS = {"/api/createTokenRequest?session=…": "/api/createTokenRequest?session=bench-session"}
+PATHS["/favicon.svg (static file)"] = "/favicon.svg"
+PATHS["/api/clientConfig (baseline)"] = "/api/clientConfig"
+IMPORTS = {f"`import {name}`": name for name in ("function_app", "ably", "azure.functions")}
+KEY = "tokenapp.tokenkey:local-bench-secret-not-for-production"
+CONCURRENCY = 16
 
 
-QUICK = Settings(runs=1, seconds=0.5)
-
-
-async def _load(http: aiohttp.ClientSession, url: str, settings: Settings) -> tuple[float, int]:
-    """Requests answered 200 per second, ``concurrency`` in flight for ``seconds``; and how many were not."""
-    deadline = time.perf_counter() + settings.seconds
-    answers: list[bool] = []
+async def _load(concurrency: int, seconds: float, request) -> dict:
+    """``request()`` (True when answered 200) ``concurrency`` at a time for ``seconds``: per second, and failures."""
+    deadline, answers = time.perf_counter() + seconds, []
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
-            async with http.get(url) as response:
-                await response.read()
-                answers.append(response.status == 200)
+            answers.append(await request())
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(settings.concurrency)))
-    return sum(answers) / (time.perf_counter() - started), answers.count(False)
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return {"rate": sum(answers) / (time.perf_counter() - started), "failed": answers.count(False)}
 
 
-async def through_dev_host(settings: Settings) -> tuple[dict[str, list[float]], dict[str, list[float]], int]:
-    """Per path, requests/s and the dev host's share of a core per run; and the failed requests."""
-    rates: dict[str, list[float]] = {name: [] for name in PATHS}
-    cpu: dict[str, list[float]] = {name: [] for name in PATHS}
-    failed = 0
-    async with dev_host() as host, aiohttp.ClientSession() as http:
-        for path in PATHS.values():
-            await _load(http, host.url + path, QUICK)  # warm up
-        for _ in range(settings.runs):
-            for name, path in PATHS.items():
-                cpu_before, started = host.cpu_seconds() or 0.0, time.perf_counter()
-                rate, errors = await _load(http, host.url + path, settings)
-                rates[name].append(rate)
-                cpu[name].append(((host.cpu_seconds() or 0.0) - cpu_before) / (time.perf_counter() - started))
-                failed += errors
-    return rates, cpu, failed
+async def _ok(response_context) -> bool:
+    async with response_context as response:
+        await response.read()
+        return response.status == 200
 
 
-def _import_ms(module: str) -> float:
+async def endpoint(http: aiohttp.ClientSession, runs: int, seconds: float) -> dict[str, list[dict]]:
+    """Per path, requests/s and the dev host's share of a core, per run."""
+    async with dev_host() as host:
+
+        async def once(name: str) -> dict:
+            cpu, started = host.cpu_seconds(), time.perf_counter()
+            load = await _load(CONCURRENCY, seconds, lambda: _ok(http.get(host.url + PATHS[name])))
+            return load | {"cpu": (host.cpu_seconds() - cpu) / (time.perf_counter() - started) * 100}
+
+        return await alternating(list(PATHS), runs, once)
+
+
+async def token_store(http: aiohttp.ClientSession, live: int, slices: int, seconds: float) -> dict[str, list[dict]]:
+    """Requests/s and the emulator's CPU µs per request at two emulators, ``live`` tokens issued first at one."""
+    async with emulator("--key", KEY) as none, emulator("--key", KEY) as many:
+
+        def exchange(server):  # a freshly signed TokenRequest each time, as the SDKs sign them
+            url = f"{server.url}/keys/{KEY.split(':')[0]}/requestToken"
+            return lambda: _ok(http.post(url, json=ably_wire.signed_token_request(KEY)))
+
+        slots = asyncio.Semaphore(4 * CONCURRENCY)
+
+        async def issue() -> bool:
+            async with slots:
+                return await exchange(many)()
+
+        issued = await asyncio.gather(*(issue() for _ in range(live)))
+        targets = {f"{live:,} live tokens": many, "none issued before": none}
+
+        async def once(name: str) -> dict:
+            cpu = targets[name].cpu_seconds()
+            load = await _load(CONCURRENCY, seconds, exchange(targets[name]))
+            return load | {"cpu": (targets[name].cpu_seconds() - cpu) / (load["rate"] * seconds) * 1e6}
+
+        samples = await alternating(list(targets), slices, once)
+        samples[next(iter(targets))][0]["failed"] += issued.count(False)
+        return samples
+
+
+def _import_ms(module: str) -> dict:
     code = f"import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    return float(done.stdout)
+    return {"ms": float(done.stdout)}
 
 
-def cold_imports(settings: Settings) -> dict[str, list[float]]:
-    for module in IMPORTS.values():
-        _import_ms(module)  # writes the bytecode caches, as a deployed app ships them
-    return {name: [_import_ms(module) for _ in range(settings.runs)] for name, module in IMPORTS.items()}
+async def run(quick: bool) -> Section:
+    runs, seconds, live = (1, 0.5, 2000) if quick else (5, 3.0, 20_000)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        rates = await endpoint(http, runs, seconds)
+        store = await token_store(http, live, 2 * runs, seconds / 2)
+    imports = await alternating(list(IMPORTS), runs, lambda name: asyncio.to_thread(_import_ms, IMPORTS[name]))
+    live_rate, none_rate = (Spread.of(run["rate"] for run in runs_).median for runs_ in store.values())
+    ratio_live = live_rate / none_rate
+    failed = sum(run["failed"] for samples in (rates, store) for runs_ in samples.values() for run in runs_)
+    return Section(
+        "Token endpoint",
+        f"""Through the dev host: {runs} run(s) of {seconds:g} s per path, {CONCURRENCY} requests in flight from this \
+process; CPU is the dev host's share of one core.
 
+{side_by_side(rates, {"requests/s": "rate", "dev host CPU %": "cpu"}, ",.0f")}
 
-def report(rates: dict, cpu: dict, failed: int, imports: dict, settings: Settings) -> str:
-    config = Spread.of(rates["/api/clientConfig (baseline)"]).median
-    bare = Spread.of(imports["azure.functions (baseline)"]).median
-    token, app = Spread.of(rates["/api/createTokenRequest?session=…"]).median, Spread.of(imports["function_app"]).median
-    rate_rows = [
-        [
-            name,
-            Spread.of(runs).format(",.0f"),
-            ratio(Spread.of(runs).median, config),
-            f"{Spread.of(cpu[name]).median:.0%}",
-        ]
-        for name, runs in rates.items()
-    ]
-    import_rows = [
-        [f"`import {name}`", Spread.of(runs).format(".0f"), ratio(Spread.of(runs).median, bare)]
-        for name, runs in imports.items()
-    ]
-    return "\n\n".join(
-        [
-            f"Through the dev host: {settings.runs} run(s) of {settings.seconds:g} s per path, {settings.concurrency} "
-            "requests in flight from this process; CPU is the dev host's share of one core.",
-            table(["path", "requests/s", "vs baseline", "dev host CPU"], rate_rows),
-            f"Reading: the token endpoint answers **{token:,.0f} requests/s**, {ratio(token, config)} a function that "
-            f"signs nothing (failed requests: {failed}).",
-            table(["cold import, fresh interpreter", "ms", "vs baseline"], import_rows),
-            f"Reading: a cold start pays **{app - bare:.0f} ms** of imports beyond `azure.functions` itself.",
-        ]
+Reading: the ratio is the token endpoint's rate against a function that signs nothing, on this 2-core machine in the \
+same run (failed requests, all tables: {failed}).
+
+{side_by_side(imports, {"cold import in a fresh interpreter, ms": "ms"})}
+
+Reading: the ratio is what a cold start pays in imports against `azure.functions` alone (the baseline).
+
+{side_by_side(store, {"emulator `requestToken`/s": "rate", "emulator CPU µs per request": "cpu"}, ",.0f")}
+
+Reading: {2 * runs} alternating slices of {seconds / 2:g} s at two fresh emulators, one first issued {live:,} tokens \
+(all live); goal, a ratio of requests/s ≥ 0.9: **{"met" if ratio_live >= 0.9 else "NOT met"}** (before issue 18 every \
+request scanned every live token: about 0.1×).""",
     )
-
-
-def run(options: RunOptions) -> Section:
-    settings = QUICK if options.quick else Settings()
-    rates, cpu, failed = asyncio.run(through_dev_host(settings))
-    return Section("Token endpoint", report(rates, cpu, failed, cold_imports(settings), settings))

@@ -7,7 +7,8 @@ import pytest
 
 from tests.bench.quick_run import quick_run
 
-NUMBER = r"[\d,]+(?:\.\d+)?"
+N = r"[\d,]+(?:\.\d+)?"
+VS = rf"({N}) \| ({N}) \| {N}×"  # site | tutorial | ÷
 
 pytestmark = pytest.mark.bench_smoke
 
@@ -17,36 +18,32 @@ def session_report() -> str:
     return quick_run("session", timeout=240)
 
 
-def number(text: str) -> float:
-    return float(text.replace(",", ""))
+def numbers(match: re.Match) -> list[float]:
+    return [float(value.replace(",", "")) for value in match.groups()]
 
 
 def test_session_quick_run_compares_session_cost_and_speed_with_the_tutorial(session_report):
     text = session_report
-    cost = re.search(
-        rf"^\| 3 \| ({NUMBER}) \| ({NUMBER}) \| {NUMBER}× \| ({NUMBER}) \| ({NUMBER}) \| {NUMBER}× \|", text, re.M
-    )
-    assert cost, f"cost row missing:\n{text}"
-    assert all(number(cost.group(column)) > 0 for column in (1, 2, 3, 4)), text
-    ratios = rf"({NUMBER}) \| ({NUMBER}) \| {NUMBER}×"
-    speed = re.search(rf"^\| 3 \| {ratios} \| {ratios} \| {ratios} \| ({NUMBER}) \|$", text, re.M)
+    cost = re.search(rf"^\| 3 \| {VS} \| ({N}) \| ({N}) \| {VS} \| ({N}) \| ({N}) \|$", text, re.M)
+    assert cost, f"cost row (deliveries, per join, MB, largest message; site and tutorial) missing:\n{text}"
+    assert all(value > 0 for value in numbers(cost)), text
+    speed = re.search(rf"^\| 3 \| {VS} \| {VS} \| {VS} \| ({N}) \|$", text, re.M)
     assert speed, f"speed row (join p50, p99, burst, each site and tutorial, and the election) missing:\n{text}"
-    assert all(number(value) > 0 for value in speed.groups()), text
+    assert all(value > 0 for value in numbers(speed)), text
     for protocol in ("site", "tutorial"):
-        phases = re.search(rf"^\| 3 \| {protocol} \| ({NUMBER}) \| ({NUMBER}) \| {NUMBER} \| {NUMBER} \|$", text, re.M)
+        phases = re.search(rf"^\| 3 \| {protocol} \| ({N}) \| ({N}) \| {N} \| {N} \|$", text, re.M)
         assert phases, f"{protocol}: where a join's time goes, missing:\n{text}"
-        assert number(phases.group(1)) > 0, "connecting takes a token fetch and a WebSocket"
-    migration = re.search(rf"^\| 3 \| {NUMBER} \| {NUMBER} \| ({NUMBER}) \| {NUMBER} \|$", text, re.M)
+        assert numbers(phases)[0] > 0, "connecting takes a token fetch and a WebSocket"
+    migration = re.search(rf"^\| 3 \| {N} \| {N} \| ({N}) \| {N} \|$", text, re.M)
     assert migration, f"migration row missing:\n{text}"
-    assert number(migration.group(1)) >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
+    assert numbers(migration)[0] >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
     assert "Failures and peer errors" not in text
 
 
 def test_session_quick_run_gives_the_peers_cpu_per_join_in_a_burst_beside_the_tutorials(session_report):
-    text = session_report
     # CPU is counted in clock ticks, so a tiny burst may show 0.0; a number (not n/a) says it was measured.
-    cpu = re.search(rf"^\| 3 \| {NUMBER} \| {NUMBER} \| ({NUMBER}×|n/a) \| {NUMBER} \| {NUMBER} \|$", text, re.M)
-    assert cpu, f"burst CPU row missing:\n{text}"
+    cpu = re.search(rf"^\| 3 \| {N} \| {N} \| ({N}×|n/a) \| {N} \| {N} \|$", session_report, re.M)
+    assert cpu, f"burst CPU row missing:\n{session_report}"
 
 
 def test_session_quick_run_shows_a_connected_flood_coalesced_and_the_largest_message_of_a_long_session(session_report):
@@ -57,9 +54,7 @@ def test_session_quick_run_shows_a_connected_flood_coalesced_and_the_largest_mes
     assert flood, text
     assert 1 <= int(flood.group(1)) <= 3
     longest = re.search(
-        rf"^\| largest message after 3 streams, a newcomer's snapshot included \| ({NUMBER}) B \| 1,024 B \|$",
-        text,
-        re.M,
+        rf"^\| largest message after 3 streams, a newcomer's snapshot included \| ({N}) B \| 1,024 B \|$", text, re.M
     )
     assert longest, text
-    assert number(longest.group(1)) < 1024
+    assert numbers(longest)[0] < 1024

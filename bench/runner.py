@@ -1,0 +1,37 @@
+"""How every benchmark runs: targets (a configuration, a protocol, a page, a drill...) measured in turn, each run
+doing what it measures and timing until its end state, the order reversed every other run so that drift on the
+machine weighs on all alike; and a bounded wait for a condition."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+
+async def alternating(
+    targets: Sequence[T], runs: int | Callable[[T], int], once: Callable[[T], Awaitable[S]], warm_up: bool = True
+) -> dict[T, list[S]]:
+    """``once(target)`` per target per run (``runs``: a number, or one per target), after a warm-up round."""
+    runs_of = runs if callable(runs) else (lambda _target: runs)
+    if warm_up:
+        for target in targets:
+            await once(target)
+    samples: dict[T, list[S]] = {target: [] for target in targets}
+    for run in range(max(map(runs_of, targets))):
+        for target in targets if run % 2 == 0 else targets[::-1]:
+            if run < runs_of(target):
+                samples[target].append(await once(target))
+    return samples
+
+
+async def until(check: Callable[[], Awaitable[S]], what: str, timeout: float = 60.0) -> S:
+    """Poll ``check`` until it answers something true, and return that; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not (answer := await check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.1)
+    return answer
