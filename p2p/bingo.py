@@ -48,6 +48,11 @@ def is_round(value: object) -> bool:
     return is_integer(value, 1, MAX_SAFE_INTEGER)
 
 
+def is_same(value: object, number: int) -> bool:
+    """`value === number` in JavaScript: `true` is not 1 there (it is in Python)."""
+    return is_index(value) and value == number
+
+
 def is_pace(value: object) -> bool:
     return is_integer(value, MIN_PACE_MS, MAX_PACE_MS)
 
@@ -147,7 +152,7 @@ def verdict(state: Round | None, player: object, claim: Mapping[str, Any]) -> tu
     """A claim's verdict, `('winner', line)` or `(reason, None)`, checked in this order: the round is the current
     one ('wrong-round'), not yet won ('round-over'), a well-formed card and salt whose digest is the one dealt to
     `player` ('not-your-card'), a complete line against the calls ('not-a-line')."""
-    if state is None or not is_round(claim.get("round")) or claim["round"] != state.round:
+    if state is None or not is_same(claim.get("round"), state.round):
         return "wrong-round", None
     if state.phase == "won":
         return "round-over", None
@@ -164,7 +169,9 @@ def winner_of(state: Round, message: Mapping[str, Any]) -> dict[str, Any] | None
     """A `bingo-winner` (or a snapshot's `winner`) that re-verifies against `state`, as the round keeps it."""
     player, line = message.get("player"), message.get("line")
     ruling, computed = verdict(state, player, message)
-    if ruling != "winner" or line != computed:
+    if computed is None or not isinstance(line, list) or len(line) != len(computed):
+        return None
+    if ruling != "winner" or not all(map(is_same, line, computed)):
         return None
     return {"player": player, "card": [int(n) for n in message["card"]], "salt": message["salt"], "line": computed}
 

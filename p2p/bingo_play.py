@@ -26,6 +26,7 @@ from .bingo import (
     is_integer,
     is_pace,
     is_round,
+    is_same,
     new_salt,
     random_card,
     round_of,
@@ -33,7 +34,7 @@ from .bingo import (
     winner_of,
 )
 from .bingo import DIGEST as DIGEST_PATTERN
-from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Notify, Part, Sender, Tasks
+from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Part, Sender, Tasks
 
 
 def dealt_card(message: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -72,12 +73,14 @@ class Bingo(Part):
         self,
         ably: Sender,
         state: Any,
-        notify: Notify = lambda _event, _detail: None,
+        tasks: Tasks,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`tasks`: where its background work runs (and its `bingo` events are told: `tasks.notify`)."""
         self.ably = ably
         self.state = state
-        self.notify = notify
+        self.tasks = tasks
+        self.notify = tasks.notify
         self.sleep = sleep
         self.round: Round | None = None
         self.card: dict[str, Any] | None = None
@@ -86,7 +89,6 @@ class Bingo(Part):
         self.claim: dict[str, Any] | None = None
         self.hosting = False
         self.lock = asyncio.Lock()  # one host action at a time: deal, call, verdict
-        self.tasks = Tasks(notify)
         self.caller: asyncio.Task[None] | None = None
         self.resumed = asyncio.Event()
         self.dealt_here: dict[str, dict[str, Any]] = {}  # the cards this peer dealt this round, to send again
@@ -151,15 +153,19 @@ class Bingo(Part):
 
     def on_call(self, message: Mapping[str, Any]) -> None:
         state, number = self.round, message.get("number")
-        if state is None or state.phase == "won" or message.get("round") != state.round:
+        if state is None or state.phase == "won" or not is_same(message.get("round"), state.round):
             return
-        if message.get("index") == len(state.calls) and is_integer(number, 1, MAX_NUMBER) and number not in state.calls:
+        if (
+            is_same(message.get("index"), len(state.calls))
+            and is_integer(number, 1, MAX_NUMBER)
+            and number not in state.calls
+        ):
             state.calls.append(int(number))  # type: ignore[arg-type]
             self._tell("call", number=int(number))  # type: ignore[arg-type]
 
     def on_pace(self, message: Mapping[str, Any]) -> None:
         state, pace, paused = self.round, message.get("paceMs"), message.get("paused")
-        if state is None or state.phase == "won" or message.get("round") != state.round:
+        if state is None or state.phase == "won" or not is_same(message.get("round"), state.round):
             return
         if is_pace(pace) and isinstance(paused, bool):
             state.pace_ms, state.phase = int(pace), "paused" if paused else "playing"  # type: ignore[arg-type]
@@ -178,7 +184,7 @@ class Bingo(Part):
 
     def on_refused(self, message: Mapping[str, Any]) -> None:
         reason = message.get("reason")
-        if self.claim is not None and message.get("round") == self.claim["round"] and reason in REFUSALS:
+        if self.claim is not None and is_same(message.get("round"), self.claim["round"]) and reason in REFUSALS:
             self.claim = None
             self._tell("refused", reason=reason)
 

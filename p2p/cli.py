@@ -1,7 +1,9 @@
-"""`python -m p2p join <session link>` and `python -m p2p host <site URL> [--stream]`: a peer on the command line.
+"""`python -m p2p join <session link>` and `python -m p2p host <site URL> [--stream | --bingo]`: a peer on the
+command line.
 
-It prints one line per change (players, words, host, chat lines and messages of kinds it does not know) and leaves
-the session cleanly (a presence leave) on Ctrl-C or SIGTERM. What it does on failure: p2p/command.py.
+It prints one line per change (players, words, host, chat lines, bingo's rounds and winners, and messages of kinds it
+does not know) and leaves the session cleanly (a presence leave) on Ctrl-C or SIGTERM. What it does on failure:
+p2p/command.py.
 """
 
 import argparse
@@ -9,6 +11,7 @@ import asyncio
 import json
 from typing import Any
 
+from .bingo import DEFAULT_PACE_MS, MAX_PACE_MS, MIN_PACE_MS
 from .command import join, run, say, session_link, site_link
 from .rules import WORD_INTERVAL_S, random_session_id
 from .session import KINDS, P2PSession
@@ -36,6 +39,15 @@ def count(text: str) -> int:
     return value
 
 
+def pace(text: str) -> int:
+    """Bingo's pace: whole milliseconds within the protocol's bounds (argparse turns the ValueError into a usage
+    error)."""
+    value = int(text)
+    if not MIN_PACE_MS <= value <= MAX_PACE_MS:
+        raise ValueError(text)
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m p2p", description="Join or host a session as a Python peer.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -44,11 +56,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     host = commands.add_parser("host", help="start a new session on a site and print its invite link")
     host.add_argument("link", metavar="site", type=site_link, help="the site's address, e.g. http://127.0.0.1:4280")
     host.add_argument("--stream", action="store_true", help="stream the demo phrase once a player has joined")
+    host.add_argument("--bingo", action="store_true", help="host a round of bingo once a player has joined")
+    host.add_argument(
+        "--pace-ms",
+        type=pace,
+        default=DEFAULT_PACE_MS,
+        metavar="MS",
+        help=f"with --bingo: the pause between calls ({MIN_PACE_MS} to {MAX_PACE_MS}; default: {DEFAULT_PACE_MS})",
+    )
     host.add_argument(
         "--wait-for",
         type=count,
         metavar="N",
-        help="with --stream: stream once N players have joined (default: 1; 0 streams at once)",
+        help="with --stream or --bingo: start once N players have joined (default: 1; 0 starts at once)",
     )
     for command in (join_command, host):
         command.add_argument("--name", default="", help="the name the others see (default: Bot-<n>)")
@@ -60,8 +80,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             help=f"time between streamed words while this peer hosts (default: {WORD_INTERVAL_S}, as the site)",
         )
     args = parser.parse_args(argv)
-    if args.command == "host" and args.wait_for is not None and not args.stream:
-        host.error("--wait-for goes with --stream")
+    if args.command == "host" and args.wait_for is not None and not (args.stream or args.bingo):
+        host.error("--wait-for goes with --stream or --bingo")
+    if args.command == "host" and args.stream and args.bingo:
+        host.error("--stream and --bingo: one at a time")
     return args
 
 
@@ -92,8 +114,19 @@ def show_unknown(session: P2PSession, message: dict[str, Any]) -> None:
     say(f"Message {kind} from {sender_name(session, message['from'])}: {shown}")
 
 
-async def stream_once_joined(session: P2PSession, players_wanted: int) -> None:
-    """Stream the phrase once `players_wanted` others are in the session, so that someone sees it."""
+def show_bingo(session: P2PSession, event: dict[str, Any]) -> None:
+    """A round's start and its winner, in one line each (a bot shows its card and claims: examples/bingo_bot.py)."""
+    if event["event"] == "round":
+        round_ = session.bingo.round
+        say(f"Bingo round {round_.round}: {len(round_.dealt)} cards dealt, a number every {round_.pace_ms} ms")
+    elif event["event"] == "winner":
+        winner = event["winner"]
+        say(f"Bingo winner of round {session.bingo.round.round}: {sender_name(session, winner['player'])}")
+
+
+async def once_joined(session: P2PSession, players_wanted: int, what: str) -> bool:
+    """Wait until `players_wanted` others are in the session, so that someone sees `what`; whether this peer still
+    hosts then."""
     others = asyncio.Event()
 
     def count(players: list[dict[str, Any]]) -> None:
@@ -103,10 +136,16 @@ async def stream_once_joined(session: P2PSession, players_wanted: int) -> None:
     session.on("players", count)
     count(session.state.players)
     if not others.is_set():
-        say(f"Waiting for {players_wanted} player{'s' * (players_wanted != 1)} to join before streaming")
+        say(f"Waiting for {players_wanted} player{'s' * (players_wanted != 1)} to join before {what}")
         await others.wait()
     if not session.is_host:
-        say(f"Not streaming: {host_name(session)} hosts")
+        say(f"Not {what}: {host_name(session)} hosts")
+    return session.is_host
+
+
+async def stream_once_joined(session: P2PSession, players_wanted: int) -> None:
+    """Stream the phrase once `players_wanted` others are in the session."""
+    if not await once_joined(session, players_wanted, "streaming"):
         return
     say("Streaming the phrase")
     await session.stream_words()
@@ -118,6 +157,7 @@ async def run_peer(args: argparse.Namespace) -> None:
     session_id = link.session_id or random_session_id()
     site = Site(link.origin)
     session = P2PSession(session_id, site.realtime_for, friendly_name=args.name, word_interval=args.word_interval)
+    session.on("bingo", lambda event: show_bingo(session, event))
     joined = False
     shown = {"players": ""}
 
@@ -141,8 +181,11 @@ async def run_peer(args: argparse.Namespace) -> None:
         say(f"Joined {session_id} as {session.identity.friendly_name}")
         if args.command == "host":
             say(f"Share: {await site.share_origin()}/s/{session_id}")
+            wanted = 1 if args.wait_for is None else args.wait_for
             if args.stream:
-                await stream_once_joined(session, 1 if args.wait_for is None else args.wait_for)
+                await stream_once_joined(session, wanted)
+            if args.bingo and await once_joined(session, wanted, "dealing"):
+                await session.bingo.start_round(args.pace_ms)
         await asyncio.Event().wait()  # until Ctrl-C or SIGTERM cancels this
     finally:
         await session.close()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from .bingo_play import Bingo
 from .chat import CHAT_LINES_KEPT, ChatLog, monotonic_ms
-from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Notify, Part, Sender, dispatch
+from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Notify, Part, Sender, Tasks, dispatch
 from .rules import WORD_INTERVAL_S, Roster
 from .words import WordStream
 
@@ -54,8 +54,9 @@ class P2PClient(Part):
         self.announced_to: str | None = None
         self.roster = Roster()
         self.chat_log = ChatLog()
+        self.tasks = Tasks(notify)  # this peer's background work, its parts' too
         self.words = WordStream(ably, self.state, notify, word_interval, sleep)
-        self.bingo = Bingo(ably, self.state, notify, sleep)
+        self.bingo = Bingo(ably, self.state, self.tasks, sleep)
         self.parts: list[Part] = [self.words, self.bingo]
         self.table = {kind: (row, part) for part in [self, *self.parts] for kind, row in part.kinds.items()}
 

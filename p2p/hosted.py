@@ -95,7 +95,7 @@ class Part:
 
 
 class Tasks:
-    """A part's background work: failures reported as `error` events, all cancelled at once."""
+    """A peer's background work: failures reported as `error` events, all ended when it leaves."""
 
     def __init__(self, notify: Notify) -> None:
         self.notify = notify
@@ -113,6 +113,9 @@ class Tasks:
         task.add_done_callback(done)
         return task
 
-    def cancel(self) -> None:
-        for task in list(self.running):
+    async def close(self) -> None:
+        """Cancel everything still running and wait for it to end."""
+        running = list(self.running)
+        for task in running:
             task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)

@@ -41,18 +41,18 @@ class P2PSession:
         friendly_name: str | None = None,
         word_interval: float = WORD_INTERVAL_S,
         connected_interval: float = CONNECTED_INTERVAL_S,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`sleep`: how the host waits between words and between bingo calls (tests pass a quicker clock)."""
         self.session_id = session_id
         self.identity = Identity(friendly_name)
-        self.word_interval = word_interval
         self.connected_interval = connected_interval
         self.listeners: dict[str, list[Listener]] = {event: [] for event in EVENTS}
         self.ably = PubSubClient(self._enqueue, create_realtime)
-        self.client = P2PClient(self.ably, self.emit, word_interval)
+        self.client = P2PClient(self.ably, self.emit, word_interval, sleep)
         self.server: P2PServer | None = None
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.router: asyncio.Task[None] | None = None
-        self.tasks: set[asyncio.Task[Any]] = set()
         self.chat_sent = ChatRate()
         self.saying = asyncio.Lock()
 
@@ -119,13 +119,11 @@ class P2PSession:
         """Leave now: stop hosting and close the connection (the others see the presence leave at once)."""
         self._stop_hosting()
         await self.ably.close()
-        for task in [self.router, *self.tasks]:
-            if task is not None:
-                task.cancel()
-        for task in [self.router, *self.tasks]:
-            if task is not None:
-                with contextlib.suppress(BaseException):
-                    await task
+        if self.router is not None:
+            self.router.cancel()
+            with contextlib.suppress(BaseException):
+                await self.router
+        await self.client.tasks.close()
 
     def _enqueue(self, message: dict[str, Any]) -> None:
         self.queue.put_nowait(message)
@@ -199,12 +197,4 @@ class P2PSession:
                 part.stop_hosting()
 
     def _background(self, summary: str, work: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(work)
-        self.tasks.add(task)
-
-        def done(finished: asyncio.Task[Any]) -> None:
-            self.tasks.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                self.emit("error", {"summary": summary, "error": finished.exception()})
-
-        task.add_done_callback(done)
+        self.client.tasks.start(summary, work)

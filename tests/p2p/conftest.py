@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -46,15 +46,30 @@ class Peers:
         self.sessions: list[P2PSession] = []
         self.sites: list[Site] = []
 
-    def new(self, session_id: str, name: str, word_interval: float = 0.05) -> P2PSession:
+    def new(
+        self,
+        session_id: str,
+        name: str,
+        word_interval: float = 0.05,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> P2PSession:
+        """`sleep`: the host's clock between words and bingo calls."""
         site = Site(self.url)
         self.sites.append(site)
-        session = P2PSession(session_id, site.realtime_for, friendly_name=name, word_interval=word_interval)
+        session = P2PSession(
+            session_id, site.realtime_for, friendly_name=name, word_interval=word_interval, sleep=sleep
+        )
         self.sessions.append(session)
         return session
 
-    async def join(self, session_id: str, name: str, word_interval: float = 0.05) -> P2PSession:
-        return await asyncio.wait_for(self.new(session_id, name, word_interval).start(), WAIT)
+    async def join(
+        self,
+        session_id: str,
+        name: str,
+        word_interval: float = 0.05,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> P2PSession:
+        return await asyncio.wait_for(self.new(session_id, name, word_interval, sleep).start(), WAIT)
 
     async def close(self) -> None:
         for session in self.sessions:

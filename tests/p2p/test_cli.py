@@ -243,6 +243,8 @@ async def test_a_link_that_is_not_a_session_link_is_a_usage_error_with_status_2(
         (["host", "http://127.0.0.1:4280", "--stream", "--wait-for", "-1"], "usage: ", "invalid count value: '-1'"),
         (["host", "http://127.0.0.1:4280", "--stream", "--wait-for", "x"], "usage: ", "invalid count value: 'x'"),
         (["join", "http://127.0.0.1:4280/s/abc", "--nme", "Bot"], "usage: python -m p2p ", "unrecognized arguments"),
+        (["host", "http://127.0.0.1:4280", "--bingo", "--pace-ms", "100"], "usage: ", "invalid pace value: '100'"),
+        (["host", "http://127.0.0.1:4280", "--bingo", "--stream"], "usage: ", "--stream and --bingo: one at a time"),
     ],
 )
 async def test_every_bad_command_line_is_a_usage_line_and_status_2_never_a_traceback(args, usage, error):
