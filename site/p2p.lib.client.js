@@ -3,7 +3,7 @@
 // MESSAGE_KINDS table drops host kinds from anyone but the host, and messages on the wrong channel).
 //
 // The mirror comes in parts, one per feature of the session (p2p.session.js FEATURES), as the host's state does:
-// the word stream's WordMirror below, and any other feature's. The host's snapshot carries every
+// the word stream's WordMirror below, bingo's BingoMirror (bingo/mirror.js). The host's snapshot carries every
 // part's fields; each mirror takes its own.
 import { PHRASE_WORDS } from './p2p.lib.server.js';
 import { Roster } from './p2p.roster.js';

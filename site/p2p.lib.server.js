@@ -2,7 +2,7 @@
 // Only the elected host has one; a peer elected after the host left starts one from the state it mirrored.
 //
 // The host's state comes in parts, one per feature of the session (p2p.session.js FEATURES): the word stream's
-// WordStream below, and any other feature's part. Each part keeps its own state, publishes its own kinds and
+// WordStream below, bingo's BingoHost (bingo/host.js). Each part keeps its own state, publishes its own kinds and
 // gives its fields of the snapshot; P2PServer answers `connected` with all of them in one message.
 
 export const PHRASE = 'The quick brown fox jumped over the lazy dog';

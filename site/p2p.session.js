@@ -5,10 +5,11 @@
 // the state it mirrored (and finishes a stream the previous host left unfinished); when it no longer does, the
 // server stops. Hosting and joining are the same call, start(): the first to arrive hosts.
 //
-// What the host holds comes in features (FEATURES below: the word stream so far), each built the same way: its
+// What the host holds comes in features (FEATURES below: the word stream, bingo), each built the same way: its
 // message kinds (rows of MESSAGE_KINDS), a mirror every peer keeps of the host's state, and the host's part, made
-// from that mirror when this peer is elected, which gives its fields of the snapshot a newcomer gets.
-// `session.send(kind, payload, { to })` sends a message of any kind.
+// from that mirror when this peer is elected, which gives its fields of the snapshot a newcomer gets
+// (docs/build-a-game.md). `session.send(kind, payload, { to })` sends a message of any kind.
+import { BINGO } from './bingo/feature.js';
 import { Emitter } from './emitter.js';
 import { receiveChat } from './p2p.chat.js';
 import { Identity, PubSubClient } from './p2p.js';
@@ -19,7 +20,7 @@ import { newPeerSecret } from './session-id.js';
 export const EVENTS = Object.freeze(['host-changed', 'error', 'resynced']);
 
 /**
- * The word stream, the tutorial's demo, as a feature (the shape every feature has):
+ * The word stream, the tutorial's demo, as a feature (the shape every feature has; bingo/feature.js is another):
  * - `name`: its key in `session.mirrors` and in the host's `session.server.parts`;
  * - `kinds`: its rows of MESSAGE_KINDS;
  * - `mirror(session)`: every peer's copy of the host's state, kept in `session.state`: `restore(snapshot)` takes its
@@ -44,7 +45,7 @@ export const WORD_STREAM = {
 };
 
 /** The session's features, in the order their mirrors take the snapshot. */
-export const FEATURES = [WORD_STREAM];
+export const FEATURES = [WORD_STREAM, BINGO];
 
 /**
  * The session's message kinds (docs/protocol.md), one row each: the session's own, then each feature's; add yours
@@ -64,7 +65,7 @@ export const MESSAGE_KINDS = {
     channel: 'inbox',
     handle: (session, message) => session.server?.onConnected(message),
   },
-  /** The host's snapshot: every feature's fields (the current phrase `{base, words}`). */
+  /** The host's snapshot: every feature's fields (the current phrase `{base, words}`, and `bingo`). */
   'connection-acknowledged': {
     sender: 'host',
     channel: 'inbox',

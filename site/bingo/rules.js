@@ -1,7 +1,7 @@
 // Bingo's rules, free of I/O (docs/build-a-game.md): what a card is, when a line is complete, the digest that
 // commits the host to a card without showing it, and the verdict on a claim. Every peer applies the same rules: the
 // host to a claim, every receiver to the winner the host announces and to a snapshot's round. The Python peer's
-// p2p/bingo.py is the same rules, both held to tests/protocol/vectors/bingo.json.
+// p2p/bingo/rules.py is the same rules, both held to tests/protocol/vectors/bingo.json.
 //
 // The digest is @noble/hashes' SHA-256, not crypto.subtle: browsers offer crypto.subtle only on secure origins, and
 // friends on the dev host's LAN link open the page over plain http.

@@ -1,5 +1,5 @@
 // Bingo's rules (site/bingo/rules.js) against the shared vectors, tests/protocol/vectors/bingo.json, which the
-// Python peer's p2p/bingo.py is held to as well: the same digest, the same cards, the same verdict on a claim, the
+// Python peer's p2p/bingo/rules.py is held to as well: the same digest, the same cards, the same verdict on a claim, the
 // same snapshots kept or dropped.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -55,6 +55,14 @@ test('the table names who sends each built-in kind and where, as docs/protocol.m
     'connection-acknowledged': 'host inbox',
     word: 'host session',
     chat: 'anyone session',
+    'bingo-round': 'host session',
+    'bingo-dealt': 'host session',
+    'bingo-card': 'host inbox',
+    'bingo-call': 'host session',
+    'bingo-pace': 'host session',
+    'bingo-claim': 'anyone inbox',
+    'bingo-winner': 'host session',
+    'bingo-refused': 'host inbox',
   });
   const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
   for (const kind of Object.keys(MESSAGE_KINDS)) assert.match(protocol, new RegExp(`^\\| \`${kind}\` \\|`, 'm'));
