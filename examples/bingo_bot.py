@@ -29,20 +29,22 @@ async def play(bot: P2PSession) -> None:
     claimed_at: tuple[int, int] | None = None
     while True:
         event = await events.get()
+        state, card = bingo.round, bingo.card
+        if state is None:
+            continue
         if event["event"] == "card":
             rows = [cells(event["card"], range(row * 5, row * 5 + 5)) for row in range(5)]
-            say(f"Card for round {bingo.round.round}: {' / '.join(rows)}")
+            say(f"Card for round {state.round}: {' / '.join(rows)}")
         elif event["event"] == "refused":
             say(f"Not a bingo yet ({event['reason']})")
         elif event["event"] == "winner":
             winner = event["winner"]
             line = cells(winner["card"], winner["line"])
-            say(f"Winner of round {bingo.round.round}: {sender_name(bot, winner['player'])} ({line})")
-        state = bingo.round
+            say(f"Winner of round {state.round}: {sender_name(bot, winner['player'])} ({line})")
         turn = (state.round, len(state.calls))
-        if bingo.line and bingo.claim is None and state.phase != "won" and claimed_at != turn:
+        if card and bingo.line and bingo.claim is None and state.phase != "won" and claimed_at != turn:
             claimed_at = turn
-            say(f"Bingo! Claiming {cells(bingo.card['card'], bingo.line)}")
+            say(f"Bingo! Claiming {cells(card['card'], bingo.line)}")
             await bingo.claim_bingo()
 
 

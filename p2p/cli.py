@@ -11,7 +11,7 @@ import asyncio
 import json
 from typing import Any
 
-from .bingo import DEFAULT_PACE_MS, MAX_PACE_MS, MIN_PACE_MS
+from .bingo.rules import DEFAULT_PACE_MS, MAX_PACE_MS, MIN_PACE_MS
 from .command import join, run, say, session_link, site_link
 from .rules import WORD_INTERVAL_S, random_session_id
 from .session import KINDS, P2PSession
@@ -116,12 +116,13 @@ def show_unknown(session: P2PSession, message: dict[str, Any]) -> None:
 
 def show_bingo(session: P2PSession, event: dict[str, Any]) -> None:
     """A round's start and its winner, in one line each (a bot shows its card and claims: examples/bingo_bot.py)."""
+    round_ = session.bingo.round
+    assert round_ is not None, "a bingo event comes with a round"
     if event["event"] == "round":
-        round_ = session.bingo.round
         say(f"Bingo round {round_.round}: {len(round_.dealt)} cards dealt, a number every {round_.pace_ms} ms")
     elif event["event"] == "winner":
         winner = event["winner"]
-        say(f"Bingo winner of round {session.bingo.round.round}: {sender_name(session, winner['player'])}")
+        say(f"Bingo winner of round {round_.round}: {sender_name(session, winner['player'])}")
 
 
 async def once_joined(session: P2PSession, players_wanted: int, what: str) -> bool:
@@ -185,7 +186,7 @@ async def run_peer(args: argparse.Namespace) -> None:
             if args.stream:
                 await stream_once_joined(session, wanted)
             if args.bingo and await once_joined(session, wanted, "dealing"):
-                await session.bingo.start_round(args.pace_ms)
+                await session.bingo_host.start_round(args.pace_ms)
         await asyncio.Event().wait()  # until Ctrl-C or SIGTERM cancels this
     finally:
         await session.close()

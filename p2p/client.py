@@ -1,17 +1,13 @@
 """Every peer's side of a session (site/p2p.lib.client.js): the roster and elected host from presence, the
-announcement to the host, and the host's state mirrored by the session's parts (p2p/hosted.py: the word stream,
-bingo), accepting host kinds from the host alone."""
+announcement to the host, and the host's snapshot handed to every feature's mirror (p2p/feature.py)."""
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
-from .bingo_play import Bingo
-from .chat import CHAT_LINES_KEPT, ChatLog, monotonic_ms
-from .hosted import ANYONE, HOST, INBOX, SESSION, Kind, Notify, Part, Sender, Tasks, dispatch
-from .rules import WORD_INTERVAL_S, Roster
-from .words import WordStream
+from .chat import CHAT_LINES_KEPT, ChatLog
+from .feature import Mirror, Sender
+from .rules import Roster
 
 
 @dataclass
@@ -31,34 +27,17 @@ class ClientState:
         return " ".join(self.words)
 
 
-class P2PClient(Part):
-    """Status goes disconnected → awaiting-acknowledgement → acknowledged; back to awaiting when the host changes.
+class P2PClient:
+    """Status goes disconnected → awaiting-acknowledgement → acknowledged; back to awaiting when the host changes."""
 
-    The client is itself the part holding the snapshot and chat kinds; `parts` are the word stream, then bingo.
-    """
-
-    kinds: ClassVar[Mapping[str, Kind]] = {
-        "connection-acknowledged": Kind(HOST, INBOX, "on_connection_acknowledged"),
-        "chat": Kind(ANYONE, SESSION, "on_chat"),
-    }
-
-    def __init__(
-        self,
-        ably: Sender,
-        notify: Notify = lambda _event, _detail: None,
-        word_interval: float = WORD_INTERVAL_S,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
+    def __init__(self, ably: Sender, state: ClientState | None = None, mirrors: Sequence[Mirror] = ()) -> None:
+        """`mirrors`: every feature's, in the order they take the snapshot."""
         self.ably = ably
-        self.state = ClientState()
+        self.state = state or ClientState()
+        self.mirrors = list(mirrors)
         self.announced_to: str | None = None
         self.roster = Roster()
         self.chat_log = ChatLog()
-        self.tasks = Tasks(notify)  # this peer's background work, its parts' too
-        self.words = WordStream(ably, self.state, notify, word_interval, sleep)
-        self.bingo = Bingo(ably, self.state, self.tasks, sleep)
-        self.parts: list[Part] = [self.words, self.bingo]
-        self.table = {kind: (row, part) for part in [self, *self.parts] for kind, row in part.kinds.items()}
 
     async def announce(self) -> None:
         """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers."""
@@ -99,23 +78,12 @@ class P2PClient(Part):
             return False
         return force or self.announced_to != self.state.host_client_id
 
-    async def on_receive_message(self, message: dict[str, Any]) -> None:
-        """Handle one received message of a kind every peer receives, if admitted (p2p/hosted.py)."""
-        await dispatch(self.table, message, self.state.host_client_id)
-
-    def on_connection_acknowledged(self, message: Mapping[str, Any]) -> None:
-        """The host's snapshot: each part takes its field(s); one a required part cannot read drops it all."""
-        read = [(part, part.read_snapshot(message)) for part in self.parts]
-        if any(part.required and taken is None for part, taken in read):
-            return
-        for part, taken in read:
-            if taken is not None:
-                part.take_snapshot(taken)
-        self.state.status = "acknowledged"
-
-    def on_chat(self, message: dict[str, Any]) -> None:
-        """A line a player says to everyone (p2p/chat.py)."""
-        receive_chat(self, message, monotonic_ms())
+    def on_snapshot(self, message: Mapping[str, Any]) -> None:
+        """The host's snapshot: every mirror takes its fields, unless one refuses the snapshot whole."""
+        if all(mirror.accepts(message) for mirror in self.mirrors):
+            for mirror in self.mirrors:
+                mirror.restore(message)
+            self.state.status = "acknowledged"
 
 
 def receive_chat(client: P2PClient, message: dict[str, Any], now: float) -> None:

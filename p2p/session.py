@@ -1,6 +1,7 @@
-"""One peer in one session (site/p2p.session.js P2PSession): the PubSubClient, this peer's P2PClient with the
-session's parts (p2p/hosted.py: the word stream, bingo) and, while it is the elected host, its P2PServer over the
-same parts. Hosting and joining are the same call, start(): the first to arrive hosts."""
+"""One peer in one session (site/p2p.session.js P2PSession): the PubSubClient, this peer's P2PClient, every
+feature's mirror (p2p/feature.py: the word stream, bingo) and, while it is the elected host, its P2PServer with every
+feature's host part, made from the mirrors. Hosting and joining are the same call, start(): the first to arrive
+hosts. Every message kind is one row of MESSAGE_KINDS."""
 
 import asyncio
 import contextlib
@@ -9,29 +10,58 @@ from typing import Any
 
 from ably import AblyRealtime
 
-from .bingo_play import Bingo
+from .bingo.feature import BINGO
+from .bingo.host import BingoHost
+from .bingo.mirror import BingoMirror
 from .chat import MAX_CHAT_LENGTH, ChatRate, chat_text, monotonic_ms
-from .client import P2PClient
+from .client import P2PClient, receive_chat
+from .feature import ANYONE, HOST, INBOX, SESSION, Kind, Tasks, admitted
 from .pubsub import Identity, PubSubClient
 from .rules import CONNECTED_INTERVAL_S, WORD_INTERVAL_S
 from .server import P2PServer
-from .words import WordStream
+from .words import WORD_STREAM, WordStream
 
 EVENTS = ("players", "words", "chat", "bingo", "host-changed", "message", "error", "resynced")
-# The kinds this peer acts on (docs/protocol.md, "Messages"); any other is a kind of your own, or unknown.
-KINDS = frozenset(
-    kind for part in (P2PClient, P2PServer, WordStream, Bingo) for kind in [*part.kinds, *part.host_kinds]
-)
 # A sender paced by say() waits this long past the rate's window, so a line that reaches a peer sooner than the
 # line before it did is still within the rate there.
 CHAT_SEND_MARGIN_MS = 500
 Listener = Callable[[Any], None]
 
+# The session's features, in the order their mirrors take the snapshot.
+FEATURES = (WORD_STREAM, BINGO)
+
+
+def answer_connected(session: "P2PSession", message: dict[str, Any]) -> None:
+    if session.server is not None:
+        session.background("Could not answer another peer.", session.server.on_connected(message))
+
+
+def show_chat(session: "P2PSession", message: dict[str, Any]) -> None:
+    state = session.state
+    last_line = state.chat[-1]["id"] if state.chat else 0
+    receive_chat(session.client, message, monotonic_ms())
+    if state.chat and state.chat[-1]["id"] != last_line:
+        session.emit("chat", state.chat[-1])
+
+
+# The session's message kinds (docs/protocol.md), one row each: the session's own, then each feature's.
+MESSAGE_KINDS: dict[str, Kind] = {
+    # A peer asks the host for the snapshot (no payload); the host answers on the peer's inbox.
+    "connected": Kind(ANYONE, INBOX, answer_connected),
+    # The host's snapshot: every feature's fields (the current phrase `{base, words}`, and `bingo`).
+    "connection-acknowledged": Kind(HOST, INBOX, lambda session, message: session.client.on_snapshot(message)),
+    # A line any player says to everyone, `{text}`: `state.chat`, with the sender's name from the roster.
+    "chat": Kind(ANYONE, SESSION, show_chat),
+    **{kind: row for feature in FEATURES for kind, row in feature.kinds.items()},
+}
+# The kinds this peer acts on; any other is a kind of your own, or unknown.
+KINDS = frozenset(MESSAGE_KINDS)
+
 
 class P2PSession:
     """Events (`on(event, listener)`): `players` (the roster changed: the players list), `words` (new words: the
     list appended), `chat` (a line shown: {id, from, name, text}), `bingo` (the round moved: {event, ...}, see
-    p2p/bingo_play.py), `host-changed` ({hostClientId, previousHostClientId, isHost}), `message` (any received
+    p2p/bingo/mirror.py), `host-changed` ({hostClientId, previousHostClientId, isHost}), `message` (any received
     message, for kinds of your own), `error` ({summary, error}: a background task failed), `resynced`."""
 
     def __init__(
@@ -46,10 +76,15 @@ class P2PSession:
         """`sleep`: how the host waits between words and between bingo calls (tests pass a quicker clock)."""
         self.session_id = session_id
         self.identity = Identity(friendly_name)
+        self.word_interval = word_interval
         self.connected_interval = connected_interval
+        self.sleep = sleep
         self.listeners: dict[str, list[Listener]] = {event: [] for event in EVENTS}
+        self.tasks = Tasks(self.emit)  # background work, the features' too: all ended on close()
         self.ably = PubSubClient(self._enqueue, create_realtime)
-        self.client = P2PClient(self.ably, self.emit, word_interval, sleep)
+        self.client = P2PClient(self.ably)
+        self.mirrors = {feature.name: feature.mirror(self) for feature in FEATURES}
+        self.client.mirrors = list(self.mirrors.values())
         self.server: P2PServer | None = None
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.router: asyncio.Task[None] | None = None
@@ -61,9 +96,17 @@ class P2PSession:
         return self.client.state
 
     @property
-    def bingo(self) -> Any:
-        """The bingo part (p2p/bingo_play.py Bingo): the round, this peer's card, claim(); start_round() to host."""
-        return self.client.bingo
+    def bingo(self) -> BingoMirror:
+        """This peer's bingo: the round, its card, claim_bingo() (p2p/bingo/mirror.py)."""
+        return self.mirrors["bingo"]  # type: ignore[return-value]
+
+    @property
+    def bingo_host(self) -> BingoHost:
+        """The host's bingo (p2p/bingo/host.py: start_round(), set_pace()); RuntimeError when not hosting."""
+        part = self.server.parts["bingo"] if self.server is not None else None
+        if not isinstance(part, BingoHost):
+            raise RuntimeError("Only the host can deal or pace bingo.")
+        return part
 
     @property
     def is_host(self) -> bool:
@@ -113,7 +156,9 @@ class P2PSession:
         """Stream the phrase to every peer (host only); returns when the last word is sent."""
         if self.server is None:
             raise RuntimeError("Only the host can stream words.")
-        await self.client.words.send_words_across_multiple_messages()
+        stream = self.server.parts["words"]
+        assert isinstance(stream, WordStream)
+        await stream.send_words_across_multiple_messages()
 
     async def close(self) -> None:
         """Leave now: stop hosting and close the connection (the others see the presence leave at once)."""
@@ -123,7 +168,7 @@ class P2PSession:
             self.router.cancel()
             with contextlib.suppress(BaseException):
                 await self.router
-        await self.client.tasks.close()
+        await self.tasks.close()
 
     def _enqueue(self, message: dict[str, Any]) -> None:
         self.queue.put_nowait(message)
@@ -148,25 +193,28 @@ class P2PSession:
             else:
                 host_changed = self.client.apply_presence(message["members"])
             self.emit("players", self.client.state.players)
-            for part in self.client.parts:
-                part.on_players(self.client.state.players)
             if host_changed:
                 self._on_host_changed(previous)
+            if self.server is not None:
+                self.server.players_changed(self.client.state.players)
             if self.client.needs_announcing():
-                self._background("Could not announce this peer to the new host.", self.client.announce())
+                self.background("Could not announce this peer to the new host.", self.client.announce())
             return
         if via == "connection":
             if self.client.needs_announcing(force=True):
-                self._background("Could not ask the host for the session state again.", self._resync(message))
+                self.background("Could not ask the host for the session state again.", self._resync(message))
             return
-        if self.server is not None:
-            self._background("Could not answer another peer.", self.server.on_receive_message(message))
-        state = self.client.state
-        last_line = state.chat[-1]["id"] if state.chat else 0
-        await self.client.on_receive_message(message)
-        if state.chat and state.chat[-1]["id"] != last_line:
-            self.emit("chat", state.chat[-1])
+        await self.receive(message)
         self.emit("message", message)
+
+    async def receive(self, message: dict[str, Any]) -> None:
+        """Handle one message with its row of MESSAGE_KINDS. Dropped: kinds with no row, messages on the other
+        channel than the row's, and host kinds from anyone but the elected host."""
+        row = MESSAGE_KINDS.get(message["kind"])
+        if row is not None and admitted(row, message, self.state.host_client_id):
+            result = row.handle(self, message)
+            if result is not None:
+                await result
 
     async def _resync(self, message: dict[str, Any]) -> None:
         await self.client.announce()
@@ -176,15 +224,15 @@ class P2PSession:
         state = self.client.state
         is_host = state.host_client_id is not None and state.host_client_id == state.my_client_id
         if is_host and self.server is None:
-            self.server = P2PServer(self.ably, self.client.parts, connected_interval=self.connected_interval)
-            for part in self.client.parts:
-                part.start_hosting()
-            if self.client.words.stream_unfinished:
-                self._background("Could not finish the word stream.", self.stream_words())
+            parts = {feature.name: feature.host(self, self.mirrors[feature.name]) for feature in FEATURES}
+            self.server = P2PServer(self.ably, parts, connected_interval=self.connected_interval)
+            stream = parts["words"]
+            if isinstance(stream, WordStream) and stream.stream_unfinished:
+                self.background("Could not finish the word stream.", self.stream_words())
         elif not is_host:
             self._stop_hosting()
-        for part in self.client.parts:
-            part.on_host_changed()
+        for mirror in self.mirrors.values():
+            mirror.host_changed()
         self.emit(
             "host-changed", {"hostClientId": state.host_client_id, "previousHostClientId": previous, "isHost": is_host}
         )
@@ -193,8 +241,7 @@ class P2PSession:
         if self.server is not None:
             self.server.stop()
             self.server = None
-            for part in self.client.parts:
-                part.stop_hosting()
 
-    def _background(self, summary: str, work: Awaitable[Any]) -> None:
-        self.client.tasks.start(summary, work)
+    def background(self, summary: str, work: Awaitable[Any]) -> None:
+        """Run `work` on its own; a failure is an `error` event."""
+        self.tasks.start(summary, work)

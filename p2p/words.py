@@ -1,81 +1,76 @@
-"""The word stream as a Part of the session (p2p/hosted.py): every peer mirrors the host's words by index; the host
-streams the demo phrase and its snapshot is the current phrase (site/p2p.lib.client.js, site/p2p.lib.server.js)."""
+"""The word stream, the tutorial's demo, as a feature (p2p/feature.py; site/p2p.session.js WORD_STREAM): every peer
+mirrors the host's words by index (WordMirror, site/p2p.lib.client.js); the host streams the phrase and its snapshot
+is the current phrase (WordStream, site/p2p.lib.server.js)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from .hosted import HOST, SESSION, Kind, Notify, Part, Sender
+from .feature import HOST, SESSION, Feature, HostPart, Kind, Mirror, Notify, Sender
 from .rules import PHRASE_WORDS, WORD_INTERVAL_S, current_phrase, is_snapshot, merge_words
 
 
-class WordStream(Part):
+class WordMirror(Mirror):
     """The words live in `state` (`word_base`, `words`: what the peer shows); words ahead of a gap wait in `pending`.
+    Emits `words` (the words appended) through `notify`."""
 
-    Emits `words` (the words appended) through `notify`.
-    """
-
-    kinds: ClassVar[Mapping[str, Kind]] = {"word": Kind(HOST, SESSION, "on_word")}
-    required = True  # a snapshot is first of all the current phrase
-
-    def __init__(
-        self,
-        ably: Sender,
-        state: Any,
-        notify: Notify = lambda _event, _detail: None,
-        word_interval: float = WORD_INTERVAL_S,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ably = ably
+    def __init__(self, state: Any, notify: Notify = lambda _event, _detail: None) -> None:
         self.state = state
         self.notify = notify
-        self.word_interval = word_interval
-        self.sleep = sleep
         self.pending: dict[int, str] = {}
-        self.hosting = False
-        self.streaming: asyncio.Task[None] | None = None
 
     def on_word(self, message: Mapping[str, Any]) -> None:
         """One word of the stream; a word of the wrong shape is dropped."""
         self.add_words([(message.get("index"), message.get("word"))])
 
-    def add_words(self, incoming: list[tuple[Any, Any]]) -> list[str]:
+    def add_words(self, incoming: list[tuple[Any, Any]]) -> None:
         appended = merge_words(self.state.word_base, self.state.words, self.pending, incoming)
         if appended:
             self.notify("words", appended)
-        return appended
 
-    def read_snapshot(self, snapshot: Mapping[str, Any]) -> tuple[int, list[str]] | None:
-        return (int(snapshot["base"]), list(snapshot["words"])) if is_snapshot(snapshot) else None
+    def accepts(self, snapshot: Mapping[str, Any]) -> bool:
+        """A snapshot is first of all the current phrase (site/p2p.lib.client.js isSnapshot)."""
+        return is_snapshot(snapshot)
 
-    def take_snapshot(self, part: tuple[int, list[str]]) -> None:
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
         """The current phrase: one ahead of everything seen starts the words over at its base."""
-        base, words = part
+        base = int(snapshot["base"])
         if base > self.state.word_base + len(self.state.words):
             self.state.word_base = base
             self.state.words = []
             self.pending = {index: word for index, word in self.pending.items() if index >= base}
-        self.add_words([(base + offset, word) for offset, word in enumerate(words)])
+        self.add_words([(base + offset, word) for offset, word in enumerate(snapshot["words"])])
+
+
+class WordStream(HostPart):
+    """The host's phrase, from the words it mirrored; a peer elected mid-phrase finishes it."""
+
+    def __init__(
+        self,
+        ably: Sender,
+        base: int = 0,
+        words: list[str] | None = None,
+        word_interval: float = WORD_INTERVAL_S,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.ably = ably
+        self.word_interval = word_interval
+        self.sleep = sleep
+        self.stopped = False
+        self.base, self.words = current_phrase(base, list(words or []))
+        self.streaming: asyncio.Task[None] | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """The current (or last) phrase and its first index: under 1 KiB however long the session."""
-        base, words = current_phrase(self.state.word_base, self.state.words)
-        return {"base": base, "words": list(words)}
-
-    @property
-    def next_index(self) -> int:
-        return self.state.word_base + len(self.state.words)
+        return {"base": self.base, "words": list(self.words)}
 
     @property
     def stream_unfinished(self) -> bool:
-        return self.next_index % len(PHRASE_WORDS) != 0
+        return len(self.words) % len(PHRASE_WORDS) != 0
 
-    def start_hosting(self) -> None:
-        self.hosting = True
-
-    def stop_hosting(self) -> None:
-        """Stop streaming after the current word."""
-        self.hosting = False
+    @property
+    def next_index(self) -> int:
+        return self.base + len(self.words)
 
     def send_words_across_multiple_messages(self) -> "asyncio.Task[None]":
         """Stream the phrase, one word per message; an unfinished phrase is completed, not restarted."""
@@ -89,9 +84,27 @@ class WordStream(Part):
             if not first:
                 await self.sleep(self.word_interval)
             first = False
-            if not self.hosting:
+            if self.stopped:
                 return
-            index = self.next_index
-            word = PHRASE_WORDS[index % len(PHRASE_WORDS)]
+            if len(self.words) == len(PHRASE_WORDS):
+                self.base, self.words = self.next_index, []
+            index, word = self.next_index, PHRASE_WORDS[len(self.words)]
             await self.ably.send_message({"kind": "word", "index": index, "word": word})
-            self.add_words([(index, word)])
+            self.words.append(word)
+
+    def stop(self) -> None:
+        """End a running stream after its current word."""
+        self.stopped = True
+
+
+WORD_STREAM = Feature(
+    name="words",
+    kinds={
+        # One word of the stream, `{index, word}`.
+        "word": Kind(HOST, SESSION, lambda session, message: session.mirrors["words"].on_word(message)),
+    },
+    mirror=lambda session: WordMirror(session.state, session.emit),
+    host=lambda session, _mirror: WordStream(
+        session.ably, session.state.word_base, session.state.words, session.word_interval, session.sleep
+    ),
+)

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from examples.bingo_bot import play
-from p2p.bingo import card_digest, is_card, new_salt, random_card, round_of, verdict
-from p2p.bingo_play import Bingo
-from p2p.client import P2PClient
+from p2p.bingo.feature import BINGO
+from p2p.bingo.rules import card_digest, is_card, new_salt, random_card, round_of, verdict
 from p2p.session import P2PSession
 
-from ..protocol.test_vectors import RecordingSender
+from ..protocol.test_vectors import not_connected
 from .conftest import Peers, eventually
 from .test_cli import Cli
 
@@ -62,7 +61,7 @@ async def test_a_python_host_and_two_bots_play_a_round_to_a_winner_every_peer_ve
     ann, ben = await peers.join("bingo-1", "Ann"), await peers.join("bingo-1", "Ben")
     await all_acknowledged(host, ann, ben)
     async with playing(ann, ben):
-        await host.bingo.start_round(PACE_MS)
+        await host.bingo_host.start_round(PACE_MS)
         await eventually(lambda: won(host, ann, ben), "the winner at every peer")
     round_ = host.bingo.round
     winner = round_.winner
@@ -86,7 +85,7 @@ async def test_the_host_leaves_mid_round_and_the_next_host_finishes_it_with_the_
     announced_by: list[str | None] = []
     cyd.on("message", lambda m: announced_by.append(m["from"]) if m["kind"] == "bingo-winner" else None)
     async with playing(bob, cyd):
-        await ada.bingo.start_round(PACE_MS)
+        await ada.bingo_host.start_round(PACE_MS)
         await eventually(lambda: cyd.bingo.card is not None and len(cyd.bingo.round.calls) >= 2, "two calls")
         cards = (bob.bingo.card, cyd.bingo.card)
         await ada.close()  # before any line can be complete: a line needs four calls
@@ -107,8 +106,8 @@ async def test_forged_calls_winners_rounds_cards_and_claims_change_nothing_and_a
     bob = await peers.join("bingo-3", "Bob")
     mallory = await peers.join("bingo-3", "Mallory")
     await all_acknowledged(ada, bob, mallory)
-    await ada.bingo.start_round(PACE_MS)
-    await ada.bingo.set_pace(PACE_MS, paused=True)
+    await ada.bingo_host.start_round(PACE_MS)
+    await ada.bingo_host.set_pace(PACE_MS, paused=True)
     eve = await peers.join("bingo-3", "Eve")  # a late joiner: dealt a card in the round under way
     for session in (bob, mallory, eve):
         await eventually(lambda s=session: s.bingo.card is not None and s.bingo.round.phase == "paused", "a card")
@@ -134,13 +133,12 @@ async def test_forged_calls_winners_rounds_cards_and_claims_change_nothing_and_a
         cheat.bingo.claim = claim  # pending, as claim_bingo() keeps it, so the verdict is shown
         await cheat.send({"kind": "bingo-claim", **claim}, me(ada))
     await eventually(lambda: len(refusals) == 2, "the verdicts on Mallory's and Eve's claims")
-    await ada.bingo.set_pace(500, paused=True)  # after every forgery: what Bob shows next is the host's
+    await ada.bingo_host.set_pace(500, paused=True)  # after every forgery: what Bob shows next is the host's
     await eventually(lambda: bob.bingo.round.pace_ms == 500, "the host's new pace at Bob's")
     assert sorted(refusals) == [("Eve", "not-your-card"), ("Mallory", "not-your-card")]
     assert bob_sees == [{"event": "pace", "paceMs": 500, "paused": True}]
     assert (bob.bingo.round.calls, bob.bingo.round.winner, bob.bingo.round.round) == (round_.calls, None, 1)
-    assert len(ada.bingo.round.dealt) == 4
-    assert me(eve) in ada.bingo.round.dealt
+    assert list(ada.bingo_host.round.dealt) == [me(ada), me(bob), me(mallory), me(eve)]  # type: ignore[union-attr]
 
 
 async def test_the_bingo_bot_prints_its_card_its_claim_and_the_winner_and_leaves_on_ctrl_c(peers: Peers):
@@ -148,7 +146,7 @@ async def test_the_bingo_bot_prints_its_card_its_claim_and_the_winner_and_leaves
     bot = await Cli.start(f"{peers.url}/s/bingo-cli", "--name", "Bot", module=BOT)
     await bot.wait_for(r"^Joined bingo-cli as Bot: playing bingo \(Ctrl-C leaves\)$")
     await eventually(lambda: len(host.state.players) == 2, "the bot in the host's roster")
-    await host.bingo.start_round(PACE_MS)
+    await host.bingo_host.start_round(PACE_MS)
     await bot.wait_for(r"^Card for round 1: (\d+ ){5}/ (\d+ ){5}/ (\d+ ){2}\* (\d+ ){2}/ (\d+ ){5}/ (\d+ ){4}\d+$")
     claimed = (await bot.wait_for(r"^Bingo! Claiming ([\d* ]+)$")).group(1)
     await bot.wait_for(rf"^Winner of round 1: Bot \({re.escape(claimed)}\)$")
@@ -177,7 +175,7 @@ HOSTILE = [None, True, False, -1, 0, 1.5, 2**53, "1", "", [], {}, [1] * 300, "x"
 
 
 async def test_any_field_of_any_bingo_kind_gone_wrong_even_from_the_host_leaves_a_well_formed_round_and_card():
-    player = P2PClient(RecordingSender("me"))
+    player = P2PSession("fuzz", create_realtime=not_connected)
     player.state.host_client_id, player.state.my_client_id = "host", "me"
     deal = {"round": 1, "card": random_card(), "salt": new_salt()}
     digest = card_digest(1, "me", deal["salt"], deal["card"])
@@ -191,10 +189,10 @@ async def test_any_field_of_any_bingo_kind_gone_wrong_even_from_the_host_leaves_
         "bingo-refused": {"round": 1, "reason": "not-a-line"},
     }
     for kind, payload in well_formed.items():
-        channel = Bingo.kinds[kind].channel
+        channel = BINGO.kinds[kind].channel
         for field in payload:
             for value in HOSTILE:
-                await player.on_receive_message({**payload, field: value, "kind": kind, "from": "host", "via": channel})
+                await player.receive({**payload, field: value, "kind": kind, "from": "host", "via": channel})
                 mirrored = player.bingo.round
                 assert mirrored is None or round_of(mirrored.wire()) == mirrored, (kind, field, value)
                 assert player.bingo.card is None or is_card(player.bingo.card["card"]), (kind, field, value)

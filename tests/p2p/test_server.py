@@ -33,11 +33,11 @@ def connected(client_id: str) -> dict:
 
 async def test_a_flood_of_connected_from_one_peer_gets_one_answer_now_and_one_when_the_second_ends():
     clock, sender = Clock(), RecordingSender()
-    server = P2PServer(sender, [], now=lambda: clock.now, sleep=clock.sleep)
-    await server.on_receive_message(connected("pat"))
-    repeats = [asyncio.ensure_future(server.on_receive_message(connected("pat"))) for _ in range(50)]
+    server = P2PServer(sender, {}, now=lambda: clock.now, sleep=clock.sleep)
+    await server.on_connected(connected("pat"))
+    repeats = [asyncio.ensure_future(server.on_connected(connected("pat"))) for _ in range(50)]
     await asyncio.sleep(0)
-    await server.on_receive_message(connected("kim"))
+    await server.on_connected(connected("kim"))
     assert [target for _, target in sender.sent] == ["pat", "kim"]
     while not clock.sleepers:  # noqa: ASYNC110 - the coalesced answer's timer starts on the next turn of the loop
         await asyncio.sleep(0)

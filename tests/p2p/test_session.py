@@ -35,7 +35,7 @@ async def test_when_the_host_leaves_mid_stream_the_next_earliest_finishes_the_ph
     ada = await peers.join("room3", "Ada", word_interval=0.2)
     bob = await peers.join("room3", "Bob", word_interval=0.05)
     await eventually(lambda: bob.state.status == "acknowledged", "Bob's snapshot")
-    stream = ada.client.words.send_words_across_multiple_messages()
+    stream = ada.server.parts["words"].send_words_across_multiple_messages()  # type: ignore[union-attr,attr-defined]
     await eventually(lambda: len(bob.state.words) >= 3, "three words at Bob's")
     await ada.close()
     stream.cancel()

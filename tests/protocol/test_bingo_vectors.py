@@ -1,4 +1,4 @@
-"""Bingo's shared vectors (tests/protocol/vectors/bingo.json) against the Python peer's rules (p2p/bingo.py).
+"""Bingo's shared vectors (tests/protocol/vectors/bingo.json) against the Python peer's rules (p2p/bingo/rules.py).
 
 tests/js reads the same vectors for the site's rules, so a card dealt, a claim verified or a snapshot mirrored by one
 side is judged alike by the other.
@@ -6,7 +6,7 @@ side is judged alike by the other.
 
 import pytest
 
-from p2p.bingo import LINES, Round, card_digest, complete_line, dealt_of, is_card, random_card, round_of, verdict
+from p2p.bingo.rules import LINES, Round, card_digest, complete_line, dealt_of, is_card, random_card, round_of, verdict
 
 from .test_vectors import cases, vectors
 

@@ -12,7 +12,8 @@ import pytest
 
 from devserver.ably_check import key_refused
 from p2p.chat import chat_text
-from p2p.client import ClientState, P2PClient, receive_chat
+from p2p.client import P2PClient, receive_chat
+from p2p.feature import admitted
 from p2p.inbound import keep_what_peers_send
 from p2p.rules import (
     Roster,
@@ -23,7 +24,8 @@ from p2p.rules import (
     roster_from_presence,
 )
 from p2p.server import P2PServer
-from p2p.words import WordStream
+from p2p.session import MESSAGE_KINDS, P2PSession
+from p2p.words import WordMirror, WordStream
 
 VECTORS = Path(__file__).parent / "vectors"
 
@@ -49,6 +51,10 @@ class RecordingSender:
 
 async def no_pause(_seconds: float) -> None:
     return None
+
+
+async def not_connected(_session_id: str) -> Any:
+    raise AssertionError("the vectors' sessions never connect")
 
 
 @cases(vectors("names")["cases"])
@@ -88,18 +94,15 @@ CLIENT = vectors("client")
 
 @cases(CLIENT["sequences"])
 async def test_a_client_shows_what_the_host_sent_and_nothing_else(case):
-    client = P2PClient(RecordingSender())
-    client.state.host_client_id = CLIENT["host"]
-    client.state.status = "awaiting-acknowledgement"
+    session = P2PSession("vectors", create_realtime=not_connected)
+    session.state.host_client_id = CLIENT["host"]
+    session.state.status = "awaiting-acknowledgement"
     for message in case["messages"]:
-        await client.on_receive_message(message)
-    state = client.state
-    shown = {
-        "status": state.status,
-        "wordBase": state.word_base,
-        "words": state.words,
-        "pending": len(client.words.pending),
-    }
+        await session.receive(message)
+    state = session.state
+    words = session.mirrors["words"]
+    assert isinstance(words, WordMirror)
+    shown = {"status": state.status, "wordBase": state.word_base, "words": state.words, "pending": len(words.pending)}
     assert shown == case["state"]
 
 
@@ -123,25 +126,19 @@ def test_chat_lines_show_under_the_rosters_name_within_each_senders_rate(case):
 SERVER = vectors("server")
 
 
-def hosted_words(sender: RecordingSender, base: int = 0, words: list[str] | None = None) -> WordStream:
-    """The word stream of a host that has mirrored `words` from index `base`."""
-    stream = WordStream(sender, ClientState(word_base=base, words=list(words or [])), sleep=no_pause)
-    stream.start_hosting()
-    return stream
-
-
 @cases(SERVER["phrases"])
 def test_the_snapshot_is_the_current_phrase(case):
     base, words = current_phrase(case["base"], case["words"])
     assert {"base": base, "words": words} == case["snapshot"]
     sender = RecordingSender()
-    assert P2PServer(sender, [hosted_words(sender, case["base"], case["words"])]).snapshot() == case["snapshot"]
+    parts = {"words": WordStream(sender, case["base"], case["words"])}
+    assert P2PServer(sender, parts).snapshot() == case["snapshot"]
 
 
 @cases(SERVER["streams"])
 async def test_the_host_streams_from_the_next_index(case):
     sender = RecordingSender()
-    await hosted_words(sender, case["base"], case["words"]).send_words_across_multiple_messages()
+    await WordStream(sender, case["base"], case["words"], sleep=no_pause).send_words_across_multiple_messages()
     assert all(message["kind"] == "word" and target is None for message, target in sender.sent)
     assert [[message["index"], message["word"]] for message, _ in sender.sent] == case["sent"]
 
@@ -149,7 +146,10 @@ async def test_the_host_streams_from_the_next_index(case):
 @cases(SERVER["connected"])
 async def test_the_host_answers_only_a_well_formed_connected(case):
     sender = RecordingSender()
-    await P2PServer(sender, [hosted_words(sender)], now=lambda: 0.0).on_receive_message(case["message"])
+    message = case["message"]
+    row = MESSAGE_KINDS["connected"]
+    if message.get("kind") == "connected" and admitted(row, message, None):  # what the session lets through
+        await P2PServer(sender, {"words": WordStream(sender)}, now=lambda: 0.0).on_connected(message)
     snapshot = {"kind": "connection-acknowledged", "base": 0, "words": []}
     assert sender.sent == ([(snapshot, case["message"]["from"])] if case["answered"] else [])
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .rules import MAX_SAFE_INTEGER, is_index
+from ..rules import MAX_SAFE_INTEGER, is_index
 
 SIZE = 5
 CELLS = SIZE * SIZE
