@@ -1,1 +1,0 @@
-"""Benchmarks, each measured beside a baseline in the same run: `python -m bench`."""

@@ -1,11 +1,11 @@
-"""What a benchmark starts: the servers it measures, each in a process of its own (as users start them, so that the
-load generator and the server under test share neither an event loop nor a core), and headless Chromium."""
+"""What a benchmark starts: the servers it measures, each in a process of its own as users start them (so the load
+generator and the server share neither an event loop nor a core), and headless Chromium."""
 
 import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +27,7 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class ServerProcess:
-    """A running server: its base URL (``http://127.0.0.1:PORT``) and the child process."""
-
-    url: str
+    url: str  # http://127.0.0.1:PORT
     child: Child
 
     @property
@@ -39,17 +37,11 @@ class ServerProcess:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
-    def printed(self, pattern: str) -> str:
-        """The first group of the first line the server printed that matches ``pattern``."""
-        return self.child.wait_for(pattern, timeout=0).group(1)
-
 
 @contextlib.asynccontextmanager
-async def running(
-    args: Sequence[str], ready: str, env: Mapping[str, str] | None = None
-) -> AsyncIterator[ServerProcess]:
+async def running(args: list[str], ready: str, env: Mapping[str, str] | None = None) -> AsyncIterator[ServerProcess]:
     """``python -m <args>`` (``env`` added to this process's) until the block ends, once it printed a line matching
-    ``ready``, whose one group is the URL."""
+    ``ready``, whose group is its URL."""
     child = start_server([sys.executable, "-m", *args], env=dict(env or {}), cwd=str(REPO_ROOT))
     try:
         yield ServerProcess((await asyncio.to_thread(child.wait_for, ready, 20.0)).group(1), child)
@@ -72,7 +64,7 @@ def dev_host(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.Ab
 
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator:
-    """Launches headless Chromium as the browser tests do: ``launch(*flags)`` (closed with the block)."""
+    """``launch(*flags)``: headless Chromium as the browser tests launch it, closed with the block."""
     from playwright.async_api import async_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS
@@ -94,8 +86,7 @@ async def fresh_page(browser, base_url: str, watch: str) -> AsyncIterator:
     context = await browser.new_context(base_url=base_url)
     try:
         await context.add_init_script(watch)
-        page = await context.new_page()
-        page.set_default_timeout(60_000)
+        (page := await context.new_page()).set_default_timeout(60_000)
         yield page
     finally:
         await context.close()

@@ -1,6 +1,5 @@
-"""The Markdown report, docs/benchmarks/README.md: the machine and the versions measured, then one section per
-benchmark between markers (``python -m bench NAME`` replaces its own and keeps the others); and how every benchmark
-summarises its numbers: percentiles of samples, medians of runs with their spread, ratios to a baseline."""
+"""The report, docs/benchmarks/README.md: the machine and versions measured, then a section per benchmark between
+markers (``python -m bench NAME`` replaces its own, keeps the others); and how every benchmark summarises numbers."""
 
 import datetime
 import json
@@ -46,11 +45,8 @@ class Spread:
 
     def format(self, spec: str = ".1f") -> str:
         """``12.3 (11.9–13.0)``; just the median when every run agreed; ``n/a`` when nothing was measured."""
-        if self.median != self.median:
-            return "n/a"
-        if self.low == self.high:
-            return format(self.median, spec)
-        return f"{format(self.median, spec)} ({format(self.low, spec)}–{format(self.high, spec)})"
+        median, low, high = (format(value, spec) for value in (self.median, self.low, self.high))
+        return "n/a" if self.median != self.median else median if low == high else f"{median} ({low}–{high})"
 
 
 def ratio(value: float, baseline: float) -> str:
@@ -74,14 +70,13 @@ def side_by_side(samples: dict[str, list[dict]], rows: dict[str, str], spec: str
     return table(["", *samples, "ratio"], cells)
 
 
-def _output(*command: str, default: str = "unknown") -> str:
-    """The first line a command prints, or ``default`` when it fails or prints nothing."""
+def _output(*command: str) -> str:
+    """The first line a command prints, or "" when it fails."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT)
     except (OSError, subprocess.TimeoutExpired):
-        return default
-    lines = done.stdout.strip().splitlines()
-    return lines[0].strip() if done.returncode == 0 and lines else default
+        return ""
+    return (done.stdout.strip().splitlines() or [""])[0].strip() if done.returncode == 0 else ""
 
 
 def _read(path: str, key: str) -> str:
@@ -90,13 +85,12 @@ def _read(path: str, key: str) -> str:
         return next(re.split("[:=]", line, maxsplit=1)[1].strip().strip('"') for line in lines if line.startswith(key))
 
 
-def _version(npm: str = "", python: str = "") -> str:
+def _version(package: str) -> str:
     try:
-        if npm:
-            return json.loads((REPO_ROOT / "node_modules" / npm / "package.json").read_text())["version"]
-        return metadata.version(python)
-    except (OSError, KeyError, metadata.PackageNotFoundError):
-        return "not installed"
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        path = REPO_ROOT / "node_modules" / package / "package.json"
+        return json.loads(path.read_text())["version"] if path.exists() else "not installed"
 
 
 def machine() -> list[list[str]]:
@@ -107,12 +101,10 @@ def machine() -> list[list[str]]:
         ["memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"],
         ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
         ["Python", platform.python_version()],
-        ["Node", _output("node", "--version")],
-        ["ably-js", _version(npm="ably")],
-        ["Vue", _version(npm="vue")],
-        ["aiohttp", _version(python="aiohttp")],
-        ["Chromium", _output(chromium_executable() or "chromium", "--version")],
-        ["Playwright", _version(python="playwright")],
+        ["Node", _output("node", "--version") or "unknown"],
+        *([name, _version(package)] for name, package in {"ably-js": "ably", "Vue": "vue"}.items()),
+        *([package, _version(package)] for package in ("aiohttp", "playwright")),
+        ["Chromium", _output(chromium_executable() or "chromium", "--version") or "unknown"],
     ]
 
 
@@ -122,24 +114,23 @@ def load_average() -> str:
 
 def render_section(name: str, section: Section, load_before: str, load_after: str, seconds: float) -> str:
     """The section between its markers, with when, at which commit and under what load it was measured."""
-    changed = _output(
-        "git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks", default=""
+    changed = _output("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks")
+    commit = (_output("git", "rev-parse", "--short=12", "HEAD") or "unknown") + (
+        " + uncommitted changes" if changed else ""
     )
-    commit = _output("git", "rev-parse", "--short=12", "HEAD") + (" + uncommitted changes" if changed else "")
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    provenance = (
-        f"_Measured {when} at commit {commit} in {seconds:.0f} s; "
-        f"load average (1/5/15 min) {load_before} before, {load_after} after._"
+    body = (
+        f"## {section.title}\n\n_Measured {when} at commit {commit} in {seconds:.0f} s; load average (1/5/15 min) "
+        f"{load_before} before, {load_after} after._\n\n{section.body.strip()}\n"
     )
-    body = f"## {section.title}\n\n{provenance}\n\n{section.body.strip()}\n"
     return f"<!-- bench:{name} start -->\n{body}\n<!-- bench:{name} end -->"
 
 
 def write(out_dir, rendered: dict[str, str], order: list[str], quick: bool):
     """Write the header, then every section in ``order``, those just run replacing those on disk."""
     path = out_dir / "README.md"
-    on_disk = {match["name"]: match[0] for match in _SECTION.finditer(path.read_text())} if path.exists() else {}
-    sections = {**on_disk, **rendered}
+    sections = {match["name"]: match[0] for match in _SECTION.finditer(path.read_text())} if path.exists() else {}
+    sections |= rendered
     warning = "> **Quick mode:** tiny sizes, single runs: these numbers mean nothing.\n\n" if quick else ""
     header = f"""# Benchmarks
 

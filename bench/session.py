@@ -1,10 +1,7 @@
 """Session benchmark: what one session costs (deliveries, bytes, largest message) and how fast it converges, for
-the site's protocol (``P2PSession``) beside the tutorial's (bench/tutorial/), from two friends to 200 peers.
-
-The emulator runs in its own process with a short presence timeout (so a crashed host is noticed quickly; the
-report names it), the dev host in another (it issues the site's tokens and client config), and the peers in
-Node worker processes. Scenarios, sizes and protocols alternate inside each run, so drift on the machine affects all.
-"""
+the site's protocol (``P2PSession``) beside the tutorial's (bench/tutorial/), from two friends to 200 peers. The
+emulator runs in its own process with a short presence timeout (a crashed host is noticed quickly; the report names
+it), the dev host in another (the site's tokens and client config), the peers in Node worker processes."""
 
 import aiohttp
 
@@ -12,60 +9,47 @@ from bench.processes import dev_host, emulator
 from bench.report import Section, Spread, percentile, ratio, table
 from bench.runner import alternating
 from bench.session_peers import Late, PeerPool
-from bench.session_scenarios import SITE, SMALL_SESSION, TUTORIAL, Bench, burst, flood, long_session, sequential
+from bench.session_scenarios import ABUSE, BY_SIZE, SITE, SMALL_SESSION, TUTORIAL, Bench
 
 KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
 PRESENCE_LEAVE_TIMEOUT = 2.0
-SCENARIOS = {  # name: (protocols, what its peers do)
-    "sequential": ((SITE, TUTORIAL), sequential),
-    "burst": ((SITE, TUTORIAL), burst),
-    "election": ((SITE,), lambda bench, n: burst(bench, n, host_first=False)),
-}
-FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": 500, "streams": 1000}
-QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": 50, "streams": 3}
-Target = tuple[str, str, int]  # scenario, protocol, N
-PHASES = [
-    "N",
-    "protocol",
-    "start → connected p50 ms",
-    "connected → in every roster p50 ms",
-    "word latency p50 ms",
-    "p99 ms",
-]
-MIGRATION = ["N"] + [
-    c for how in ("leaves", "crashes") for c in (f"host {how}: new host everywhere ms", "all re-acknowledged ms")
-]
+FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": 500, "long": 1000}
+QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": 50, "long": 3}
+Target = tuple[str, str, int]  # scenario, protocol, N (flood: messages, long: streams)
+PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|word latency p50 ms|p99 ms"
+AGAIN = "new host everywhere ms|all re-acknowledged ms"
+MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 
 
 async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
+    """Every scenario at every size for its protocols, in turn, fresh peers each time; and what went wrong."""
+    targets = [(name, p, n) for n in settings["sizes"] for name, (protocols, _) in BY_SIZE.items() for p in protocols]
+    targets += [(name, SITE, settings[name]) for name in ABUSE]
+    scenarios = {**{name: run for name, (_, run) in BY_SIZE.items()}, **ABUSE}
     errors: list[str] = []
-    every = [(name, protocols, n) for n in settings["sizes"] for name, (protocols, _) in SCENARIOS.items()]
-    targets = [(name, protocol, n) for name, protocols, n in every for protocol in protocols]
-    targets += [("flood", SITE, 2), ("long", SITE, 3)]
-    extra = {"flood": lambda bench, _n: flood(bench, settings["flood"])}
-    extra["long"] = lambda bench, _n: long_session(bench, settings["streams"])
 
     def runs_of(target: Target) -> int:
         return 1 if target[0] == "long" else settings["small_runs" if target[2] <= SMALL_SESSION else "runs"]
 
-    async with emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably:
-        env = {"ABLY_API_KEY": KEY, "ABLY_ENDPOINT_URL": ably.url}
-        async with dev_host(env=env) as host, aiohttp.ClientSession() as http:
+    async with (
+        emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably,
+        dev_host(env={"ABLY_API_KEY": KEY, "ABLY_ENDPOINT_URL": ably.url}) as host,
+        aiohttp.ClientSession() as http,
+    ):
 
-            async def once(target: Target) -> dict | None:
-                name, protocol, n = target
-                pool = PeerPool(host.url)
-                try:  # the site's and the tutorial's default pace; a long session streams without pause
-                    bench = Bench(pool, http, ably.url, protocol, 0 if name == "long" else 500)
-                    return await {**{s: run for s, (_, run) in SCENARIOS.items()}, **extra}[name](bench, n)
-                except Late as late:
-                    errors.append(f"{name} {protocol} N={n}: {late}")
-                    return None
-                finally:
-                    await pool.stop()
-                    errors.extend(f"{name} {protocol} N={n}: peer error {error}" for error in pool.errors[:5])
+        async def once(target: Target) -> dict | None:
+            name, protocol, n = target
+            pool = PeerPool(host.url)
+            try:  # the site's and the tutorial's default pace; a long session streams without pause
+                return await scenarios[name](Bench(pool, http, ably.url, protocol, 0 if name == "long" else 500), n)
+            except Late as late:
+                errors.append(f"{name} {protocol} N={n}: {late}")
+                return None
+            finally:
+                await pool.stop()
+                errors.extend(f"{name} {protocol} N={n}: peer error {error}" for error in pool.errors[:5])
 
-            return await alternating(targets, runs_of, once, warm_up=False), errors
+        return await alternating(targets, runs_of, once, warm_up=False), errors
 
 
 class Figures:
@@ -90,8 +74,8 @@ class Figures:
         return [_format(value, spec) for value in values] + ([ratio(*values)] if divide else [])
 
 
-def _vs(label: str, divide: bool = True) -> list[str]:
-    return [f"{label}: site", "tutorial", *(["÷"] if divide else [])]
+def _vs(*labels: str, divide: bool = True) -> list[str]:
+    return [cell for label in labels for cell in (f"{label}: site", "tutorial", *["÷"] * divide)]
 
 
 def report(samples: dict[Target, list], errors: list[str], settings: dict) -> str:
@@ -113,54 +97,57 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
-    snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, 2)).format(".0f")
-    largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, 3)).format(",.0f")
-    runs = f"{settings['small_runs']} runs up to N = {SMALL_SESSION}, {settings['runs']} above"
+    snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, settings["flood"])).format(".0f")
+    largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, settings["long"])).format(",.0f")
+    abuse = [
+        [
+            f"snapshots the host sends back for {settings['flood']} `connected` from one player at once",
+            snapshots,
+            "a handful",
+        ]
+    ]
+    abuse += [
+        [
+            f"largest message after {settings['long']:,} streams, a newcomer's snapshot included",
+            f"{largest} B",
+            "1,024 B",
+        ]
+    ]
     lines = [
-        f"**site** = the site's classes (`P2PSession`); **tutorial** = the tutorial's protocol (bench/tutorial/). Both "
-        "run the pinned ably-js in Node workers against the emulator, fetching tokens over HTTP from the same dev "
-        f"host's `/api/createTokenRequest`; {runs}, all on this 2-core machine; ÷ = site / tutorial in the same run.",
+        "**site** = the site's classes (`P2PSession`); **tutorial** = the tutorial's protocol (bench/tutorial/), both "
+        "on the pinned ably-js in Node workers against the emulator, tokens over HTTP from the same dev host's "
+        f"`/api/createTokenRequest`; {settings['small_runs']} runs up to N = {SMALL_SESSION}, {settings['runs']} "
+        "above, alternating, on this 2-core machine; ÷ = site / tutorial, from the same run.",
         "### Cost per session (N joins one after another, then the phrase)",
         table(
-            ["N", *_vs("deliveries"), *_vs("per join", False), *_vs("MB delivered"), *_vs("largest message B", False)],
+            [
+                "N",
+                *_vs("deliveries"),
+                *_vs("per join", divide=False),
+                *_vs("MB delivered"),
+                *_vs("largest message B", divide=False),
+            ],
             cost,
         ),
         "Reading: deliveries as Ably bills them (presence events and echoes included, presence SYNC members not); per "
         "join: the joins' deliveries ÷ N; below 1 the site costs less; Ably refuses a message over 64 KiB.",
         "### Speed",
-        table(
-            ["N", *_vs("join p50 ms"), *_vs("join p99 ms"), *_vs("burst converged ms"), "all N at once (site) ms"],
-            speed,
-        ),
+        table(["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"], speed),
         "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state), "
         "over every join of every run; burst = a host, then N − 1 at once, until every roster is complete and one host "
         "agreed (median run); all N at once = the site's election, nobody hosting first.",
         "### Where a join's time goes",
-        table(PHASES, phases),
+        table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
         "protocol (the site's peer attaches, enters presence and asks the host in one round trip).",
-        table(["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", False)], cpu),
+        table(["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)], cpu),
         "Reading: all peers share the two cores, so at large N times measure CPU more than the network.",
         "### Host migration (site only: the tutorial's session dies with its host)",
-        table(MIGRATION, migration),
+        table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "
         f"{PRESENCE_LEAVE_TIMEOUT:g}` here; Ably's 15 s adds about {15 - PRESENCE_LEAVE_TIMEOUT:g} s).",
         "### Bounded under abuse (site only)",
-        table(
-            ["measure (site)", "value", "bound"],
-            [
-                [
-                    f"snapshots the host sends back for {settings['flood']} `connected` from one player at once",
-                    snapshots,
-                    "a handful",
-                ],
-                [
-                    f"largest message after {settings['streams']:,} streams, a newcomer's snapshot included",
-                    f"{largest} B",
-                    "1,024 B",
-                ],
-            ],
-        ),
+        table(["measure (site)", "value", "bound"], abuse),
         "Reading: the host answers one clientId at most once a second; the snapshot holds the current phrase only.",
     ]
     if errors:

@@ -1,16 +1,11 @@
-"""The session benchmark's peers, from Python: Node worker processes (bench/peers/worker.mjs), each running some
-peers, driven by JSON-line commands; what every peer was seen to do, from the JSON-line events they print; and
-``until``, the one way a scenario waits: until every named peer reached a state, answering when the last one did.
-
-Times are the workers' wall clocks in ms (``performance.timeOrigin + performance.now()``), comparable between the
-processes of one machine; ``wall_ms()`` is the same clock here.
-"""
+"""The session benchmark's peers from Python: Node worker processes (bench/peers/worker.mjs) each running some peers,
+driven by JSON-line commands; what every peer was seen to do, from the JSON-line events they print; and ``until``,
+the one way a scenario waits: until every named peer reached a state, answering when the last one did. Times are
+the workers' wall clocks in ms, comparable between the processes of one machine (``wall_ms()`` here)."""
 
 import asyncio
 import contextlib
 import json
-import shutil
-import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +13,7 @@ from typing import Any
 
 from bench.processes import REPO_ROOT, cpu_seconds
 
-WORKER = REPO_ROOT / "bench" / "peers" / "worker.mjs"
+Process = asyncio.subprocess.Process
 
 
 def wall_ms() -> float:
@@ -26,15 +21,15 @@ def wall_ms() -> float:
 
 
 class Late(Exception):
-    """A scenario's peers did not reach a state in time: the run fails, saying which state and how many were late."""
+    """Peers did not reach a state in time: the run fails, saying which state and how many were late."""
 
 
 @dataclass
 class Peer:
-    """Everything one peer was seen to do: its roster (and when each clientId first appeared in it), the last value
+    """What one peer was seen to do: its roster (``seen``: when each clientId first appeared in it), the last value
     and time of every other event, and when each (event, value) first came (``("word", 3)``: word 3 visible)."""
 
-    worker: asyncio.subprocess.Process
+    worker: Process
     roster: set[str] = field(default_factory=set)
     seen: dict[str, float] = field(default_factory=dict)
     last: dict[str, tuple[Any, float]] = field(default_factory=dict)
@@ -44,13 +39,12 @@ class Peer:
         return self.last.get(event, (None, None))[0]
 
     def at(self, event: str, value: Any = None) -> float | None:
-        """When ``event`` last came, or None; with ``value``, only if that is its last value."""
+        """When ``event`` last came (with ``value``, only if that is its last value), or None."""
         got, when = self.last.get(event, (None, None))
         return when if value is None or got == value else None
 
-    def sees(self, ids: Iterable[str]) -> float | None:
+    def sees(self, ids: list[str]) -> float | None:
         """When the last of ``ids`` appeared in the roster, if all are in it now."""
-        ids = list(ids)
         return max(self.seen[peer_id] for peer_id in ids) if self.roster.issuperset(ids) else None
 
 
@@ -59,20 +53,19 @@ class PeerPool:
 
     def __init__(self, dev_host_url: str) -> None:
         self.config = json.dumps({"devHostUrl": dev_host_url})
-        self.workers: list[asyncio.subprocess.Process] = []
+        self.workers: list[Process] = []
         self.peers: dict[str, Peer] = {}
         self.errors: list[str] = []
         self._tasks: list[asyncio.Task] = []
         self._waiters: list[tuple[set[str], asyncio.Event]] = []  # (peers with new events, set on any)
 
-    async def start_workers(self, count: int) -> list[asyncio.subprocess.Process]:
+    async def start_workers(self, count: int) -> list[Process]:
         return list(await asyncio.gather(*(self._start_worker() for _ in range(count))))
 
-    async def _start_worker(self) -> asyncio.subprocess.Process:
-        pipe = asyncio.subprocess.PIPE
-        node = shutil.which("node") or "node"
+    async def _start_worker(self) -> Process:
+        pipe, worker_js = asyncio.subprocess.PIPE, str(REPO_ROOT / "bench" / "peers" / "worker.mjs")
         worker = await asyncio.create_subprocess_exec(
-            node, str(WORKER), self.config, stdin=pipe, stdout=pipe, stderr=pipe, cwd=REPO_ROOT, limit=1 << 20
+            "node", worker_js, self.config, stdin=pipe, stdout=pipe, stderr=pipe, cwd=REPO_ROOT, limit=1 << 20
         )
         self.workers.append(worker)
         stdout, stderr = worker.stdout, worker.stderr
@@ -80,51 +73,50 @@ class PeerPool:
         assert stderr is not None, "workers start with PIPEs"
         if json.loads(await asyncio.wait_for(stdout.readline(), 30) or "{}").get("e") != "ready":
             raise RuntimeError(f"a peer worker did not start: {(await stderr.read()).decode()[-4000:]}")
-        self._tasks.append(asyncio.create_task(stderr.read()))  # logs: drained, never blocking the worker
-        self._tasks.append(asyncio.create_task(self._read_events(stdout)))
+        self._tasks += [asyncio.create_task(stderr.read()), asyncio.create_task(self._read_events(stdout))]
         return worker
 
-    async def send(self, worker: asyncio.subprocess.Process, command: str, **fields) -> None:
-        assert worker.stdin is not None, "workers start with stdin=PIPE"
+    async def send(self, worker: Process, command: str, **fields) -> None:
+        assert worker.stdin is not None, "workers start with PIPEs"
         worker.stdin.write((json.dumps({"c": command, **fields}) + "\n").encode())
         await worker.stdin.drain()
 
-    async def join(self, name: str, worker, protocol: str, session: str, interval: int, role: str = "guest") -> None:
+    async def join(self, name: str, worker: Process, **fields) -> None:
+        """``proto``, ``role``, ``session`` and ``interval`` (ms between words): see worker.mjs."""
         self.peers[name] = Peer(worker)
-        await self.send(worker, "join", p=name, proto=protocol, role=role, session=session, interval=interval)
+        await self.send(worker, "join", p=name, **fields)
 
-    async def tell(self, name: str, command: str, **fields) -> None:
-        """``stream`` (``times``), ``flood`` (``count``) or ``close`` one peer."""
-        await self.send(self.peers[name].worker, command, p=name, **fields)
+    async def call(self, name: str, method: str, *args) -> None:
+        """``stream(times)``, ``flood(count)`` or ``close()`` one peer; its ``called`` event says it is done."""
+        await self.send(self.peers[name].worker, "call", p=name, method=method, args=args)
 
-    def kill(self, worker: asyncio.subprocess.Process) -> float:
+    def kill(self, worker: Process) -> float:
         """SIGKILL a worker, as a crashed browser or a dead network ends its peers; returns when (wall ms)."""
-        killed_at = wall_ms()
         with contextlib.suppress(ProcessLookupError):
-            worker.send_signal(signal.SIGKILL)
-        return killed_at
+            worker.kill()
+        return wall_ms()
 
     def cpu_seconds(self) -> float:
         """CPU time all live workers have used so far: every peer's ably-js and app code together."""
         return sum(cpu_seconds(worker.pid) for worker in self.workers if worker.returncode is None)
 
     async def until(self, names: Iterable[str], when: Callable[[Peer], float | None], what: str, timeout=30.0) -> float:
-        """Wait until ``when(peer)`` gives a time for every named peer; return the latest. Raises ``Late``. A peer is
-        checked again only after an event of its own, so N peers × N events stay cheap."""
+        """Wait until ``when(peer)`` gives a time for every named peer; return the latest, or raise ``Late``. A peer
+        is checked again only after an event of its own, so N peers × N events stay cheap."""
         names = list(names)
         pending = {name for name in names if when(self.peers[name]) is None}
-        waiter: tuple[set[str], asyncio.Event] = (set(), asyncio.Event())
+        dirty, changed = waiter = (set[str](), asyncio.Event())
         self._waiters.append(waiter)
         deadline = asyncio.get_running_loop().time() + timeout
         try:
             while pending:
                 try:
-                    await asyncio.wait_for(waiter[1].wait(), deadline - asyncio.get_running_loop().time())
+                    await asyncio.wait_for(changed.wait(), deadline - asyncio.get_running_loop().time())
                 except TimeoutError:
                     raise Late(f"{len(pending)} of {len(names)} peers not {what} within {timeout:.0f} s") from None
-                waiter[1].clear()
-                pending -= {name for name in waiter[0] & pending if when(self.peers[name]) is not None}
-                waiter[0].clear()
+                changed.clear()
+                pending -= {name for name in dirty & pending if when(self.peers[name]) is not None}
+                dirty.clear()
         finally:
             self._waiters.remove(waiter)
         return max((when(self.peers[name]) or 0.0 for name in names), default=0.0)
@@ -138,26 +130,25 @@ class PeerPool:
             try:
                 await asyncio.wait_for(worker.wait(), 10)
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    worker.kill()
+                self.kill(worker)
                 await worker.wait()
 
     async def _read_events(self, stdout: asyncio.StreamReader) -> None:
         while line := await stdout.readline():
             event = json.loads(line)
-            peer, t = self.peers.get(event.get("p") or ""), float(event["t"])
-            if event["e"] == "error":
-                self.errors.append(f"{event.get('p')}: {event.get('message')}")
-            elif peer is None:
+            name, kind, t = event.get("p"), event["e"], float(event["t"])
+            if kind == "error":
+                self.errors.append(f"{name}: {event.get('message')}")
+            if (peer := self.peers.get(name or "")) is None:
                 continue
-            elif event["e"] == "roster":
+            if kind == "roster":
                 peer.roster.update(event["add"])
                 peer.roster.difference_update(event["del"])
                 for peer_id in event["add"]:
                     peer.seen.setdefault(peer_id, t)
             else:
-                peer.last[event["e"]] = (event.get("v"), t)
-                peer.first.setdefault((event["e"], event.get("v")), t)
+                peer.last[kind] = (event.get("v"), t)
+                peer.first.setdefault((kind, event.get("v")), t)
             for dirty, changed in self._waiters:
-                dirty.add(event["p"])
+                dirty.add(name)
                 changed.set()

@@ -72,7 +72,7 @@ class Bench:
         return session, [f"{prefix}{index}" for index in range(n)], workers
 
     async def join(self, name: str, worker, session: str, role: str = "guest") -> None:
-        await self.pool.join(name, worker, self.protocol, session, self.interval, role)
+        await self.pool.join(name, worker, proto=self.protocol, role=role, session=session, interval=self.interval)
 
 
 def acknowledged(peer: Peer) -> float | None:
@@ -97,8 +97,8 @@ async def sequential(bench: Bench, n: int) -> dict:
         sample["connect_ms"].append((joiner.at("connected") or 0.0) - (joiner.at("start") or 0.0))
     joins = await bench.cost(session)
     host = names[0]
-    await pool.tell(host, "stream", times=1)
-    await pool.until([host], lambda p: p.at("streamed"), "streamed", 60)
+    await pool.call(host, "stream", 1)
+    await pool.until([host], lambda p: p.at("called", "stream"), "streamed", 60)
     words = [key[1] for key in pool.peers[host].first if key[0] == "sent"]
     await pool.until(names, lambda p: all(("word", i) in p.first for i in words) or None, "given every word", 60)
     sent = pool.peers[host].first
@@ -121,8 +121,8 @@ async def _migrate(bench: Bench, names: list[str], how: str) -> dict:
     if how == "crash":
         started = pool.kill(pool.peers[names[0]].worker)
     else:
-        await pool.tell(names[0], "close")
-        started = await pool.until(names[:1], lambda p: p.at("closing"), "closing")
+        await pool.call(names[0], "close")
+        started = await pool.until(names[:1], lambda p: p.first.get(("call", "close")), "closing")
     elected = await pool.until(remaining, lambda p: p.at("host", heir), "following the new host") - started
     # The heir holds the state already (a host does not ask itself); every other peer asks it again.
     again = await pool.until(
@@ -171,8 +171,8 @@ async def flood(bench: Bench, count: int) -> dict:
     """A guest sends its host `count` `connected` at once; the snapshots published to its inbox are counted."""
     session, (_, guest) = await _host_and_guest(bench, "flood")
     await bench.reset()
-    await bench.pool.tell(guest, "flood", count=count)
-    await bench.pool.until([guest], lambda p: p.at("flooded"), "flooded")
+    await bench.pool.call(guest, "flood", count)
+    await bench.pool.until([guest], lambda p: p.at("called", "flood"), "flooded")
     await asyncio.sleep(CONNECTED_INTERVAL_SECONDS + 0.5)  # the coalesced answer, when the host's second ends
     inbox = inbox_channel_for(session, bench.pool.peers[guest].get("joined"))
     return {"snapshots": (await bench.stats()).get(inbox, {}).get("messages_published", 0)}
@@ -182,8 +182,20 @@ async def long_session(bench: Bench, streams: int) -> dict:
     """The host streams the phrase `streams` times (no pause between words), then a newcomer joins."""
     session, (host, _) = await _host_and_guest(bench, "long")
     await bench.reset()
-    await bench.pool.tell(host, "stream", times=streams)
-    await bench.pool.until([host], lambda p: p.at("streamed"), "streamed", 600)
+    await bench.pool.call(host, "stream", streams)
+    await bench.pool.until([host], lambda p: p.at("called", "stream"), "streamed", 600)
     await bench.join("newcomer", bench.pool.peers[host].worker, session)
     await bench.pool.until(["newcomer"], acknowledged, "acknowledged")
     return {"max_message": (await bench.cost(session))["max_message"]}
+
+
+async def election(bench: Bench, n: int) -> dict:
+    return await burst(bench, n, host_first=False)
+
+
+BY_SIZE = {
+    "sequential": ((SITE, TUTORIAL), sequential),
+    "burst": ((SITE, TUTORIAL), burst),
+    "election": ((SITE,), election),
+}
+ABUSE = {"flood": flood, "long": long_session}  # site only; N: the messages of the flood, the streams before a newcomer

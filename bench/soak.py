@@ -1,11 +1,8 @@
 """Soak benchmark (issue 18): memory stays bounded under abuse, and comes back. Each abuse starts its own server as
-users start it and reads its resident set (RSS): idle before the abuse, the peak during it (the kernel's high-water
-mark, reset at the start) and settled after it.
-
-* a client that never reads, on a channel sent 60 KB messages that another subscriber reads;
-* thousands of inbox channels with history, more in total than the history caps hold; settled once it expired;
-* one huge WebSocket frame sent to the dev host's port (its emulator in the same process), refused from its header.
-"""
+users start it and reads its resident set (RSS) idle, at its peak during the abuse (the kernel's high-water mark,
+reset at the start) and settled after it: a client that never reads, on a channel sent 60 KB messages that another
+subscriber reads; thousands of inbox channels with history, more than the caps hold, settled once it expired; one
+huge WebSocket frame to the dev host's port (its emulator in the same process), refused from its header."""
 
 import asyncio
 from typing import Any
@@ -19,9 +16,9 @@ from bench.runner import until
 from emulator.protocol import Action
 
 KEY = "soakapp.soakkey:local-soak-secret-not-for-production"
-CHANNEL = "slow-room"
-MB = 1024 * 1024
-MESSAGE_BYTES = 60_000
+CHANNEL, MB, MESSAGE_BYTES = "slow-room", 1024 * 1024, 60_000
+FULL: dict[str, Any] = {"megabytes": 100, "channels": 5000, "messages": 10, "size": 4000, "ttl": 60.0, "frame_mb": 50}
+QUICK: dict[str, Any] = {"megabytes": 30, "channels": 200, "messages": 5, "size": 1000, "ttl": 2.0, "frame_mb": 5}
 
 
 def _mb(pid: int, field: str = "VmRSS") -> float:
@@ -30,9 +27,8 @@ def _mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def _reset_peak(pid: int) -> None:
-    """Start the kernel's RSS high-water mark (VmHWM) afresh, at the current RSS."""
     with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
+        clear_refs.write("5")  # the high-water mark (VmHWM) starts afresh at the current RSS
 
 
 async def _settled(pid: int) -> float:
@@ -46,36 +42,37 @@ async def _settled(pid: int) -> float:
     return current
 
 
-async def _abused(server: ServerProcess, abuse) -> list:
-    """Idle, peak and settled MB around ``abuse()``, and what it says happened."""
+async def _abused(what: str, server: ServerProcess, abuse) -> list:
+    """The row of ``abuse()``: idle, peak and settled MB, what it says happened, and settled − idle."""
     idle = await _settled(server.pid)
     _reset_peak(server.pid)
     outcome = await abuse()
     peak, settled = _mb(server.pid, "VmHWM"), await _settled(server.pid)
-    return [f"{idle:.1f}", f"{peak:.1f}", f"{settled:.1f}", outcome, settled - idle]
+    return [what, f"{idle:.1f}", f"{peak:.1f}", f"{settled:.1f}", outcome, settled - idle]
 
 
-async def _connect(http: aiohttp.ClientSession, server: ServerProcess):
-    return await ably_wire.connect(
-        http, server.url, await ably_wire.token(http, server.url, ably_wire.signed_token_request(KEY))
-    )
+async def _control(http: aiohttp.ClientSession, server: ServerProcess, path: str) -> Any:
+    async with http.get(f"{server.url}/_emulator/{path}") as response:
+        return await response.json()
+
+
+async def _connect(http: aiohttp.ClientSession, server: ServerProcess) -> ably_wire.WebSocket:
+    return await ably_wire.connect(http, server.url, ably_wire.signed_token_request(KEY))
 
 
 async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list:
     """A client attached to a busy channel that never reads: it is cut off, its peers unaffected."""
     async with emulator("--key", KEY, "--history-max", "10") as server:
-        warm = await _connect(http, server)  # the first connection's lazy imports and caches
-        await ably_wire.attach(warm, "warm-up")
-        await ably_wire.close(warm)
+        await ably_wire.close(await _connect(http, server))  # the first connection's lazy imports and caches
 
         async def on_channel() -> list[str]:
-            async with http.get(f"{server.url}/_emulator/connections") as response:
-                listed = await response.json()
+            listed = await _control(http, server, "connections")
             return [c["connectionId"] for c in listed if c["state"] == "connected" and CHANNEL in c["channels"]]
 
         async def abuse() -> str:
-            sloth = await _connect(http, server)
-            await ably_wire.send(sloth, Action.ATTACH, channel=CHANNEL)  # and reads nothing more
+            await ably_wire.send(
+                sloth := await _connect(http, server), Action.ATTACH, channel=CHANNEL
+            )  # and reads nothing more
             sloth_id = (await until(on_channel, "the client that never reads to attach"))[0]
             reader, publisher = await _connect(http, server), await _connect(http, server)
             await ably_wire.attach(reader, CHANNEL)
@@ -88,14 +85,14 @@ async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list
                 await ws.close()
             return f"cut off as a slow consumer; the subscriber that reads got {received:,} of {count:,} messages"
 
-        return [f"a client that never reads, on a channel sent {megabytes} MB", *await _abused(server, abuse)]
+        return await _abused(f"a client that never reads, on a channel sent {megabytes} MB", server, abuse)
 
 
 async def _gone(listed, connection_id: str) -> bool:
     return connection_id not in await listed()
 
 
-async def _count_delivered(ws: aiohttp.ClientWebSocketResponse, expected: int) -> int:
+async def _count_delivered(ws: ably_wire.WebSocket, expected: int) -> int:
     received = 0
     while received < expected:
         received += len((await ably_wire.next_frame(ws, Action.MESSAGE))["messages"])
@@ -108,38 +105,30 @@ async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: in
         ws = await _connect(http, server)
         await ably_wire.publish(ws, [("inbox-warm-up", [{"data": "x"}])], 1)
 
-        async def memory() -> dict:
-            async with http.get(f"{server.url}/_emulator/memory") as response:
-                return await response.json()
-
         async def abuse() -> str:
             inboxes = [f"inbox-{channel}" for channel in range(channels)] * messages
             sent = await ably_wire.publish(ws, ((inbox, [{"data": "x" * size}]) for inbox in inboxes), 50)
-            held = await memory()
+            held = await _control(http, server, "memory")
             await ws.close()
-            await until(lambda: _expired(memory), "the history to expire", ttl + 60)
+            await until(lambda: _expired(http, server), "the history to expire", ttl + 60)
             return (
                 f"kept {held['messages']:,} of {sent:,} messages ({held['history_bytes'] / MB:.0f} MB as the caps "
                 f"count them) on {held['channels']:,} channels; all dropped once expired"
             )
 
-        published = channels * messages * size / MB
-        return [
-            f"{channels:,} inbox channels with history ({published:.0f} MB published)",
-            *await _abused(server, abuse),
-        ]
+        what = f"{channels:,} inbox channels with history ({channels * messages * size / MB:.0f} MB published)"
+        return await _abused(what, server, abuse)
 
 
-async def _expired(memory) -> bool:
-    return (await memory())["channels"] == 0
+async def _expired(http: aiohttp.ClientSession, server: ServerProcess) -> bool:
+    return (await _control(http, server, "memory"))["channels"] == 0
 
 
 async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
     """One WebSocket frame of ``frame_mb`` MB sent to the dev host's port, where pages reach the emulator."""
     async with dev_host() as host:
         async with http.get(f"{host.url}/api/createTokenRequest", params={"session": "soak"}) as response:
-            ticket = await response.json()
-        ws = await ably_wire.connect(http, host.url, await ably_wire.token(http, host.url, ticket))
+            ws = await ably_wire.connect(http, host.url, await response.json())
 
         async def abuse() -> str:
             try:
@@ -149,25 +138,16 @@ async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
             except (ConnectionError, aiohttp.ClientError) as error:
                 return f"refused: the connection closed ({type(error).__name__})"
 
-        return [f"a {frame_mb} MB WebSocket frame to the dev host's port", *await _abused(host, abuse)]
+        return await _abused(f"a {frame_mb} MB WebSocket frame to the dev host's port", host, abuse)
 
 
 async def run(quick: bool) -> Section:
-    sizes: dict[str, Any] = {
-        "megabytes": 100,
-        "channels": 5000,
-        "messages": 10,
-        "size": 4000,
-        "ttl": 60.0,
-        "frame_mb": 50,
-    }
-    if quick:
-        sizes = {"megabytes": 30, "channels": 200, "messages": 5, "size": 1000, "ttl": 2.0, "frame_mb": 5}
+    sizes = QUICK if quick else FULL
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         rows = [await abuse(http, **sizes) for abuse in (never_reader, inbox_history, huge_frame)]
     return Section(
         "Soak: memory comes back",
         table(["abuse", "idle RSS MB", "peak", "settled", "what happened"], [row[:-1] for row in rows])
-        + f"\n\nReading: the limits bound each peak, and memory comes back: settled at most "
+        + "\n\nReading: the limits bound each peak, and memory comes back: settled at most "
         f"{max(row[-1] for row in rows):.0f} MB above idle (each beside its idle process, on this 2-core machine).",
     )
