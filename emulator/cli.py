@@ -10,6 +10,14 @@ from .auth import ApiKey
 from .config import EmulatorConfig
 
 DEFAULTS = EmulatorConfig()
+EPILOG = """\
+Point an SDK at it (port 8081 here):
+  ably-js      new Ably.Realtime({ key, endpoint: '127.0.0.1', port: 8081, tls: false,
+                                   transports: ['web_socket'], disableConnectivityCheck: true })
+  ably-python  AblyRest(key=KEY, endpoint="127.0.0.1", port=8081, tls=False, use_token_auth=True)
+               AblyRealtime(auth_callback=..., endpoint="127.0.0.1:8081", tls=False)
+Test controls (loopback clients only): /_emulator/connections, /_emulator/tokens/expire, /_emulator/stats.
+Guide: docs/emulator.md."""
 
 
 def _key(text: str) -> str:
@@ -24,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description="A local Ably-protocol emulator (REST and WebSocket on one port) for the official SDKs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     parser.add_argument(
