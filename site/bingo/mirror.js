@@ -4,6 +4,7 @@
 //   state.bingoCard   {round, card, salt}: this player's card, once its digest matches the one dealt
 //   state.bingoClaim  {round, card, salt}: a claim waiting for the host's verdict (sent again to a new host)
 //   state.bingoRefused the host's reason for refusing this player's last claim, or null
+//   state.bingoCardLost the round whose card was dealt to this player but lost with the host that dealt it
 // Every message is checked before it changes anything: its round, its place among the calls, and a winner is
 // verified again with the same rule the host applied, so a forged call or winner changes nothing.
 import { cardDigest, dealtDigest, isBall, isCard, isDealt, isDigest, isPace, isRound, isRoundState } from './rules.js';
@@ -13,7 +14,13 @@ export class BingoMirror {
   /** @param {import('../p2p.session.js').P2PSession} session */
   constructor(session) {
     this.session = session;
-    this.state = Object.assign(session.state, { bingo: null, bingoCard: null, bingoClaim: null, bingoRefused: null });
+    this.state = Object.assign(session.state, {
+      bingo: null,
+      bingoCard: null,
+      bingoClaim: null,
+      bingoRefused: null,
+      bingoCardLost: null,
+    });
     // A card that came before its round or its dealt entry (Ably does not order the inbox and the session channel).
     this.pendingCard = null;
   }
@@ -47,6 +54,7 @@ export class BingoMirror {
     this.state.bingoCard = null;
     this.state.bingoClaim = null;
     this.state.bingoRefused = null;
+    this.state.bingoCardLost = null;
   }
 
   /** `bingo-round`: a new round, with every card's digest. */
@@ -134,8 +142,15 @@ export class BingoMirror {
     return this.session.send('bingo-claim', { round, card, salt }, { to: hostClientId });
   }
 
-  /** A new host has not heard my claim: send it again, so no claim is lost. */
+  /**
+   * A new host has not heard my claim: send it again, so no claim is lost. A card dealt to me that has not come
+   * yet never will (only the host that dealt it had it): I play the next round.
+   */
   hostChanged() {
+    const { bingo, bingoCard, myClientId } = this.state;
+    if (bingo && bingo.phase !== 'won' && bingoCard?.round !== bingo.round) {
+      if (dealtDigest(bingo.dealt, myClientId) !== undefined) this.state.bingoCardLost = bingo.round;
+    }
     this.session.background('Could not send your claim to the new host.', this.state.bingoClaim && this.sendClaim());
   }
 }

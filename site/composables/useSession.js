@@ -239,5 +239,6 @@ export function useSession({ focusSessionName }) {
     changeSessionName,
     reconnect,
     streamWords,
+    showError,
   };
 }

@@ -54,6 +54,11 @@ HOST_FIRST = ["Host a session", "Join a session"]
 JOIN_FIRST = ["Join a session", "Host a session"]
 CONNECTED = "Connected What the others do shows up here as it happens."
 STREAM = "Stream the words to everyone"
+BINGO = [
+    "Bingo",
+    "Play bingo with everyone here: each player gets a card of their own, and you call the numbers.",
+    "Play bingo",
+]
 WORDS = "Words from the host"
 MESSAGES = ["Messages", "What players and bots say to everyone appears here."]
 INVITE = ["Invite others", "{link}", "Copy link"]
@@ -173,6 +178,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: alice",
         CONNECTED,
         STREAM,
+        *BINGO,
         WORDS,
         "Press “Stream the words to everyone” and they appear here, and on every player’s page.",
         *MESSAGES,
@@ -210,6 +216,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: alice",
         CONNECTED,
         STREAM,
+        *BINGO,
         WORDS,
         PHRASE,
         PHRASE,
@@ -234,6 +241,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: dave",
         CONNECTED,
         STREAM,
+        *BINGO,
         WORDS,
         "Press “Stream the words to everyone” and they appear here, and on every player’s page.",
         *MESSAGES,
@@ -247,6 +255,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: erin",
         CONNECTED,
         STREAM,
+        *BINGO,
         WORDS,
         "Press “Stream the words to everyone” and they appear here, and on every player’s page.",
         *MESSAGES,
@@ -266,6 +275,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Your name: bob",
         CONNECTED,
         STREAM,
+        *BINGO,
         WORDS,
         PHRASE,
         PHRASE,
@@ -361,6 +371,7 @@ PAGE: dict[str, list[str | re.Pattern]] = {
         "Details: HttpError: /api/createTokenRequest answered HTTP 403: Not allowed right now (Ably error 40170)",
         "Retry now",
         STREAM,
+        *BINGO,
         WORDS,
         "Press “Stream the words to everyone” and they appear here, and on every player’s page.",
         *MESSAGES,
