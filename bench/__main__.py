@@ -1,8 +1,5 @@
-"""``python -m bench [NAME ...] [--quick] [--out DIR]``: run the benchmarks (all by default) and write the report.
-
-The report goes to docs/benchmarks/README.md, the benchmarks run replacing their own sections. ``--quick`` is a
-smoke run at tiny sizes, written to a temporary folder unless ``--out`` is given.
-"""
+"""``python -m bench [NAME ...] [--quick] [--out DIR]``: run the benchmarks (all by default) and write the report,
+docs/benchmarks/README.md, each replacing its own section. ``--quick``: tiny sizes, into a temporary folder."""
 
 import argparse
 import asyncio
@@ -14,15 +11,8 @@ from pathlib import Path
 from bench import report
 from bench.processes import REPO_ROOT
 
-BENCHMARKS = {  # name: module
-    "token": "token_endpoint",
-    "first-load": "first_load",
-    "session": "session",
-    "soak": "soak",
-    "dev-host": "dev_host",
-    "rehearsal": "rehearsal",
-    "drills": "drills",
-}
+BENCHMARKS = {"token": "token_endpoint", "first-load": "first_load", "session": "session", "soak": "soak"}
+BENCHMARKS |= {"dev-host": "dev_host", "rehearsal": "rehearsal", "drills": "drills"}  # name: module
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,9 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if unknown := [name for name in args.names if name not in BENCHMARKS]:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
-    out_dir = args.out or (
-        Path(tempfile.mkdtemp(prefix="bench-quick-")) if args.quick else REPO_ROOT / "docs/benchmarks"
-    )
+    out = args.out or (Path(tempfile.mkdtemp(prefix="bench-quick-")) if args.quick else REPO_ROOT / "docs/benchmarks")
     rendered = {}
     for name in args.names or BENCHMARKS:
         load_before, started = report.load_average(), time.monotonic()
@@ -43,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
         elapsed = time.monotonic() - started
         rendered[name] = report.render_section(name, section, load_before, report.load_average(), elapsed)
         print(rendered[name], end="\n\n", flush=True)
-    print(f"Report: {report.write(out_dir, rendered, list(BENCHMARKS), quick=args.quick)}", flush=True)
+    print(f"Report: {report.write(out, rendered, list(BENCHMARKS), quick=args.quick)}", flush=True)
 
 
 if __name__ == "__main__":

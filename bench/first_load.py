@@ -9,7 +9,6 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,45 +42,33 @@ WATCH = """(() => {
 File = tuple[str, int]  # resource type, gzip bytes
 
 
-@dataclass
-class Load:
-    interactive_ms: float
-    files: dict[str, File]  # path → file, before anyone hosts
-    other_origins: list[str] = field(default_factory=list)  # on first load and when hosting
-    hosted_ms: float = float("nan")
-    hosting_files: dict[str, File] = field(default_factory=dict)
-
-
 async def _files(responses: list, origin: str) -> dict[str, File]:
     ours = [response for response in responses if response.url.startswith(origin)]
-    return {
-        urlsplit(response.url).path: (response.request.resource_type, len(gzip.compress(await response.body())))
-        for response in ours
-    }
+    return {urlsplit(r.url).path: (r.request.resource_type, len(gzip.compress(await r.body()))) for r in ours}
 
 
-async def _load_once(browser, base_url: str, page_name: str) -> Load:
-    _, path, ready = PAGES[page_name]
-    async with fresh_page(browser, base_url, WATCH.replace("READY", ready)) as page:
+async def _load_once(browser, base_url: str, page_name: str) -> dict:
+    """ms to interactive, the files loaded, then (not the blank page) ms to hosted and the files hosting loaded; and
+    every request or WebSocket to another origin."""
+    async with fresh_page(browser, base_url, WATCH.replace("READY", PAGES[page_name][2])) as page:
         responses: list = []
-        urls: list[str] = []  # every request and WebSocket
+        urls: list[str] = []
         page.on("response", lambda response: responses.append(response))
         page.on("request", lambda request: urls.append(request.url))
         page.on("websocket", lambda ws: urls.append(ws.url))
-        await page.goto(path, wait_until="commit")
-        load = Load(await (await page.wait_for_function("() => window.benchReadyMs")).json_value(), {})
+        await page.goto(PAGES[page_name][1], wait_until="commit")
+        load = {"ms": await (await page.wait_for_function("() => window.benchReadyMs")).json_value()}
         await page.wait_for_load_state("networkidle")
-        load.files = await _files(responses, base_url)
+        load |= {"files": await _files(responses, base_url), "hosted_ms": float("nan"), "hosting": {}}
         if page_name != BLANK:
             first = len(responses)
             await page.fill("#friendly-name", "Bench")
             await page.click("[data-testid=host-button]")
-            load.hosted_ms = await (await page.wait_for_function("() => window.benchHostedMs")).json_value()
+            load["hosted_ms"] = await (await page.wait_for_function("() => window.benchHostedMs")).json_value()
             await page.wait_for_load_state("networkidle")
-            load.hosting_files = await _files(responses[first:], base_url)
+            load["hosting"] = await _files(responses[first:], base_url)
         ours = (base_url, "ws" + base_url.removeprefix("http"), "data:")
-        load.other_origins = [url for url in urls if not url.startswith(ours)]
-        return load
+        return load | {"origins": [url for url in urls if not url.startswith(ours)]}
 
 
 def baseline_site(folder: str) -> str:
@@ -93,7 +80,7 @@ def baseline_site(folder: str) -> str:
     return f"{folder}/site"
 
 
-async def measure(runs: int) -> dict[str, list[Load]]:
+async def measure(runs: int) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
         async with dev_host() as today, dev_host("--site", baseline_site(folder)) as before, chromium() as launch:
             hosts, browser = {"today": today.url, "before": before.url}, await launch()
@@ -109,17 +96,17 @@ def _row(page: str, ms: Spread, files: dict[str, File], *more) -> list:
     return [page, ms.format(".0f"), len(files), f"{_kib(files):,.1f}", *more, scripts]
 
 
-def report(results: dict[str, list[Load]], runs: int) -> str:
-    tti = {name: Spread.of(load.interactive_ms for load in loads) for name, loads in results.items()}
-    hosted = {name: Spread.of(load.hosted_ms for load in results[name]) for name in (TODAY, BEFORE)}
+def report(results: dict[str, list[dict]], runs: int) -> str:
+    ms = {name: Spread.of(load["ms"] for load in loads) for name, loads in results.items()}
+    hosted = {name: Spread.of(load["hosted_ms"] for load in results[name]) for name in (TODAY, BEFORE)}
     last = {name: loads[-1] for name, loads in results.items()}
-    others = {name: max(len(load.other_origins) for load in loads) for name, loads in results.items()}
+    others = {name: max(len(load["origins"]) for load in loads) for name, loads in results.items()}
     first = [
-        _row(name, tti[name], load.files, f"{_kib(load.files, False):,.1f}", others[name])
-        for name, load in last.items()
+        _row(name, ms[name], last[name]["files"], f"{_kib(last[name]['files'], False):,.1f}", others[name])
+        for name in last
     ]
-    hosting = [_row(name, hosted[name], last[name].hosting_files) for name in (TODAY, BEFORE)]
-    js, new, old = _kib(last[TODAY].files), tti[TODAY].median, tti[BEFORE].median
+    hosting = [_row(name, hosted[name], last[name]["hosting"]) for name in (TODAY, BEFORE)]
+    js, new, old = _kib(last[TODAY]["files"]), ms[TODAY].median, ms[BEFORE].median
     header = ["page", "interactive ms", "requests", "JS KiB gzip", "all KiB gzip", "other origins", "scripts"]
     return f"""{runs} load(s) per page, alternating; ms from the navigation (hosting: from the click); other origins: \
 requests to them, hosting included.
@@ -133,7 +120,7 @@ before Vite in the same run on this 2-core machine (goal ≤ {GOAL_TTI_RATIO}×:
 
 {table(["page", "press Host → hosted ms", "requests", "JS KiB gzip", "scripts"], hosting)}
 
-Reading: hosting loads the rest ({_kib(last[TODAY].hosting_files):,.1f} KiB of JavaScript today) and is hosted in \
+Reading: hosting loads the rest ({_kib(last[TODAY]["hosting"]):,.1f} KiB of JavaScript today) and is hosted in \
 {ratio(hosted[TODAY].median, hosted[BEFORE].median)} the time of the site before Vite."""
 
 

@@ -8,8 +8,8 @@ import aiohttp
 from bench.processes import dev_host, emulator
 from bench.report import Section, Spread, percentile, ratio, table
 from bench.runner import alternating
-from bench.session_peers import Late, PeerPool
-from bench.session_scenarios import ABUSE, BY_SIZE, SITE, SMALL_SESSION, TUTORIAL, Bench
+from bench.session_peers import SMALL_SESSION, Late, PeerPool
+from bench.session_scenarios import ABUSE, BY_SIZE, SITE, TUTORIAL
 
 KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
 PRESENCE_LEAVE_TIMEOUT = 2.0
@@ -39,9 +39,10 @@ async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
 
         async def once(target: Target) -> dict | None:
             name, protocol, n = target
-            pool = PeerPool(host.url)
-            try:  # the site's and the tutorial's default pace; a long session streams without pause
-                return await scenarios[name](Bench(pool, http, ably.url, protocol, 0 if name == "long" else 500), n)
+            # The site's and the tutorial's default pace; a long session streams without pause.
+            pool = PeerPool(host.url, http, ably.url, protocol, 0 if name == "long" else 500)
+            try:
+                return await scenarios[name](pool, n)
             except Late as late:
                 errors.append(f"{name} {protocol} N={n}: {late}")
                 return None

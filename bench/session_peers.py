@@ -1,19 +1,27 @@
-"""The session benchmark's peers from Python: Node worker processes (bench/peers/worker.mjs) each running some peers,
-driven by JSON-line commands; what every peer was seen to do, from the JSON-line events they print; and ``until``,
-the one way a scenario waits: until every named peer reached a state, answering when the last one did. Times are
-the workers' wall clocks in ms, comparable between the processes of one machine (``wall_ms()`` here)."""
+"""What a session benchmark scenario drives and reads: its peers, in Node worker processes (bench/peers/worker.mjs)
+driven by JSON-line commands, what each was seen to do (from the JSON-line events they print), ``until``, the one way
+a scenario waits (every named peer reached a state; when the last one did), and the emulator's billing counters.
+Times are the workers' wall clocks in ms, comparable between the processes of one machine (``wall_ms()`` here)."""
 
 import asyncio
 import contextlib
 import json
+import math
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+
+from api.token_policy import channel_name_for
 from bench.processes import REPO_ROOT, cpu_seconds
 
 Process = asyncio.subprocess.Process
+# Two to ten friends, the common case: each peer gets a process of its own, as each friend has a device; larger
+# sessions share processes (PEERS_PER_WORKER each) so that 200 fit on two cores.
+SMALL_SESSION, PEERS_PER_WORKER = 10, 25
 
 
 def wall_ms() -> float:
@@ -49,18 +57,26 @@ class Peer:
 
 
 class PeerPool:
-    """Starts workers, sends them commands, and keeps a ``Peer`` per peer name from their events."""
+    """One scenario run's peers, of one protocol, at one pace (ms between words); and the emulator's counters."""
 
-    def __init__(self, dev_host_url: str) -> None:
+    def __init__(self, dev_host_url: str, http: aiohttp.ClientSession, emulator_url: str, protocol: str, interval: int):
         self.config = json.dumps({"devHostUrl": dev_host_url})
+        self.http, self.emulator_url, self.protocol, self.interval = http, emulator_url, protocol, interval
         self.workers: list[Process] = []
         self.peers: dict[str, Peer] = {}
         self.errors: list[str] = []
         self._tasks: list[asyncio.Task] = []
         self._waiters: list[tuple[set[str], asyncio.Event]] = []  # (peers with new events, set on any)
 
-    async def start_workers(self, count: int) -> list[Process]:
-        return list(await asyncio.gather(*(self._start_worker() for _ in range(count))))
+    async def start(self, n: int, prefix: str, dedicated: int = 0) -> tuple[str, list[str], list[Process]]:
+        """A fresh session, ``n`` peer names and a worker for each: up to SMALL_SESSION one each, else the first
+        ``dedicated`` one each (so killing one ends only that peer) and the rest PEERS_PER_WORKER to a worker."""
+        own = await asyncio.gather(*(self._start_worker() for _ in range(n if n <= SMALL_SESSION else dedicated)))
+        count = 0 if n <= SMALL_SESSION else math.ceil((n - dedicated) / PEERS_PER_WORKER)
+        shared = await asyncio.gather(*(self._start_worker() for _ in range(count)))
+        workers = [*own, *(shared[index % count] for index in range(n - len(own)))]
+        session = "bench-" + secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
+        return session, [f"{prefix}{index}" for index in range(n)], workers
 
     async def _start_worker(self) -> Process:
         pipe, worker_js = asyncio.subprocess.PIPE, str(REPO_ROOT / "bench" / "peers" / "worker.mjs")
@@ -81,10 +97,9 @@ class PeerPool:
         worker.stdin.write((json.dumps({"c": command, **fields}) + "\n").encode())
         await worker.stdin.drain()
 
-    async def join(self, name: str, worker: Process, **fields) -> None:
-        """``proto``, ``role``, ``session`` and ``interval`` (ms between words): see worker.mjs."""
+    async def join(self, name: str, worker: Process, session: str, role: str = "guest") -> None:
         self.peers[name] = Peer(worker)
-        await self.send(worker, "join", p=name, **fields)
+        await self.send(worker, "join", p=name, proto=self.protocol, role=role, session=session, interval=self.interval)
 
     async def call(self, name: str, method: str, *args) -> None:
         """``stream(times)``, ``flood(count)`` or ``close()`` one peer; its ``called`` event says it is done."""
@@ -120,6 +135,21 @@ class PeerPool:
         finally:
             self._waiters.remove(waiter)
         return max((when(self.peers[name]) or 0.0 for name in names), default=0.0)
+
+    async def stats(self) -> dict:
+        async with self.http.get(f"{self.emulator_url}/_emulator/stats") as response:
+            return (await response.json())["channels"]
+
+    async def reset(self) -> None:
+        await self.http.post(f"{self.emulator_url}/_emulator/stats/reset")
+
+    async def cost(self, session: str) -> dict[str, float]:
+        """Since the last reset, on the session's channels (``p2p:<id>``, and the site's inboxes), as Ably bills."""
+        channel = channel_name_for(session)
+        mine = [c for name, c in (await self.stats()).items() if name == channel or name.startswith(f"{channel}:")]
+        deliveries = sum(c["messages_delivered"] + c["presence_delivered"] for c in mine)
+        mb, largest = sum(c["bytes_out"] for c in mine) / 1e6, max((c["max_message_bytes"] for c in mine), default=0)
+        return {"deliveries": deliveries, "mb": mb, "max_message": largest}
 
     async def stop(self) -> None:
         """Ask every worker to close its peers and exit; kill those that do not within 10 s."""
