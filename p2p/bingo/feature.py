@@ -13,10 +13,13 @@ def mirror_of(session: Any) -> BingoMirror:
 
 
 async def judge(session: Any, message: dict[str, Any]) -> None:
-    """A claim reaches the host's part, while this peer hosts."""
+    """A claim reaches the host's part; one sent by a peer that saw this peer elected before this peer did waits
+    for the election (no lost claim)."""
     host = session.server.parts.get("bingo") if session.server is not None else None
     if host is not None:
         await host.on_claim(message)
+    else:
+        mirror_of(session).hold_claim(message)
 
 
 BINGO = Feature(

@@ -33,6 +33,9 @@ class BingoHost(HostPart):
         self.caller: asyncio.Task[None] | None = None
         self.dealt_here: dict[str, dict[str, Any]] = {}  # the cards this host dealt, to send again on request
         self.judged: dict[str, tuple[int, int]] = {}  # player → (round, calls) of its last verdict
+        for claim in mirror.held_claims.values():
+            session.tasks.start("Could not judge a claim.", self.on_claim(claim))
+        mirror.held_claims = {}
         self._resume()
 
     def snapshot(self) -> dict[str, Any]:

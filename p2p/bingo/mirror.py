@@ -56,6 +56,7 @@ class BingoMirror(Mirror):
         self.unchecked_card: dict[str, Any] | None = None  # arrived before its digest (another channel)
         self.early_dealt: dict[str, tuple[int, str]] = {}  # digests of a round not mirrored yet (a joiner's own)
         self.claim: dict[str, Any] | None = None
+        self.held_claims: dict[str, dict[str, Any]] = {}  # claims sent to this peer before it knew it hosts
 
     def _tell(self, event: str, **detail: Any) -> None:
         self.session.emit("bingo", {"event": event, **detail})
@@ -195,6 +196,14 @@ class BingoMirror(Mirror):
         if self.claim is not None and host:
             await self.session.ably.send_message({"kind": "bingo-claim", **self.claim}, host)
 
+    def hold_claim(self, message: dict[str, Any]) -> None:
+        """Keep a claim for the host's part this peer is about to have (one per player)."""
+        player = message.get("from")
+        if isinstance(player, str) and (player in self.held_claims or len(self.held_claims) < MAX_DEALT):
+            self.held_claims[player] = message
+
     def host_changed(self) -> None:
+        if self.session.server is None:
+            self.held_claims = {}
         if self.claim is not None:
             self.session.tasks.start("Could not send the claim to the new host.", self._send_claim())

@@ -4,10 +4,12 @@ forgeries change nothing; the bot says what happens and gets its command line wr
 
 import asyncio
 import contextlib
+import inspect
 import re
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from p2p.bingo.feature import BINGO
 from p2p.bingo.rules import card_digest, is_card, new_salt, random_card, round_of, verdict
 from p2p.session import P2PSession
 
-from ..protocol.test_vectors import not_connected
+from ..protocol.test_vectors import RecordingSender, not_connected
 from .conftest import Peers, eventually
 from .test_cli import Cli
 
@@ -154,6 +156,63 @@ async def test_the_bingo_bot_prints_its_card_its_claim_and_the_winner_and_leaves
     status, _out, err = await bot.finish()
     assert (status, err) == (0, "")
     assert host.bingo.round.winner is not None
+
+
+async def test_a_claim_awaiting_its_verdict_when_the_host_leaves_goes_to_the_next_host(peers: Peers):
+    ada = await peers.join("bingo-4", "Ada")
+    bob = await peers.join("bingo-4", "Bob")  # the next host
+    cyd = await peers.join("bingo-4", "Cyd")
+    await all_acknowledged(ada, bob, cyd)
+    await ada.bingo_host.start_round(PACE_MS)
+    await ada.bingo_host.set_pace(PACE_MS, paused=True)
+    await eventually(lambda: cyd.bingo.card is not None and cyd.bingo.round.phase == "paused", "Cyd's card")
+    verdicts: list[tuple[str, str | None]] = []
+    cyd.on("message", lambda m: verdicts.append((m["kind"], m["from"])) if m["kind"] == "bingo-refused" else None)
+    cyd.bingo.claim = dict(cyd.bingo.card)  # sent to Ada, who leaves before she answers
+    await ada.close()
+    await eventually(lambda: verdicts == [("bingo-refused", me(bob))], "Bob's verdict on Cyd's claim")
+    assert cyd.bingo.claim is None
+
+
+def present(*client_ids: str) -> dict[str, Any]:
+    """A presence set, in join order, as the PubSubClient hands it over."""
+    members = [{"clientId": c, "connectionId": c, "timestamp": n, "data": {}} for n, c in enumerate(client_ids)]
+    return {"kind": "presence", "members": members, "from": None, "via": "presence"}
+
+
+async def test_a_claim_that_reaches_the_next_host_before_it_knows_it_is_elected_is_judged_once_it_knows():
+    cyd = P2PSession("held", create_realtime=not_connected, sleep=lambda _s: asyncio.Event().wait())
+    cyd.ably = cyd.client.ably = sent = RecordingSender("cyd")  # type: ignore[assignment]
+    card = {"round": 1, "card": random_card(), "salt": new_salt()}
+    try:
+        await cyd._handle(present("ada", "cyd"))
+        dealt = [["bob", card_digest(1, "bob", card["salt"], card["card"])]]
+        await cyd.receive(
+            {"kind": "bingo-round", "round": 1, "paceMs": PACE_MS, "dealt": dealt, "from": "ada", "via": "session"}
+        )
+        await cyd.receive({"kind": "bingo-claim", **card, "from": "bob", "via": "inbox"})  # Bob saw Ada leave first
+        await cyd._handle(present("cyd"))
+        refused = ({"kind": "bingo-refused", "round": 1, "reason": "not-a-line"}, "bob")
+        await eventually(lambda: refused in sent.sent, "Cyd's verdict on Bob's claim")
+    finally:
+        await cyd.tasks.close()
+
+
+async def test_python_m_p2p_host_bingo_deals_every_player_once_one_has_joined(peers: Peers):
+    host = await Cli.start("host", peers.url, "--name", "Dealer", "--bingo", "--pace-ms", "250")
+    session_id = (await host.wait_for(r"^Share: \S+/s/(\S+)$")).group(1)
+    await host.wait_for("^Waiting for 1 player to join before dealing$")
+    ann = await peers.join(session_id, "Ann")
+    await host.wait_for("^Bingo round 1: 2 cards dealt, a number every 250 ms$")
+    await eventually(lambda: ann.bingo.card is not None and len(ann.bingo.round.calls) >= 1, "Ann's card, a call")
+    host.process.send_signal(signal.SIGINT)
+    status, _out, err = await host.finish()
+    assert (status, err) == (0, "")
+
+
+def test_the_python_peer_page_shows_the_bots_play_exactly_as_the_tested_example_has_it():
+    page = Path(__file__).resolve().parents[2].joinpath("docs/python-peer.md").read_text()
+    assert inspect.getsource(play) in page
 
 
 @pytest.mark.parametrize(
