@@ -79,6 +79,14 @@ def _vs(*labels: str, divide: bool = True) -> list[str]:
     return [cell for label in labels for cell in (f"{label}: site", "tutorial", *["÷"] * divide)]
 
 
+COST = ["N", *_vs("deliveries"), *_vs("per join", divide=False), *_vs("MB delivered")]
+COST += _vs("largest message B", divide=False)
+SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"]
+CPU = ["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)]
+FLOOD = "snapshots the host sends back for {} `connected` from one player at once"
+LONG = "largest message after {:,} streams, a newcomer's snapshot included"
+
+
 def report(samples: dict[Target, list], errors: list[str], settings: dict) -> str:
     f, cost, speed, phases, cpu, migration = Figures(samples), [], [], [], [], []
     for n in settings["sizes"]:
@@ -92,48 +100,26 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
             rest = percentile((join - connect for run in joins for join, connect in run), 50)
             words = [_format(f.pooled("word_ms", p, n, pct)) for pct in (50, 99)]
             phases.append([n, p, _format(f.pooled("connect_ms", p, n, 50)), _format(rest), *words])
-        cpu.append(
-            [n, *f.both("cpu_ms_per_join", "burst", n, ".1f"), *f.both("deliveries", "burst", n, ",.0f", divide=False)]
-        )
+        cpu.append([n, *f.both("cpu_ms_per_join", "burst", n, ".1f")])
+        cpu[-1] += f.both("deliveries", "burst", n, ",.0f", divide=False)
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
     snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, settings["flood"])).format(".0f")
     largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, settings["long"])).format(",.0f")
-    abuse = [
-        [
-            f"snapshots the host sends back for {settings['flood']} `connected` from one player at once",
-            snapshots,
-            "a handful",
-        ]
-    ]
-    abuse += [
-        [
-            f"largest message after {settings['long']:,} streams, a newcomer's snapshot included",
-            f"{largest} B",
-            "1,024 B",
-        ]
-    ]
-    lines = [
+    abuse = [[FLOOD.format(settings["flood"]), snapshots, "a handful"]]
+    abuse += [[LONG.format(settings["long"]), f"{largest} B", "1,024 B"]]
+    parts = [
         "**site** = the site's classes (`P2PSession`); **tutorial** = the tutorial's protocol (bench/tutorial/), both "
         "on the pinned ably-js in Node workers against the emulator, tokens over HTTP from the same dev host's "
         f"`/api/createTokenRequest`; {settings['small_runs']} runs up to N = {SMALL_SESSION}, {settings['runs']} "
         "above, alternating, on this 2-core machine; ÷ = site / tutorial, from the same run.",
         "### Cost per session (N joins one after another, then the phrase)",
-        table(
-            [
-                "N",
-                *_vs("deliveries"),
-                *_vs("per join", divide=False),
-                *_vs("MB delivered"),
-                *_vs("largest message B", divide=False),
-            ],
-            cost,
-        ),
+        table(COST, cost),
         "Reading: deliveries as Ably bills them (presence events and echoes included, presence SYNC members not); per "
         "join: the joins' deliveries ÷ N; below 1 the site costs less; Ably refuses a message over 64 KiB.",
         "### Speed",
-        table(["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"], speed),
+        table(SPEED, speed),
         "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state), "
         "over every join of every run; burst = a host, then N − 1 at once, until every roster is complete and one host "
         "agreed (median run); all N at once = the site's election, nobody hosting first.",
@@ -141,7 +127,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
         "protocol (the site's peer attaches, enters presence and asks the host in one round trip).",
-        table(["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)], cpu),
+        table(CPU, cpu),
         "Reading: all peers share the two cores, so at large N times measure CPU more than the network.",
         "### Host migration (site only: the tutorial's session dies with its host)",
         table(MIGRATION.split("|"), migration),
@@ -152,8 +138,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "Reading: the host answers one clientId at most once a second; the snapshot holds the current phrase only.",
     ]
     if errors:
-        lines += ["### Failures and peer errors", "\n".join(f"* {error}" for error in errors[:40])]
-    return "\n\n".join(lines)
+        parts += ["### Failures and peer errors", "\n".join(f"* {error}" for error in errors[:40])]
+    return "\n\n".join(parts)
 
 
 def _format(value: float, spec: str | None = None) -> str:

@@ -107,9 +107,10 @@ class PeerPool:
 
     def kill(self, worker: Process) -> float:
         """SIGKILL a worker, as a crashed browser or a dead network ends its peers; returns when (wall ms)."""
+        killed_at = wall_ms()
         with contextlib.suppress(ProcessLookupError):
             worker.kill()
-        return wall_ms()
+        return killed_at
 
     def cpu_seconds(self) -> float:
         """CPU time all live workers have used so far: every peer's ably-js and app code together."""
