@@ -152,6 +152,40 @@ describe('P2P recovery on the emulator', () => {
     assert.deepEqual(jo.errors, []);
   });
 
+  test('a bingo player away for longer than the connection TTL comes back with their card and every call missed', async (t) => {
+    const session = uniqueName('bingo-away');
+    const hana = await (await peer(t, session, 'Hana')).start();
+    const jo = await (await peer(t, session, 'Jo')).start();
+    await everyoneSees([hana, jo], ['Hana', 'Jo']);
+    const host = hana.server.parts.bingo;
+    await host.startRound();
+    await host.setPace({ paused: true });
+    await waitFor(() => jo.state.bingoCard && jo.state.bingo.phase === 'paused', { what: 'Jo to hold a card' });
+    const card = jo.state.bingoCard;
+
+    const disconnected = nextEvent(jo.realtime.connection, 'disconnected', { what: "Jo's outage to be noticed" });
+    jo.proxy.cut();
+    await disconnected;
+    for (let calls = 0; calls < 5; calls += 1) await host.call();
+    const reconnected = nextEvent(jo.realtime.connection, 'connected', {
+      what: "Jo's new connection",
+      timeoutMs: 15_000,
+    });
+    await waitFor(async () => !(await emulator.connections()).some((c) => c.clientId === jo.clientId()), {
+      what: "the emulator to discard Jo's connection",
+      intervalMs: 100,
+    });
+    jo.proxy.restore();
+    await reconnected;
+
+    await waitFor(() => jo.state.bingo.calls.length === 5, { what: 'Jo to have the five calls missed' });
+    assert.deepEqual(jo.state.bingo.calls, host.round.calls);
+    assert.deepEqual(jo.state.bingoCard, card);
+    await everyoneSees([hana, jo], ['Hana', 'Jo']);
+    assert.equal(hana.state.bingo.dealt.length, 2, 'Jo is not dealt a second card');
+    assert.deepEqual(jo.errors, []);
+  });
+
   test("a late joiner gets the words rewind no longer holds from the host's snapshot, with no gap", async (t) => {
     const session = uniqueName('late-snapshot');
     const hana = await (await peer(t, session, 'Hana')).start();
