@@ -12,12 +12,12 @@ def mirror_of(session: Any) -> BingoMirror:
     return session.mirrors["bingo"]
 
 
-async def judge(session: Any, message: dict[str, Any]) -> None:
-    """A claim reaches the host's part; one sent by a peer that saw this peer elected before this peer did waits
-    for the election (no lost claim)."""
+def judge(session: Any, message: dict[str, Any]) -> None:
+    """A claim reaches the host's part, judged on its own (it waits its turn behind a call being sent); one sent by
+    a peer that saw this peer elected before this peer did waits for the election (no lost claim)."""
     host = session.server.parts.get("bingo") if session.server is not None else None
     if host is not None:
-        await host.on_claim(message)
+        session.background("Could not judge a claim.", host.on_claim(message))
     else:
         mirror_of(session).hold_claim(message)
 

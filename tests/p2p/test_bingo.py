@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from devserver import DevServer
 from examples.bingo_bot import play
 from p2p.bingo.feature import BINGO
 from p2p.bingo.rules import card_digest, is_card, new_salt, random_card, round_of, verdict
@@ -172,6 +173,25 @@ async def test_a_claim_awaiting_its_verdict_when_the_host_leaves_goes_to_the_nex
     await ada.close()
     await eventually(lambda: verdicts == [("bingo-refused", me(bob))], "Bob's verdict on Cyd's claim")
     assert cyd.bingo.claim is None
+
+
+async def test_a_player_whose_connection_drops_comes_back_with_its_card_and_the_calls_it_missed(
+    dev: DevServer, peers: Peers
+):
+    ada = await peers.join("bingo-5", "Ada", sleep=quick)
+    bob = await peers.join("bingo-5", "Bob")
+    await all_acknowledged(ada, bob)
+    await ada.bingo_host.start_round(PACE_MS)
+    await eventually(lambda: bob.bingo.card is not None, "Bob's card")
+    card = bob.bingo.card
+    resynced: list[dict[str, Any]] = []
+    bob.on("resynced", resynced.append)
+    dev.emulator.controls.drop_connection(bob.ably.connection_id, forget=True)  # a new connection: rewind, snapshot
+    await eventually(lambda: len(resynced) == 1, "Bob's resync after the failed resume", timeout=20)
+    called = ada.bingo_host.round.calls  # type: ignore[union-attr]
+    await eventually(lambda: len(called) == 75 and bob.bingo.round.calls == called, "every call at Bob's")
+    assert (bob.bingo.card, bob.bingo.round.round) == (card, 1)
+    assert bob.bingo.line is not None  # every number called: his card has a line to claim
 
 
 def present(*client_ids: str) -> dict[str, Any]:
