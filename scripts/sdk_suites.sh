@@ -22,7 +22,9 @@
 # Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), SDK_KNOWN_FAILURES, FILE_TIMEOUT (seconds per
 # file, default 900), EMULATOR_PORT (plain port; default 80 with --python, whose tests use http on port 80 too,
 # else 18081), TLS_PORT (default 443), EMULATOR_SRC (the tree whose emulator/ runs, default this repository; e.g. a
-# `git worktree` of an older commit, to measure before/after).
+# `git worktree` of an older commit, to measure before/after), SDK_PREPARED=1 (reuse SDK_WORK's copies and installs
+# from an earlier run: e.g. to run the suites where nothing but loopback exists, so that their tests of outside hosts
+# fail at once: `sudo unshare --net sh -c 'ip link set lo up && SDK_PREPARED=1 scripts/sdk_suites.sh --js ...'`).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 js_src="" python_src="" only=()
@@ -178,8 +180,10 @@ run_python() {
 }
 
 status=0
-if [[ -n $js_src ]]; then prepare_js || { echo "ably-js set-up failed (logs in $logs)" >&2; exit 1; }; fi
-if [[ -n $python_src ]]; then prepare_python || { echo "ably-python set-up failed (logs in $logs)" >&2; exit 1; }; fi
+if [[ -z ${SDK_PREPARED:-} ]]; then
+  [[ -z $js_src ]] || prepare_js || { echo "ably-js set-up failed (logs in $logs)" >&2; exit 1; }
+  [[ -z $python_src ]] || prepare_python || { echo "ably-python set-up failed (logs in $logs)" >&2; exit 1; }
+fi
 start_emulator || exit 1
 [[ -z $js_src ]] || run_js
 [[ -z $python_src ]] || run_python
