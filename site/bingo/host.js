@@ -23,7 +23,7 @@ export class BingoHost {
   constructor(session, mirror) {
     this.session = session;
     this.round = copyRound(mirror.state.bingo);
-    // clientId|calls.length: the claims judged, one verdict per player per number called.
+    // `clientId|round|calls.length` of each claim judged: one verdict per player per number called.
     this.judged = new Set();
     this.timer = null;
     this.stopped = false;
@@ -43,7 +43,7 @@ export class BingoHost {
     this.round = { round, phase: 'playing', paceMs, calls: [], dealt: cards.map(({ entry }) => entry), winner: null };
     this.judged.clear();
     clearTimeout(this.timer);
-    await this.session.send('bingo-round', { round, paceMs, dealt: this.round.dealt });
+    await this.session.send('bingo-round', { round, paceMs, dealt: copyRound(this.round).dealt });
     await Promise.all(cards.map((card) => this.sendCard(card)));
     this.schedule();
   }
@@ -53,11 +53,13 @@ export class BingoHost {
   }
 
   /** Pause, resume, faster or slower: `{paceMs, paused}`; the pace is kept within the protocol's bounds. */
-  async setPace({ paceMs = this.round.paceMs, paused = this.round.phase === 'paused' }) {
-    if (!this.round || this.round.phase === 'won') return;
-    Object.assign(this.round, { paceMs: clampPace(paceMs), phase: paused ? 'paused' : 'playing' });
+  async setPace({ paceMs, paused }) {
+    const { round } = this;
+    if (!round || round.phase === 'won') return;
+    const pausing = paused ?? round.phase === 'paused';
+    Object.assign(round, { paceMs: clampPace(paceMs ?? round.paceMs), phase: pausing ? 'paused' : 'playing' });
     this.schedule();
-    await this.session.send('bingo-pace', { round: this.round.round, paceMs: this.round.paceMs, paused });
+    await this.session.send('bingo-pace', { round: round.round, paceMs: round.paceMs, paused: pausing });
   }
 
   /** The next call, `paceMs` from now, while the round plays and numbers are left. */

@@ -128,8 +128,8 @@ export class BingoMirror {
 
   /** "Bingo!": claim with my card; the claim waits for the host's verdict, and goes again to a new host. */
   claim() {
-    const { bingoCard: card, bingo } = this.state;
-    if (!card || !this.openRound(card.round) || bingo.round !== card.round) return Promise.resolve();
+    const card = this.state.bingoCard;
+    if (!card || !this.openRound(card.round)) return Promise.resolve();
     this.state.bingoClaim = card;
     this.state.bingoRefused = null;
     return this.sendClaim();
