@@ -131,6 +131,18 @@ def int_param(
     return number
 
 
+def page_links(request: web.Request, next_cursor: int | None) -> str:
+    """The `Link` header of a page: first, current and (with `next_cursor`) next, relative to the path."""
+    params = {k: v for k, v in request.query.items() if k not in LINK_IGNORED_PARAMS}
+    path = request.path.rsplit("/", 1)[-1]
+    links = [f'<./{path}?{urlencode(params)}>; rel="first"']
+    current = dict(params, **({"cursor": request.query["cursor"]} if "cursor" in request.query else {}))
+    links.append(f'<./{path}?{urlencode(current)}>; rel="current"')
+    if next_cursor is not None:
+        links.append(f'<./{path}?{urlencode({**params, "cursor": next_cursor})}>; rel="next"')
+    return ", ".join(links)
+
+
 class RestApi:
     """The REST handlers, bound to one world."""
 
@@ -188,20 +200,9 @@ class RestApi:
             cursor = None if until is None else until + 1
         channel = self.world.channels.get(name)
         if channel is None:
-            return reply(request, [], headers={"Link": self._links(request, None)})
+            return reply(request, [], headers={"Link": page_links(request, None)})
         page, next_cursor = log_of(channel).query(start, end, direction == "forwards", limit, cursor)
-        return reply(request, page, headers={"Link": self._links(request, next_cursor)})
-
-    @staticmethod
-    def _links(request: web.Request, next_cursor: int | None) -> str:
-        params = {k: v for k, v in request.query.items() if k not in LINK_IGNORED_PARAMS}
-        path = request.path.rsplit("/", 1)[-1]
-        links = [f'<./{path}?{urlencode(params)}>; rel="first"']
-        current = dict(params, **({"cursor": request.query["cursor"]} if "cursor" in request.query else {}))
-        links.append(f'<./{path}?{urlencode(current)}>; rel="current"')
-        if next_cursor is not None:
-            links.append(f'<./{path}?{urlencode({**params, "cursor": next_cursor})}>; rel="next"')
-        return ", ".join(links)
+        return reply(request, page, headers={"Link": page_links(request, next_cursor)})
 
     async def publish(self, request: web.Request) -> web.Response:
         """Publish one message or an array; 201 with the message id base and the assigned serials."""
