@@ -9,12 +9,12 @@ from bench.processes import dev_host, emulator
 from bench.report import Section, Spread, percentile, ratio, table
 from bench.runner import alternating
 from bench.session_peers import SMALL_SESSION, Late, PeerPool
-from bench.session_scenarios import ABUSE, BY_SIZE, SITE, TUTORIAL
+from bench.session_scenarios import BINGO_PACE_MS, BY_SIZE, SITE, SITE_ONLY, TUTORIAL
 
 KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
 PRESENCE_LEAVE_TIMEOUT = 2.0
-FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": 500, "long": 1000}
-QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": 50, "long": 3}
+FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": (500,), "long": (1000,), "bingo": (10, 50)}
+QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": (50,), "long": (3,), "bingo": (3,)}
 Target = tuple[str, str, int]  # scenario, protocol, N (flood: messages, long: streams)
 PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|word latency p50 ms|p99 ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
@@ -24,12 +24,13 @@ MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
     """Every scenario at every size for its protocols, in turn, fresh peers each time; and what went wrong."""
     targets = [(name, p, n) for n in settings["sizes"] for name, (protocols, _) in BY_SIZE.items() for p in protocols]
-    targets += [(name, SITE, settings[name]) for name in ABUSE]
-    scenarios = {**{name: run for name, (_, run) in BY_SIZE.items()}, **ABUSE}
+    targets += [(name, SITE, n) for name in SITE_ONLY for n in settings[name]]
+    scenarios = {**{name: run for name, (_, run) in BY_SIZE.items()}, **SITE_ONLY}
     errors: list[str] = []
 
     def runs_of(target: Target) -> int:
-        return 1 if target[0] == "long" else settings["small_runs" if target[2] <= SMALL_SESSION else "runs"]
+        small = target[0] in BY_SIZE and target[2] <= SMALL_SESSION
+        return 1 if target[0] == "long" else settings["small_runs" if small else "runs"]
 
     async with (
         emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably,
@@ -85,6 +86,8 @@ SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N a
 CPU = ["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)]
 FLOOD = "snapshots the host sends back for {} `connected` from one player at once"
 LONG = "largest message after {:,} streams, a newcomer's snapshot included"
+BINGO = ["N", "numbers called", "messages published", "deliveries", "round ms"]
+BINGO_KEYS = ("calls", "published", "deliveries", "round_ms")
 
 
 def report(samples: dict[Target, list], errors: list[str], settings: dict) -> str:
@@ -105,10 +108,14 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
-    snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, settings["flood"])).format(".0f")
-    largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, settings["long"])).format(",.0f")
-    abuse = [[FLOOD.format(settings["flood"]), snapshots, "a handful"]]
-    abuse += [[LONG.format(settings["long"]), f"{largest} B", "1,024 B"]]
+    (flood,), (long,) = settings["flood"], settings["long"]
+    snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, flood)).format(".0f")
+    largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, long)).format(",.0f")
+    abuse = [[FLOOD.format(flood), snapshots, "a handful"], [LONG.format(long), f"{largest} B", "1,024 B"]]
+    bingo = [
+        [n, *(Spread.of(run[key] for run in f.runs("bingo", SITE, n)).format(",.0f") for key in BINGO_KEYS)]
+        for n in settings["bingo"]
+    ]
     parts = [
         "**site** = the site's classes (`P2PSession`); **tutorial** = the tutorial's protocol (bench/tutorial/), both "
         "on the pinned ably-js in Node workers against the emulator, tokens over HTTP from the same dev host's "
@@ -136,6 +143,10 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "### Bounded under abuse (site only)",
         table(["measure (site)", "value", "bound"], abuse),
         "Reading: the host answers one clientId at most once a second; the snapshot holds the current phrase only.",
+        "### A round of bingo (site only)",
+        table(BINGO, bingo),
+        f"Reading: from Play bingo until every page shows the winner, a number called every {BINGO_PACE_MS} ms, each "
+        "player claiming once its card has a line; messages as published and as Ably bills them (deliveries).",
     ]
     if errors:
         parts += ["### Failures and peer errors", "\n".join(f"* {error}" for error in errors[:40])]

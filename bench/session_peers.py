@@ -149,8 +149,9 @@ class PeerPool:
         channel = channel_name_for(session)
         mine = [c for name, c in (await self.stats()).items() if name == channel or name.startswith(f"{channel}:")]
         deliveries = sum(c["messages_delivered"] + c["presence_delivered"] for c in mine)
+        published = sum(c["messages_published"] + c["presence_published"] for c in mine)
         mb, largest = sum(c["bytes_out"] for c in mine) / 1e6, max((c["max_message_bytes"] for c in mine), default=0)
-        return {"deliveries": deliveries, "mb": mb, "max_message": largest}
+        return {"deliveries": deliveries, "published": published, "mb": mb, "max_message": largest}
 
     async def stop(self) -> None:
         """Ask every worker to close its peers and exit; kill those that do not within 10 s."""

@@ -5,9 +5,12 @@
   process is killed), each time timing the migration;
 * ``burst``: a host, then the other N - 1 peers at once; ``election`` (site): all N at once into an empty session;
 * ``flood`` (site): a player sends the host N ``connected`` at once; how many snapshots the host sends back;
-* ``long`` (site): the host streams the phrase N times, then a newcomer joins; the largest message.
+* ``long`` (site): the host streams the phrase N times, then a newcomer joins; the largest message;
+* ``bingo`` (site, issue 21): a round of bingo among N players, the host calling at the fastest pace, each player
+  claiming once its card has a line, until every page shows the winner; what it costs.
 
-A new scenario (a round of a game, say) is one more function here, a row of BY_SIZE, and a table in bench/session.py.
+A new scenario (another game, say) is one more function here, a row of BY_SIZE or SITE_ONLY, and a table in
+bench/session.py.
 """
 
 import asyncio
@@ -18,9 +21,8 @@ from api.token_policy import inbox_channel_for
 from bench.session_peers import Peer, PeerPool, wall_ms
 
 SITE, TUTORIAL = "site", "tutorial"
-CONNECTED_INTERVAL_SECONDS = (
-    1.0  # the host answers one clientId's `connected` at most this often (site/p2p.lib.server.js)
-)
+# The host answers one clientId's `connected` at most once a second (site/p2p.lib.server.js); bingo's fastest pace.
+CONNECTED_INTERVAL_SECONDS, BINGO_PACE_MS = 1.0, 250
 
 
 def acknowledged(peer: Peer) -> float | None:
@@ -101,6 +103,23 @@ async def burst(pool: PeerPool, n: int, host_first: bool = True) -> dict:
     return sample | await pool.cost(session)
 
 
+async def bingo(pool: PeerPool, n: int) -> dict:
+    """N players join (a host, then the rest at once); the host plays a round; until every page shows the winner."""
+    session, names, workers = await pool.start(n, "g")
+    await pool.join(names[0], workers[0], session, role="host")
+    await pool.until(names[:1], acknowledged, "hosting")
+    for name, worker in list(zip(names, workers, strict=True))[1:]:
+        await pool.join(name, worker, session)
+    await pool.until(names, acknowledged, "acknowledged", 90)
+    ids = [pool.peers[name].get("joined") for name in names]
+    await pool.until(names, lambda p: p.sees(ids), "seeing everyone", 90)  # so that every player is dealt a card
+    await pool.reset()
+    started = wall_ms()
+    await pool.call(names[0], "playBingo", BINGO_PACE_MS)
+    won = await pool.until(names, lambda p: p.at("won"), "shown the winner", 120)
+    return {"round_ms": won - started, "calls": pool.peers[names[0]].get("won")} | await pool.cost(session)
+
+
 async def election(pool: PeerPool, n: int) -> dict:
     return await burst(pool, n, host_first=False)
 
@@ -141,4 +160,5 @@ BY_SIZE = {
     "burst": ((SITE, TUTORIAL), burst),
     "election": ((SITE,), election),
 }
-ABUSE = {"flood": flood, "long": long_session}  # site only; N: the messages of the flood, the streams before a newcomer
+# N: the messages of the flood, the streams before a newcomer, the players.
+SITE_ONLY = {"flood": flood, "long": long_session, "bingo": bingo}

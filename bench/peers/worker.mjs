@@ -14,6 +14,7 @@
 import readline from 'node:readline';
 
 import { createAblyClient, fetchClientConfig, loadAbly } from '../../site/ably-client.js';
+import { completeLine } from '../../site/bingo/rules.js';
 import { PHRASE } from '../../site/p2p.lib.server.js';
 import { P2PSession } from '../../site/p2p.session.js';
 import { newPeerSecret } from '../../site/session-id.js';
@@ -95,6 +96,26 @@ class SitePeer extends Peer {
     this.session.on('error', ({ summary, error }) =>
       emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),
     );
+    const mirror = this.session.mirrors.bingo;
+    for (const kind of ['onCall', 'onCard', 'onWinner']) {
+      const handle = mirror[kind].bind(mirror);
+      mirror[kind] = (message) => this.bingo(handle(message));
+    }
+  }
+
+  /** A bingo player: claims once its card has a line, as a player presses Bingo!; reports the winner shown. */
+  bingo() {
+    const { bingo, bingoCard: mine, bingoClaim } = this.session.state;
+    if (bingo?.phase === 'won') this.is('won', bingo.calls.length);
+    else if (mine?.round === bingo?.round && !bingoClaim && completeLine(mine.card, bingo.calls)) {
+      this.session.mirrors.bingo.claim().catch((error) => emit({ e: 'error', p: this.name, message: String(error) }));
+    }
+  }
+
+  /** The host's Play bingo, then the fastest pace the game allows. */
+  async playBingo(paceMs) {
+    await this.session.server.parts.bingo.startRound();
+    await this.session.server.parts.bingo.setPace({ paceMs });
   }
 
   observed(state) {

@@ -1,5 +1,6 @@
 """Smoke test of the session benchmark: `python -m bench session --quick` runs both protocols at N = 3 (every
-scenario: one after another, a burst, the election, a flood and a long session) and reports numbers in every table."""
+scenario: one after another, a burst, the election, a flood, a long session and a round of bingo) and reports numbers
+in every table."""
 
 import re
 
@@ -58,3 +59,12 @@ def test_session_quick_run_shows_a_connected_flood_coalesced_and_the_largest_mes
     )
     assert longest, text
     assert numbers(longest)[0] < 1024
+
+
+def test_session_quick_run_says_what_a_round_of_bingo_costs(session_report):
+    table = session_report.partition("### A round of bingo")[2]
+    bingo = re.search(rf"^\| 3 \| ({N}) \| ({N}) \| ({N}) \| ({N}) \|$", table, re.M)
+    assert bingo, f"bingo row (numbers called, messages published, deliveries, round ms) missing:\n{session_report}"
+    calls, published, deliveries, _ = numbers(bingo)
+    assert 4 <= calls <= 75, "a line needs at least four numbers; there are 75"
+    assert calls < published < deliveries, "each number is published once and delivered to every player"
