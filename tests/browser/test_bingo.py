@@ -1,6 +1,7 @@
 """Bingo in Chromium, on the session page: three players and the Python bot play a round to a winner every page
 verifies, the round finishing under the next host after the first closes its tab; a player who joins mid-round is
-dealt in; forged calls, winners and claims from a hostile peer change nothing; a phone-sized screen; axe.
+dealt in and may mark their card themselves; forged calls, winners and claims from a hostile peer change nothing;
+a phone-sized screen; axe.
 
 Every round here runs at the fastest pace the host can set (a number every 250 ms), so a round is won in seconds."""
 
@@ -181,6 +182,11 @@ def test_a_player_joining_mid_round_is_dealt_in_and_forged_calls_winners_and_cla
     join(dave, session)
     expect_a_card(dave)
     assert card_on(dave) != card_on(bob)
+    dave.page.get_by_label("Mark my card for me").uncheck()  # dave marks the numbers he hears himself
+    first = dave.page.get_by_test_id("bingo-cell").first.get_by_role("button")
+    expect(first).to_have_attribute("aria-pressed", "false")
+    first.click()
+    expect(first).to_have_attribute("aria-pressed", "true")
 
     hostile = Hostile(site_url, session)
     try:
