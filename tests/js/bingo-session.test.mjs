@@ -218,3 +218,69 @@ test("forged host messages, and claims with someone else's card or a made-up one
     'one verdict per player per call: the second claim is not judged',
   );
 });
+
+test("malformed bingo messages, even from the elected host, leave every page's round as it was and break no game", async (t) => {
+  const session = sessionOn(emulator, t);
+  const hana = await session.join('Hana');
+  const jo = await session.join('Jo');
+  await startPausedRound(hana, [hana, jo]);
+  await bingoHost(hana).call();
+  await everyoneHasTheCalls(hana, [hana, jo]);
+  const before = [round(hana), round(jo), jo.state.bingoCard];
+  const { card, salt } = jo.state.bingoCard;
+  const next = before[1].calls.length;
+  const huge = 'x'.repeat(30_000);
+  const digest = 'a'.repeat(64);
+  const malformed = {
+    'bingo-round': [
+      { round: '2', paceMs: 250, dealt: [] },
+      { round: 2, paceMs: 100, dealt: [] },
+      { round: 2, paceMs: 250, dealt: huge },
+      { round: 2, paceMs: 250, dealt: [['Kim-id']] },
+      { round: 2, paceMs: 250, dealt: [['Kim-id', digest.toUpperCase()]] },
+      { round: 2, paceMs: 250, dealt: Array.from({ length: 201 }, (_, i) => [`p${i}`, digest]) },
+    ],
+    'bingo-dealt': [
+      { round: 1, player: 5, digest },
+      { round: 1, player: 'Kim-id', digest: 'zz' },
+      { round: true, player: 'Kim-id', digest },
+    ],
+    'bingo-card': [
+      { round: 1, card: huge, salt },
+      { round: 1, card: card.map((number) => number + 1), salt },
+      { round: 1, card, salt: huge },
+    ],
+    'bingo-call': [
+      { round: 1, index: next + 0.5, number: 3 },
+      { round: 1, index: next, number: 76 },
+      { round: 1, index: next, number: true },
+      { round: 1, index: next, number: before[1].calls[0] },
+      { round: 1, index: next + 1, number: 5 },
+      { round: '1', index: next, number: 5 },
+    ],
+    'bingo-pace': [
+      { round: 1, paceMs: 249, paused: false },
+      { round: 1, paceMs: 250, paused: 'no' },
+    ],
+    'bingo-winner': [
+      { round: 1, player: 'Jo-id', card: huge, salt, line: [0, 1, 2, 3, 4] },
+      { round: 1, player: 'Jo-id', card, salt, line: { length: 5 } },
+    ],
+    'bingo-refused': [{ round: 1, reason: 'because' }],
+  };
+  for (const [kind, payloads] of Object.entries(malformed)) {
+    for (const payload of payloads) {
+      const to = ['bingo-card', 'bingo-refused'].includes(kind) ? 'Jo-id' : undefined;
+      await hana.ably.sendMessage({ kind, ...payload }, to);
+    }
+  }
+  for (const claim of [{}, { round: 1, card: huge, salt: huge }, { round: 1, card: { length: 25 }, salt }]) {
+    await jo.ably.sendMessage({ kind: 'bingo-claim', ...claim }, 'Hana-id');
+  }
+  await session.settled([hana, jo]);
+
+  assert.deepEqual([round(hana), round(jo), jo.state.bingoCard], before);
+  await bingoHost(hana).call();
+  await everyoneHasTheCalls(hana, [hana, jo]);
+  for (const peer of [hana, jo]) assert.deepEqual(peer.errors, []);
+});
