@@ -10,6 +10,7 @@ from .config import EmulatorConfig
 from .connection import handle_websocket
 from .controls import ControlRoutes, Controls, controls_guard, is_control
 from .lifecycle import discard
+from .push import PushApi
 from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
 from .state import World
@@ -39,11 +40,11 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
         return web.Response(text="yes\n")
 
     app.router.add_routes([web.get("/", root), web.get("/is-the-internet-up.txt", internet_up)])
-    if sandbox is None:
-        app.router.add_routes(RestApi(world).routes())
-    else:
+    if sandbox is not None:
         app.router.add_routes(sandbox.routes())
-        app.router.add_routes([_routed(route, world_for) for route in RestApi(world).routes()])
+    for api in (RestApi, PushApi):
+        routes = api(world).routes()
+        app.router.add_routes(routes if sandbox is None else [_routed(route, world_for, api) for route in routes])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())
 
     async def cors(request: web.Request, response: web.StreamResponse) -> None:
@@ -60,12 +61,12 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
     return app
 
 
-def _routed(route: web.RouteDef, world_for) -> web.RouteDef:
-    """The same REST route, served by the RestApi of the world the request belongs to."""
+def _routed(route: web.RouteDef, world_for, api) -> web.RouteDef:
+    """The same REST route, served by the `api` (RestApi, PushApi) of the world the request belongs to."""
     name = route.handler.__name__
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await getattr(RestApi(world_for(request)), name)(request)
+        return await getattr(api(world_for(request)), name)(request)
 
     return web.route(route.method, route.path, handler)
 

@@ -41,6 +41,8 @@ class EmulatorConfig:
     :param timestamp_skew: largest clock difference accepted on a signed TokenRequest.
     :param nonce_window: how long a TokenRequest nonce is remembered to refuse replays.
     :param reauth_before_expiry: send in-band AUTH (action 17) this long before a token expires; 0 disables it.
+    :param push_namespaces: channel namespaces enabled for push (Ably's `pushEnabled` channel rules): a channel
+        subscription elsewhere is refused with 40160. None (the default) enables push on every channel.
     :param sandbox: answer Ably's test-app API (`POST /apps`, `DELETE /apps/{id}`) so the SDKs' own suites run here.
     :param tls_cert: PEM certificate (chain) file; with `tls_key`, the emulator also listens with TLS on `tls_port`.
     :param tls_key: PEM private key file of `tls_cert`.
@@ -71,6 +73,7 @@ class EmulatorConfig:
     timestamp_skew: float = 600.0
     nonce_window: float = 900.0
     reauth_before_expiry: float = 0.0
+    push_namespaces: list[str] | None = None
     sandbox: bool = False
     tls_cert: str | None = None
     tls_key: str | None = None

@@ -44,6 +44,7 @@ INVALID_CONNECTION_KEY = ErrorSpec(40006, 400, "Invalid connectionKey in message
 MESSAGE_TOO_LARGE = ErrorSpec(40009, 400, "Maximum message length exceeded")
 INVALID_CHANNEL_NAME = ErrorSpec(40010, 400, "Invalid channel name")
 INVALID_CLIENT_ID = ErrorSpec(40012, 400, "Invalid client ID")
+INVALID_DEVICE_ID = ErrorSpec(40015, 400, "Invalid device id")
 INVALID_MESSAGE_DATA = ErrorSpec(40013, 400, "Invalid message data or encoding")
 INVALID_MESSAGE_NAME = ErrorSpec(40016, 400, "Invalid message name")
 UNSUPPORTED_PROTOCOL_VERSION = ErrorSpec(40017, 400, "Unsupported protocol version")

@@ -73,6 +73,7 @@ class Sandbox:
             self.default.config,
             keys=[f"{app_id}.{key_id}:{secret}" for key_id, secret, _, _ in keys],
             key_capabilities={f"{app_id}.{key_id}": capability for key_id, _, capability, _ in keys},
+            push_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _push_enabled(ns)],
         )
         world = World(config)
         for channel_spec in spec.get("channels") or []:
@@ -166,6 +167,10 @@ def _add_presence_fixtures(world: World, channel_spec: dict) -> None:
         channel.presence.members[(record["clientId"], FIXTURE_CONNECTION_ID)] = record
         entered.append({**record, "action": PresenceAction.ENTER})
     record_events(channel, entered)
+
+
+def _push_enabled(namespace) -> bool:
+    return isinstance(namespace, dict) and bool(namespace.get("pushEnabled")) and isinstance(namespace.get("id"), str)
 
 
 def _routing_key(request: web.Request) -> str | None:

@@ -16,6 +16,7 @@ from .errors import AblyError
 from .history import MessageLog, Retention
 from .idempotency import RecentIds
 from .presence_set import PresenceSet
+from .push_registry import PushRegistry
 from .stats import Stats
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ class World:
         self.derived: dict[str, set[str]] = {}
         self.stats = Stats(lambda name: name in self.channels)
         self.connections: dict[str, Connection] = {}
+        self.push = PushRegistry()
         self._housekeeping: asyncio.TimerHandle | None = None
 
     def channel(self, name: str) -> Channel:

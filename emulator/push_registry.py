@@ -1,0 +1,69 @@
+"""One app's push registrations in memory: devices and channel subscriptions, kept and listed as Ably lists them.
+
+Nothing here talks HTTP or checks rights (`push.py` does); records are stored in the shape Ably answers with.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Device:
+    """A registered device: what Ably answers with (`details`) and what it keeps to itself (secret, identity token)."""
+
+    details: dict
+    secret: str | None
+    identity_token: str
+
+
+@dataclass
+class PushRegistry:
+    """Devices by id and channel subscriptions in the order they were made (so pages are stable)."""
+
+    devices: dict[str, Device] = field(default_factory=dict)
+    subscriptions: list[dict] = field(default_factory=list)
+
+    def device_by_token(self, token: str) -> Device | None:
+        """The device whose deviceIdentityToken is `token`."""
+        return next((device for device in self.devices.values() if device.identity_token == token), None)
+
+    def find_devices(self, device_id: str | None, client_id: str | None) -> list[Device]:
+        """Devices matching every filter given."""
+        return [
+            device
+            for device in self.devices.values()
+            if (device_id is None or device.details["id"] == device_id)
+            and (client_id is None or device.details.get("clientId") == client_id)
+        ]
+
+    def remove_devices(self, devices: list[Device]) -> None:
+        """Forget devices, and their channel subscriptions with them (as Ably does)."""
+        gone = {device.details["id"] for device in devices}
+        for device_id in gone:
+            self.devices.pop(device_id, None)
+        self.subscriptions = [sub for sub in self.subscriptions if sub.get("deviceId") not in gone]
+
+    def find_subscriptions(
+        self, channel: str | None, device_id: str | None, client_id: str | None, any_of: bool = False
+    ) -> list[dict]:
+        """Subscriptions on `channel` (if given) matching the deviceId and clientId filters: all of them, or with
+        `any_of` (Ably's `concatFilters`) either."""
+        ids = {"deviceId": device_id, "clientId": client_id}
+        given = {key: value for key, value in ids.items() if value is not None}
+
+        def matches(sub: dict) -> bool:
+            hits = [sub.get(key) == value for key, value in given.items()]
+            return not hits or (any(hits) if any_of else all(hits))
+
+        return [sub for sub in self.subscriptions if (channel is None or sub["channel"] == channel) and matches(sub)]
+
+    def subscribe(self, subscription: dict) -> None:
+        """Keep a subscription once (saving it again changes nothing)."""
+        if subscription not in self.subscriptions:
+            self.subscriptions.append(subscription)
+
+    def unsubscribe(self, subscriptions: list[dict]) -> None:
+        self.subscriptions = [sub for sub in self.subscriptions if sub not in subscriptions]
+
+    def channels(self) -> list[str]:
+        """Channels with at least one subscription, in the order they got their first."""
+        return list(dict.fromkeys(sub["channel"] for sub in self.subscriptions))
