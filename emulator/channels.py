@@ -189,8 +189,7 @@ def replayed(world: World, channel: Channel, serials: range, own: str | None) ->
     for stored in channel.log.messages(serials):
         if own is not None and stored.get("connectionId") == own:
             continue
-        world.stats.add(channel.name, "messages_delivered", 1)
-        yield {
+        frame = {
             "action": Action.MESSAGE,
             "channel": channel.name,
             "connectionId": stored.get("connectionId"),
@@ -198,6 +197,8 @@ def replayed(world: World, channel: Channel, serials: range, own: str | None) ->
             "channelSerial": stored["serial"],
             "messages": [stored],
         }
+        world.stats.delivered(channel.name, 1, frame)
+        yield frame
 
 
 def on_detach(world: World, connection: Connection, name: str) -> None:
@@ -337,7 +338,8 @@ def publish(
     messages = [message for message, _, _ in fresh]
     if not messages:
         return result
-    world.stats.add(name, "messages_published", len(messages))
+    transport = "rest" if origin is None else "realtime"
+    world.stats.published(name, transport, "messages", len(messages), sum(size for _, size, _ in fresh))
     frame = without_none(
         {
             "action": Action.MESSAGE,
@@ -350,7 +352,7 @@ def publish(
         }
     )
     skip = origin if origin is not None and not origin.echo else None
-    world.broadcast(channel, frame, Flag.SUBSCRIBE, "messages_delivered", len(messages), skip=skip)
+    world.broadcast(channel, frame, Flag.SUBSCRIBE, skip=skip)
     _forward_to_derived(world, name, frame, skip)
     return result
 
@@ -365,8 +367,6 @@ def _forward_to_derived(world: World, base: str, frame: dict, skip: Connection |
                 channel,
                 {**frame, "channel": name, "messages": passed, "channelSerial": passed[-1]["serial"]},
                 Flag.SUBSCRIBE,
-                "messages_delivered",
-                len(passed),
                 skip=skip,
             )
 

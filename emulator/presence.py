@@ -54,7 +54,7 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
         raise errors.MESSAGE_TOO_LARGE(f"Presence size {size} bytes exceeds maxMessageSize {config.max_message_size}")
     channel = world.channel(channel_name)
     _require_room(channel, [record for record, _ in records], config.presence_members_max)
-    world.stats.add(channel_name, "presence_published", len(records))
+    world.stats.published(channel_name, "realtime", "presence", len(records), size)
     broadcast = []
     for record, supplied_id in records:
         action = channel.presence.apply(record, supplied_id)
@@ -73,8 +73,6 @@ def on_presence(world: World, connection: Connection, message: dict, channel_nam
                 "presence": broadcast,
             },
             Flag.PRESENCE_SUBSCRIBE,
-            "presence_delivered",
-            len(broadcast),
         )
 
 
@@ -148,8 +146,6 @@ def leave_connection(world: World, channel: Channel, connection_id: str) -> None
             "presence": leaves,
         },
         Flag.PRESENCE_SUBSCRIBE,
-        "presence_delivered",
-        len(leaves),
     )
 
 

@@ -172,6 +172,7 @@ class World:
         channel = self.channels.get(name)
         if channel is None:
             channel = self.channels[name] = Channel(name, self.config, self.retention)
+            self.stats.usage.opened("channels", len(self.channels))
             if filters.is_derived(name):
                 self.derived.setdefault(filters.base_of(name), set()).add(name)
             self._schedule_housekeeping()
@@ -234,6 +235,7 @@ class World:
         connection = Connection(connection_id, credentials, client_id, echo, fmt)
         connection.mint_key()
         self.connections[connection_id] = connection
+        self.stats.usage.opened("connections.all", len(self.connections))
         return connection
 
     def find_by_key(self, connection_key: str) -> Connection | None:
@@ -243,12 +245,10 @@ class World:
             return None
         return connection if connection_key in connection.issued_keys else None
 
-    def broadcast(
-        self, channel: Channel, message: dict, mode: int, counter: str, per_frame: int, skip: Connection | None = None
-    ) -> None:
-        """Queue `message` to every subscriber holding `mode`, encoding it once per wire format.
+    def broadcast(self, channel: Channel, message: dict, mode: int, skip: Connection | None = None) -> None:
+        """Queue `message` (MESSAGE or PRESENCE) to every subscriber holding `mode`, encoding it once per wire format;
+        each copy counts as delivered (stats).
 
-        :param counter: the stats counter charged `per_frame` for each subscriber reached.
         :param skip: a connection that must not receive it (a publisher with `echo=false`).
         """
         frames: dict = {}
@@ -264,4 +264,4 @@ class World:
                     continue
                 reached += 1
         if reached:
-            self.stats.add(channel.name, counter, reached * per_frame)
+            self.stats.delivered(channel.name, reached, message)

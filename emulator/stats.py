@@ -1,6 +1,12 @@
-"""Usage counters per channel and in total, counted the way Ably bills: every delivery to a subscriber counts."""
+"""Usage counters per channel and in total, counted the way Ably bills: every delivery to a subscriber counts.
+
+The same traffic also goes, minute by minute, into the app's `Usage` (its stats API, `GET /stats`).
+"""
 
 from collections.abc import Callable
+
+from .protocol import message_size
+from .usage import Usage
 
 COUNTERS = (
     "messages_published",
@@ -11,6 +17,10 @@ COUNTERS = (
     "bytes_out",
     "max_message_bytes",
 )
+
+
+PUBLISHED = {"messages": "messages_published", "presence": "presence_published"}
+DELIVERED = {"messages": "messages_delivered", "presence": "presence_delivered"}
 
 
 def _zero() -> dict[str, int]:
@@ -28,6 +38,7 @@ class Stats:
         self.exists = exists
         self.total = _zero()
         self.channels: dict[str, dict[str, int]] = {}
+        self.usage = Usage()
 
     def _of(self, channel: str | None) -> dict[str, int] | None:
         if channel is None or not self.exists(channel):
@@ -39,6 +50,21 @@ class Stats:
         counters = self._of(channel)
         if counters is not None:
             counters[counter] += amount
+
+    def published(self, channel: str, transport: str, kind: str, count: int, data: int) -> None:
+        """Messages (`kind` "messages") or presence messages ("presence") a client sent over `transport` ("realtime"
+        or "rest"), `data` bytes as maxMessageSize measures them."""
+        self.add(channel, PUBLISHED[kind], count)
+        self.usage.count(f"messages.inbound.{transport}.{kind}.count", count)
+        self.usage.count(f"messages.inbound.{transport}.{kind}.data", data)
+
+    def delivered(self, channel: str, copies: int, frame: dict) -> None:
+        """A MESSAGE or PRESENCE frame queued to `copies` subscribers: each of its messages counts once per copy."""
+        kind = "messages" if "messages" in frame else "presence"
+        items = frame[kind]
+        self.add(channel, DELIVERED[kind], copies * len(items))
+        self.usage.count(f"messages.outbound.realtime.{kind}.count", copies * len(items))
+        self.usage.count(f"messages.outbound.realtime.{kind}.data", copies * sum(map(message_size, items)))
 
     def record_message_size(self, channel: str, size: int) -> None:
         for counters in (self.total, self._of(channel)):
