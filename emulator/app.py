@@ -14,6 +14,7 @@ from .push import PushApi
 from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
 from .state import World
+from .stats_api import StatsApi, count_requests
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,9 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
 
     With a sandbox, realtime and REST requests go to the world of the app whose key or token they carry.
     """
-    app = web.Application(middlewares=[controls_guard, ably_errors])
-    app[WORLD] = world
     world_for = sandbox.world_for if sandbox is not None else lambda request: world
+    app = web.Application(middlewares=[controls_guard, count_requests(world_for), ably_errors])
+    app[WORLD] = world
 
     async def root(request: web.Request) -> web.StreamResponse:
         """`GET /` is the realtime WebSocket; a plain GET answers like a connectivity check."""
@@ -42,7 +43,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
     app.router.add_routes([web.get("/", root), web.get("/is-the-internet-up.txt", internet_up)])
     if sandbox is not None:
         app.router.add_routes(sandbox.routes())
-    for api in (RestApi, PushApi):
+    for api in (RestApi, PushApi, StatsApi):
         routes = api(world).routes()
         app.router.add_routes(routes if sandbox is None else [_routed(route, world_for, api) for route in routes])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())
@@ -62,7 +63,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
 
 
 def _routed(route: web.RouteDef, world_for, api) -> web.RouteDef:
-    """The same REST route, served by the `api` (RestApi, PushApi) of the world the request belongs to."""
+    """The same REST route, served by the `api` (RestApi, PushApi, StatsApi) of the world the request belongs to."""
     name = route.handler.__name__
 
     async def handler(request: web.Request) -> web.StreamResponse:
