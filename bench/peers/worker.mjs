@@ -6,10 +6,11 @@
  * tutorial's protocol (bench/tutorial/), its roster the host's `serverState.players` as last received.
  *
  * Commands, JSON lines on stdin: `{c: 'join', p, proto: 'site' | 'tutorial', role, session, interval}` (ms between
- * words), `{c: 'call', p, method, args}` (`stream(times)`, `flood(count)`: `connected` to the host at once,
- * `close()`), `{c: 'exit'}`. Events, JSON lines on stdout, `{e, p, t, v}`: `ready`, `start`, `joined` (`v`: its id),
- * `connected` (token and WebSocket), `roster` (`add`, `del`), `host`, `status`, `word` (`v` became visible), `sent`
- * (the host publishes word `v`), `call` and `called` (`v`: the method), `error` (`message`). `t`: wall-clock ms.
+ * words), `{c: 'call', p, method, args}` (`stream(times)`, `close()`; site: `flood(count)`, `connected` to the host
+ * at once, and `playBingo(paceMs)`), `{c: 'exit'}`. Events, JSON lines on stdout, `{e, p, t, v}`: `ready`, `start`,
+ * `joined` (`v`: its id), `connected` (token and WebSocket), `roster` (`add`, `del`), `host`, `status`, `word` (`v`
+ * became visible), `sent` (the host publishes word `v`), `call` and `called` (`v`: the method), `won` (the bingo
+ * winner shown, `v`: the numbers called), `error` (`message`). `t`: wall-clock ms.
  */
 import readline from 'node:readline';
 
