@@ -1,5 +1,6 @@
 """Channel operations: ATTACH (with resume replay and rewind), DETACH, and publishing with fan-out."""
 
+import json
 import secrets
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, req
 from .state import Channel, Connection, Subscriber, World
 
 MAX_CHANNEL_NAME = 2048
+PUSH_MESSAGE_NAME = "__ably_push__"
 KNOWN_PARAMS = ("rewind", "delta", "occupancy", "modes")
 
 
@@ -354,6 +356,8 @@ def publish(
     skip = origin if origin is not None and not origin.echo else None
     world.broadcast(channel, frame, Flag.SUBSCRIBE, skip=skip)
     _forward_to_derived(world, name, frame, skip)
+    for target, payload in world.push.relayed(name, messages, world.config.push_namespaces):
+        deliver_push(world, target, payload)
     return result
 
 
@@ -374,3 +378,10 @@ def _forward_to_derived(world: World, base: str, frame: dict, skip: Connection |
 def rest_message_id() -> str:
     """The id base REST publishes get when the client supplies none (`<base64>:<index>` like the SDKs)."""
     return secrets.token_urlsafe(9)
+
+
+def deliver_push(world: World, name: str, payload: dict) -> None:
+    """A push notification through Ably's test transport `ablyChannel`: a `__ably_push__` message on channel `name`
+    whose data is the payload as JSON (the only push transport the emulator delivers to)."""
+    message = {"name": PUSH_MESSAGE_NAME, "data": json.dumps(payload)}
+    publish(world, name, [stamp(message, f"{rest_message_id()}:0", None, None, now_ms())], None, None, None)

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Device:
-    """A registered device: what Ably answers with (`details`) and what it keeps to itself (secret, identity token)."""
+    """A registered device: what Ably answers with (`details`, its deviceSecret included) and its identity token."""
 
     details: dict
-    secret: str | None
     identity_token: str
 
 
@@ -64,6 +63,32 @@ class PushRegistry:
     def unsubscribe(self, subscriptions: list[dict]) -> None:
         self.subscriptions = [sub for sub in self.subscriptions if sub not in subscriptions]
 
+    def ably_channels(self, devices: list[Device]) -> list[str]:
+        """The channels of Ably's test transport (`ablyChannel`) among `devices`' push recipients."""
+        recipients = [device.details["push"]["recipient"] for device in devices]
+        return [each["channel"] for each in recipients if each.get("transportType") == "ablyChannel"]
+
+    def relayed(self, channel: str, messages: list[dict], namespaces: list[str] | None) -> list[tuple[str, dict]]:
+        """Where the `extras.push` of messages published on `channel` go: (ablyChannel, payload) for each message
+        with a push payload and each device subscribed (itself or through its clientId), on a push-enabled channel."""
+        payloads = [extras["push"] for message in messages if isinstance(extras := message.get("extras"), dict)]
+        payloads = [payload for payload in payloads if isinstance(payload, dict)]
+        if not payloads or not push_enabled(channel, namespaces):
+            return []
+        devices: dict[str, Device] = {}
+        for sub in self.find_subscriptions(channel, None, None):
+            for device in self.find_devices(sub.get("deviceId"), sub.get("clientId")):
+                devices[device.details["id"]] = device
+        targets = self.ably_channels(list(devices.values()))
+        return [(target, payload) for payload in payloads for target in targets]
+
     def channels(self) -> list[str]:
         """Channels with at least one subscription, in the order they got their first."""
         return list(dict.fromkeys(sub["channel"] for sub in self.subscriptions))
+
+
+def push_enabled(channel: str, namespaces: list[str] | None) -> bool:
+    """Whether `channel` takes push subscriptions: in one of `namespaces` (Ably's `pushEnabled` channel rules),
+    or any channel when no namespaces are configured."""
+    namespace, colon, _ = channel.partition(":")
+    return namespaces is None or (bool(colon) and namespace in namespaces)
