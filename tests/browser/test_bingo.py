@@ -105,6 +105,10 @@ def test_three_players_and_the_bot_play_to_a_verified_winner_finishing_under_the
             expect_a_card(peer)
         bot.wait_for(r"Card for round 1: ")
         assert carol.page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
+        carol.page.evaluate("window.scrollTo(0, 0)")
+        bingo_button = carol.page.get_by_role("button", name="Bingo!").bounding_box()
+        assert bingo_button is not None
+        assert bingo_button["y"] + bingo_button["height"] <= 844, "Bingo! is on the phone's screen, no scrolling"
         expect_no_axe_violations(carol.page)
         expect(bob.page.get_by_test_id("bingo-call-count")).not_to_have_text("(0 of 75 called)")
 
