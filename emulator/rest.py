@@ -132,8 +132,13 @@ def int_param(
 
 
 def page_links(request: web.Request, next_cursor: int | None) -> str:
-    """The `Link` header of a page: first, current and (with `next_cursor`) next, relative to the path."""
+    """The `Link` header of a page: first, current and (with `next_cursor`) next, relative to the path.
+
+    Each link names the response's `format`, as Ably's do, so none has an empty query: ably-js drops such a link,
+    and `current()` on a page asked for without params (as @ably/spaces reads cursor history) would then fail.
+    """
     params = {k: v for k, v in request.query.items() if k not in LINK_IGNORED_PARAMS}
+    params["format"] = response_format(request)
     path = request.path.rsplit("/", 1)[-1]
     links = [f'<./{path}?{urlencode(params)}>; rel="first"']
     current = dict(params, **({"cursor": request.query["cursor"]} if "cursor" in request.query else {}))
