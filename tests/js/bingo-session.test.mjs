@@ -284,3 +284,24 @@ test("malformed bingo messages, even from the elected host, leave every page's r
   await everyoneHasTheCalls(hana, [hana, jo]);
   for (const peer of [hana, jo]) assert.deepEqual(peer.errors, []);
 });
+
+test('a card still on its way when its host leaves is lost: the player plays the next round', async (t) => {
+  const session = sessionOn(emulator, t);
+  const hana = await session.join('Hana');
+  const jo = await session.join('Jo');
+  const kim = await session.join('Kim');
+  const send = bingoHost(hana).sendCard.bind(bingoHost(hana));
+  bingoHost(hana).sendCard = (card) => (card.entry[0] === 'Kim-id' ? Promise.resolve() : send(card)); // never sent
+  await startPausedRound(hana, [hana, jo]);
+  await waitFor(() => kim.state.bingo?.dealt.length === 3, { what: "Kim to know her card's digest" });
+
+  hana.close();
+
+  await waitFor(() => kim.state.bingoCardLost === 1, { what: "Kim's card to count as lost" });
+  assert.equal(kim.state.bingoCard, null);
+  assert.equal(round(jo).dealt.length, 3, 'the next host deals Kim no second card this round');
+  await waitFor(() => jo.state.isHost, { what: 'Jo to host' });
+  await bingoHost(jo).startRound();
+  await waitFor(() => kim.state.bingoCard?.round === 2, { what: 'Kim to hold a card of round 2' });
+  assert.equal(kim.state.bingoCardLost, null);
+});
