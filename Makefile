@@ -44,3 +44,9 @@ bench-smoke:
 .PHONY: sdk-suites
 sdk-suites: setup
 	./scripts/sdk_suites.sh $(if $(ABLY_JS),--js "$(ABLY_JS)") $(if $(ABLY_PYTHON),--python "$(ABLY_PYTHON)") $(FILES)
+
+# @ably/spaces' own integration scenarios against the emulator (not part of `make test`): give a checkout of
+# ably/spaces, e.g. `make spaces-suite SPACES=../spaces`; only its sandbox helper is replaced (scripts/spaces_suite.sh).
+.PHONY: spaces-suite
+spaces-suite: setup
+	./scripts/spaces_suite.sh "$(SPACES)"
