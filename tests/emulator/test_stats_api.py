@@ -34,6 +34,10 @@ def minute_of(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime(MINUTE)
 
 
+def hour_of(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d:%H")
+
+
 async def add_fixtures(emulator, fixtures=FIXTURES) -> int:
     auth = {"Authorization": "Basic " + base64.b64encode(FAKE_KEY.encode()).decode()}
     async with (
@@ -78,13 +82,20 @@ async def test_the_apps_traffic_shows_up_in_the_minute_it_happened(clients):
 
 
 async def test_the_current_interval_says_how_far_it_has_got(clients):
+    before = int(time.time() * 1000)
     await within(clients.rest().channels.get("now").publish("tick", "tock"))
+    after = int(time.time() * 1000)
 
-    current = (await within(clients.rest().stats(unit="hour", limit=1))).items[0]
+    records = (await within(clients.rest().stats(unit="hour", start=before, end=after))).items
+    queried = int(time.time() * 1000)
 
-    assert current.interval_id == datetime.now(UTC).strftime("%Y-%m-%d:%H")
-    assert current.in_progress.startswith(datetime.now(UTC).strftime("%Y-%m-%d:%H:"))
-    assert current.entries["messages.inbound.rest.messages.count"] == 1
+    assert total(records, "messages.inbound.rest.messages.count") == 1
+    newest = records[0]
+    assert newest.interval_id == hour_of(after)
+    if hour_of(queried) == newest.interval_id:
+        assert newest.in_progress.startswith(f"{newest.interval_id}:")
+    else:  # the hour turned while the test ran: that interval is complete
+        assert newest.in_progress is None
 
 
 async def test_connections_and_channels_are_counted_when_opened(clients):
@@ -96,7 +107,7 @@ async def test_connections_and_channels_are_counted_when_opened(clients):
     records = (await within(clients.rest().stats(unit="hour"))).items
 
     assert total(records, "connections.all.opened") == 2
-    assert records[0].entries["connections.all.peak"] == 2
+    assert max(record.entries.get("connections.all.peak", 0) for record in records) == 2
     assert total(records, "channels.opened") == 2
 
 
