@@ -80,7 +80,8 @@ export function useBingo({ session, showError }) {
   /** Where this player stands in the round, in one sentence. */
   const standing = computed(() => {
     const round = bingo.value;
-    if (!round || round.phase === 'won' || card.value) return '';
+    if (!round || card.value) return '';
+    if (round.phase === 'won') return 'You will play the next round.';
     if (state.value.bingoCardLost === round.round) {
       return 'Your card was lost with the player who hosted before: you will play the next round.';
     }

@@ -1,5 +1,6 @@
 """Bingo in Chromium, on the session page: three players and the Python bot play a round to a winner every page
-verifies, the round finishing under the next host after the first closes its tab; a player who joins mid-round is
+verifies, the round finishing under the next host after the first closes its tab, and a player who arrives after
+the win playing the next round; a player who joins mid-round is
 dealt in and may mark their card themselves; forged calls, winners and claims from a hostile peer change nothing;
 a phone-sized screen; axe.
 
@@ -123,8 +124,12 @@ def test_three_players_and_the_bot_play_to_a_verified_winner_finishing_under_the
         bot.wait_for(r"Winner of round 1: ")
         expect_no_axe_violations(carol.page)
 
+        erin = open_peer("erin")
+        join(erin, session)
+        expect(erin.page.get_by_test_id("bingo-standing")).to_have_text("You will play the next round.")
+
         bob.page.get_by_role("button", name="New round").click()
-        for peer in (bob, carol):
+        for peer in (bob, carol, erin):
             expect(peer.page.get_by_test_id("bingo-news")).to_have_text(re.compile(r"^Round 2\b"))
             expect_a_card(peer)
         bot.wait_for(r"Card for round 2: ")
