@@ -1,8 +1,7 @@
 """Bingo in Chromium, on the session page: three players and the Python bot play a round to a winner every page
 verifies, the round finishing under the next host after the first closes its tab, and a player who arrives after
-the win playing the next round; a player who joins mid-round is
-dealt in and may mark their card themselves; forged calls, winners and claims from a hostile peer change nothing;
-a phone-sized screen; axe.
+the win plays the next round; a player who joins mid-round is dealt in and may mark their card themselves; forged
+calls, winners and claims from a hostile peer change nothing; a phone-sized screen; axe.
 
 Every round here runs at the fastest pace the host can set (a number every 250 ms), so a round is won in seconds."""
 
