@@ -27,6 +27,7 @@ INTERVAL_IDS = {"minute": "%Y-%m-%d:%H:%M", "hour": "%Y-%m-%d:%H", "day": "%Y-%m
 # start/end may be given as an intervalId of any unit, as the SDKs' own suites do (`2025-02-03:15`).
 INTERVAL_ID_INPUTS = ("%Y-%m-%d:%H:%M", "%Y-%m-%d:%H", "%Y-%m-%d", "%Y-%m")
 IN_PROGRESS = "%Y-%m-%d:%H:%M:%S"
+LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last moment an intervalId can name
 # The older shape's message sections: by transport then type (inbound, outbound), or by type only (all, persisted).
 MESSAGE_DEPTH = {"inbound": 3, "outbound": 3, "all": 2, "persisted": 2}
 METADATA = {"intervalId", "unit", "schema", "appId", "inProgress"}
@@ -64,7 +65,7 @@ class StatsApi:
         end = now if end is None else end
         if start is not None and start > end:
             raise errors.INVALID_PARAMETER("start must not be later than end")
-        cursor = int_param(request, "cursor")
+        cursor = int_param(request, "cursor", None, 0, LAST_MS)
         records, next_cursor = self.world.stats.usage.query(unit, start, end, direction == "forwards", limit, cursor)
         app_id = next(iter(self.world.authority.keys.values())).app_id
         body = [self._record(app_id, unit, begins, entries, now) for begins, entries in records]
@@ -79,7 +80,7 @@ class StatsApi:
             "appId": app_id,
             "entries": {key: int(value) if float(value).is_integer() else value for key, value in entries.items()},
         }
-        if interval_end(begins, unit) > now:
+        if begins <= now < interval_end(begins, unit):
             record["inProgress"] = _utc(now).strftime(IN_PROGRESS)
         return record
 
@@ -96,17 +97,19 @@ class StatsApi:
 
 def time_param(request: web.Request, name: str) -> int | None:
     """`start`/`end`: milliseconds since the epoch, or an intervalId (`yyyy-mm-dd:hh:mm`, `:hh`, `yyyy-mm-dd`,
-    `yyyy-mm`) meaning the start of that interval, UTC."""
+    `yyyy-mm`) meaning the start of that interval, UTC; from 1970 to the year 9999."""
     value = request.query.get(name)
     if value in (None, ""):
         return None
     if value.lstrip("-").isdigit():
-        return int_param(request, name)
+        return int_param(request, name, None, 0, LAST_MS)
     for layout in INTERVAL_ID_INPUTS:
         try:
-            return calendar.timegm(time.strptime(value, layout)) * 1000
+            ms = calendar.timegm(time.strptime(value, layout)) * 1000
         except ValueError:
             continue
+        if ms >= 0:
+            return ms
     raise errors.INVALID_PARAMETER(f"Invalid {name} {value!r}: milliseconds since the epoch or an intervalId")
 
 
@@ -118,11 +121,14 @@ def _fixture_minute(fixture) -> int:
     if not isinstance(fixture, dict) or not isinstance(fixture.get("intervalId"), str):
         raise errors.INVALID_REQUEST_BODY("Each stats record needs an intervalId (yyyy-mm-dd:hh:mm)")
     try:
-        return calendar.timegm(time.strptime(fixture["intervalId"], INTERVAL_IDS["minute"])) * 1000
+        minute = calendar.timegm(time.strptime(fixture["intervalId"], INTERVAL_IDS["minute"])) * 1000
     except ValueError:
+        minute = -1
+    if minute < 0:
         raise errors.INVALID_REQUEST_BODY(
-            f"Invalid intervalId {fixture['intervalId']!r}: stats records are per minute (yyyy-mm-dd:hh:mm)"
-        ) from None
+            f"Invalid intervalId {fixture['intervalId']!r}: stats records are per minute (yyyy-mm-dd:hh:mm) from 1970"
+        )
+    return minute
 
 
 def fixture_entries(fixture: dict) -> dict[str, float]:

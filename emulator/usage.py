@@ -31,8 +31,7 @@ def interval_end(start: int, unit: str) -> int:
     if unit in FIXED_MS:
         return start + FIXED_MS[unit]
     moment = datetime.fromtimestamp(start / 1000, UTC)
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    return calendar.timegm((year, month, 1, 0, 0, 0)) * 1000
+    return start + calendar.monthrange(moment.year, moment.month)[1] * FIXED_MS["day"]
 
 
 def _totals_of(key: str) -> tuple[str, ...]:

@@ -180,6 +180,9 @@ async def test_pages_follow_the_link_header_both_ways(emulator, clients):
         ({"limit": "1001"}, "Invalid limit"),
         ({"start": "200", "end": "30"}, "start must not be later than end"),  # passes the SDK's string check
         ({"end": "yesterday"}, "Invalid end"),
+        ({"end": "99999999999999999999"}, "Invalid end"),  # beyond the year 9999
+        ({"start": "-5"}, "Invalid start"),
+        ({"cursor": "x"}, "Invalid cursor"),
     ],
 )
 async def test_bad_parameters_are_refused_with_400(clients, params, message):
