@@ -3,7 +3,8 @@ verifies, the round finishing under the next host after the first closes its tab
 the win plays the next round; a player who joins mid-round is dealt in and may mark their card themselves; forged
 calls, winners and claims from a hostile peer change nothing; a phone-sized screen; axe.
 
-Every round here runs at the fastest pace the host can set (a number every 250 ms), so a round is won in seconds."""
+A round is played out at the fastest pace the host can set (a number every 250 ms), so it is won in seconds; it starts
+at the usual pace (a number every 2 s), so that nobody wins before the checks made on the way."""
 
 import asyncio
 import json
@@ -31,14 +32,17 @@ WINNER = re.compile(r"^(You have bingo!|.+ has bingo!)$")
 ROUND_TIMEOUT_MS = 40_000  # all 75 numbers at 250 ms take 19 s; a line comes long before
 
 
-def start_playing(host_peer: Peer, fastest: bool = True) -> None:
-    """The host presses Play bingo (or New round) and, unless told otherwise, Faster until the fastest pace."""
-    page = host_peer.page
-    page.get_by_test_id("bingo-start").click()
-    if fastest:
-        for _ in range(3):
-            page.get_by_role("button", name="Faster").click()
-        expect(page.get_by_test_id("bingo-pace")).to_have_text(FASTEST)
+def play_bingo(host_peer: Peer) -> None:
+    """The host presses Play bingo: a number every 2 s."""
+    host_peer.page.get_by_role("button", name="Play bingo").click()
+    expect(host_peer.page.get_by_test_id("bingo-pace")).to_have_text("A new number every 2 seconds.")
+
+
+def fastest_pace(host_peer: Peer) -> None:
+    """The host presses Faster until the fastest pace."""
+    for _ in range(3):
+        host_peer.page.get_by_role("button", name="Faster").click()
+    expect(host_peer.page.get_by_test_id("bingo-pace")).to_have_text(FASTEST)
 
 
 def expect_a_card(peer: Peer) -> None:
@@ -100,7 +104,7 @@ def test_three_players_and_the_bot_play_to_a_verified_winner_finishing_under_the
         bot.wait_for(r"Joined ")
         expect(alice.page.get_by_test_id("player-count")).to_have_text("Players: 4")
 
-        start_playing(alice)
+        play_bingo(alice)  # slowly: nobody can win before the host leaves
         for peer in (alice, bob, carol):
             expect_a_card(peer)
         bot.wait_for(r"Card for round 1: ")
@@ -115,7 +119,7 @@ def test_three_players_and_the_bot_play_to_a_verified_winner_finishing_under_the
         close_tab(alice)
 
         expect(bob.page.get_by_test_id("hosting")).to_have_text("You are hosting now.")
-        expect(bob.page.get_by_test_id("bingo-pace")).to_have_text(FASTEST)
+        fastest_pace(bob)
         before = calls_made(carol)
         expect(carol.page.get_by_test_id("bingo-call-count")).not_to_have_text(f"({before} of 75 called)")
         press_bingo_when_a_line_comes([bob, carol])
@@ -179,7 +183,7 @@ def test_a_player_joining_mid_round_is_dealt_in_and_forged_calls_winners_and_cla
     alice, bob = open_peer("alice"), open_peer("bob")
     session = host(alice)
     join(bob, session)
-    start_playing(alice, fastest=False)
+    play_bingo(alice)
     alice.page.get_by_role("button", name="Pause").click()
     expect(alice.page.get_by_test_id("bingo-news")).to_have_text("You paused the game.")
     expect(bob.page.get_by_test_id("bingo-news")).to_have_text("The host paused the game.")
