@@ -274,7 +274,7 @@ class PushApi:
         payload = {key: value for key, value in body.items() if key != "recipient"}
         _check_payload(payload)
         for channel in self._ably_channels(recipient):
-            deliver_push(self.world, valid_channel_name(channel), payload)
+            deliver_push(self.world, channel, payload)
         return no_content(request)
 
     def _ably_channels(self, recipient: dict) -> list[str]:
@@ -355,6 +355,8 @@ def _check_recipient(recipient) -> dict:
     missing = [key for key in needed if not isinstance(recipient.get(key), str) or not recipient[key]]
     if missing:
         raise errors.BAD_REQUEST(f"A {transport} recipient needs {', '.join(missing)}")
+    if transport == "ablyChannel":
+        valid_channel_name(recipient["channel"])
     return recipient
 
 

@@ -143,6 +143,7 @@ async def test_only_channels_of_a_push_enabled_namespace_take_subscriptions(clie
         ("/push/publish", {"recipient": {"clientId": "alice"}, "xxx": 5}, 40000),
         ("/push/publish", {"recipient": {}, "notification": {"title": "hi"}}, 40000),
         ("/push/publish", {"recipient": {"transportType": "fcm"}, "data": {"a": "b"}}, 40000),
+        ("/push/publish", {"recipient": {"transportType": "ablyChannel", "channel": ":x"}, "data": {}}, 40010),
     ],
 )
 async def test_a_bad_body_gets_ablys_400(clients, path, body, code):
