@@ -85,12 +85,14 @@ def _read(path: str, key: str) -> str:
         return next(re.split("[:=]", line, maxsplit=1)[1].strip().strip('"') for line in lines if line.startswith(key))
 
 
-def _version(package: str) -> str:
+def _version(npm: str = "", python: str = "") -> str:
+    """An npm package's version in node_modules, or a Python distribution's; "not installed" when missing."""
     try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        path = REPO_ROOT / "node_modules" / package / "package.json"
-        return json.loads(path.read_text())["version"] if path.exists() else "not installed"
+        if npm:
+            return json.loads((REPO_ROOT / "node_modules" / npm / "package.json").read_text())["version"]
+        return metadata.version(python)
+    except (OSError, KeyError, metadata.PackageNotFoundError):
+        return "not installed"
 
 
 def machine() -> list[list[str]]:
@@ -102,8 +104,8 @@ def machine() -> list[list[str]]:
         ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
         ["Python", platform.python_version()],
         ["Node", _output("node", "--version") or "unknown"],
-        *([name, _version(package)] for name, package in {"ably-js": "ably", "Vue": "vue"}.items()),
-        *([package, _version(package)] for package in ("aiohttp", "playwright")),
+        *([name, _version(npm=package)] for name, package in {"ably-js": "ably", "Vue": "vue"}.items()),
+        *([name, _version(python=name.lower())] for name in ("aiohttp", "Playwright")),
         ["Chromium", _output(chromium_executable() or "chromium", "--version") or "unknown"],
     ]
 
