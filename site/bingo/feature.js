@@ -18,8 +18,8 @@ export const BINGO = {
     'bingo-call': { sender: 'host', channel: 'session', handle: (s, m) => mirrorOf(s).onCall(m) },
     /** The pace, `{round, paceMs, paused}`. */
     'bingo-pace': { sender: 'host', channel: 'session', handle: (s, m) => mirrorOf(s).onPace(m) },
-    /** A player's claim, `{round, card, salt}`, on the host's inbox: the host judges it. */
-    'bingo-claim': { sender: 'anyone', channel: 'inbox', handle: (s, m) => s.server?.parts.bingo?.onClaim(m) },
+    /** A player's claim, `{round, card, salt}`, on the host's inbox: the host judges it (once elected). */
+    'bingo-claim': { sender: 'anyone', channel: 'inbox', handle: (s, m) => mirrorOf(s).onClaimForHost(m) },
     /** The verified winner, `{round, player, card, salt, line}`: every receiver verifies it again. */
     'bingo-winner': { sender: 'host', channel: 'session', handle: (s, m) => mirrorOf(s).onWinner(m) },
     /** The host's refusal of my claim, `{round, reason}`, on my inbox. */

@@ -23,6 +23,8 @@ export class BingoMirror {
     });
     // A card that came before its round or its dealt entry (Ably does not order the inbox and the session channel).
     this.pendingCard = null;
+    // Claims that reached this peer before it knew it was elected, by claimant: judged if it turns out to host.
+    this.claimsForHost = new Map();
   }
 
   /** The current round, when `round` is its number and it is not won yet. */
@@ -126,6 +128,18 @@ export class BingoMirror {
     this.state.bingoRefused = reason;
   }
 
+  /**
+   * `bingo-claim`, on this peer's inbox: the host's part judges it. A claimant that saw the new host before the new
+   * host saw its own election sent it early: it waits (the latest per claimant) until this peer hosts.
+   */
+  onClaimForHost(message) {
+    const host = this.session.server?.parts.bingo;
+    if (host) return host.onClaim(message);
+    const { from } = message;
+    if (typeof from !== 'string' || (this.claimsForHost.size >= MAX_DEALT && !this.claimsForHost.has(from))) return;
+    this.claimsForHost.set(from, message);
+  }
+
   /** "Bingo!": claim with my card; the claim waits for the host's verdict, and goes again to a new host. */
   claim() {
     const card = this.state.bingoCard;
@@ -144,9 +158,14 @@ export class BingoMirror {
 
   /**
    * A new host has not heard my claim: send it again, so no claim is lost. A card dealt to me that has not come
-   * yet never will (only the host that dealt it had it): I play the next round.
+   * yet never will (only the host that dealt it had it): I play the next round. Elected, judge the claims that came
+   * early.
    */
   hostChanged() {
+    const early = [...this.claimsForHost.values()];
+    this.claimsForHost.clear();
+    const host = this.state.isHost && this.session.server?.parts.bingo;
+    for (const claim of host ? early : []) this.session.background('Could not judge a claim.', host.onClaim(claim));
     const { bingo, bingoCard, myClientId } = this.state;
     if (bingo && bingo.phase !== 'won' && bingoCard?.round !== bingo.round) {
       if (dealtDigest(bingo.dealt, myClientId) !== undefined) this.state.bingoCardLost = bingo.round;

@@ -305,3 +305,21 @@ test('a card still on its way when its host leaves is lost: the player plays the
   await waitFor(() => kim.state.bingoCard?.round === 2, { what: 'Kim to hold a card of round 2' });
   assert.equal(kim.state.bingoCardLost, null);
 });
+
+test('a claim that reaches the next host before it knows it is elected is judged once it is', async (t) => {
+  const session = sessionOn(emulator, t);
+  const hana = await session.join('Hana');
+  const jo = await session.join('Jo');
+  const kim = await session.join('Kim');
+  await startPausedRound(hana, [hana, jo, kim]);
+  await callUntilLine(hana, kim, [hana, jo, kim]);
+  const { round: number, card, salt } = kim.state.bingoCard;
+
+  // Kim has seen Jo elected; Jo has not yet.
+  await kim.ably.sendMessage({ kind: 'bingo-claim', round: number, card, salt }, 'Jo-id');
+  await session.settled([jo]);
+  assert.equal(jo.state.bingo.winner, null);
+  hana.close();
+
+  await everyoneSeesTheWinner([jo, kim], kim);
+});
