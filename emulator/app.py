@@ -10,6 +10,7 @@ from .config import EmulatorConfig
 from .connection import handle_websocket
 from .controls import ControlRoutes, Controls, controls_guard, is_control
 from .lifecycle import discard
+from .messages_api import MessagesApi
 from .push import PushApi
 from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
@@ -43,7 +44,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
     app.router.add_routes([web.get("/", root), web.get("/is-the-internet-up.txt", internet_up)])
     if sandbox is not None:
         app.router.add_routes(sandbox.routes())
-    for api in (RestApi, PushApi, StatsApi):
+    for api in (RestApi, MessagesApi, PushApi, StatsApi):
         routes = api(world).routes()
         app.router.add_routes(routes if sandbox is None else [_routed(route, world_for, api) for route in routes])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())
@@ -63,7 +64,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
 
 
 def _routed(route: web.RouteDef, world_for, api) -> web.RouteDef:
-    """The same REST route, served by the `api` (RestApi, PushApi, StatsApi) of the world the request belongs to."""
+    """The same REST route, served by the `api` (RestApi, MessagesApi, ...) of the world the request belongs to."""
     name = route.handler.__name__
 
     async def handler(request: web.Request) -> web.StreamResponse:

@@ -27,6 +27,10 @@ OPERATIONS = {
     "object-publish",
     "annotation-publish",
     "annotation-subscribe",
+    "message-update-own",
+    "message-update-any",
+    "message-delete-own",
+    "message-delete-any",
 }
 FULL_CAPABILITY = {"*": ["*"]}
 EXPIRED_TOKEN_MEMORY_MS = 3_600_000

@@ -2,7 +2,7 @@
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from . import errors, filters
 from .auth import now_ms, permits
@@ -10,6 +10,8 @@ from .history import format_serial, parse_serial
 from .presence import leave_connection, sync
 from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
 from .state import Channel, Connection, Subscriber, World
+from .versions import is_created
+from .versions import position as position_of
 
 MAX_CHANNEL_NAME = 2048
 PUSH_MESSAGE_NAME = "__ably_push__"
@@ -81,6 +83,8 @@ def granted_modes(capability: dict, channel: str, requested: int) -> int:
         allowed |= Flag.PRESENCE | Flag.PRESENCE_SUBSCRIBE
     if permits(capability, channel, "annotation-publish"):
         allowed |= Flag.ANNOTATION_PUBLISH
+    if permits(capability, channel, "annotation-subscribe"):
+        allowed |= Flag.ANNOTATION_SUBSCRIBE
     modes = requested & allowed
     if not modes:
         raise errors.CAPABILITY_DENIED(f"Permission denied: attach to channel {channel!r}")
@@ -103,7 +107,7 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     modes = granted_modes(connection.credentials.capability, name, requested)
     channel = world.channel(name)
     attach_serial = message.get("channelSerial")
-    replay, error, resumed = range(0), None, False
+    replay, error, resumed, shown = range(0), None, False, None
     position = channel.log.head_serial
     if connection.id in channel.subscribers:
         # Already attached on this transport: everything since is delivered or queued, so replaying would duplicate.
@@ -120,13 +124,18 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
             replay, resumed, position = found, True, attach_serial
     elif "rewind" in params and not flags & Flag.ATTACH_RESUME:
         # ATTACH_RESUME: the client resumes an attachment it had, so it must not be rewound again (spec RTL4j2).
-        replay = channel.log.rewind(params["rewind"], world.config.rewind_max)
+        # A rewind counts and shows published messages in their latest version (history's view), not the changes.
+        replay = channel.log.rewind(params["rewind"], world.config.rewind_max, is_created)
+        shown = channel.versions.shown
         if replay:
             position = format_serial(replay.start - 1)
     if not modes & Flag.SUBSCRIBE:
         replay = range(0)
     own = None if connection.echo else connection.id
-    has_backlog = any(own is None or stored.get("connectionId") != own for stored in channel.log.messages(replay))
+    has_backlog = any(
+        (own is None or stored.get("connectionId") != own) and (shown is None or shown(stored) is not None)
+        for stored in channel.log.messages(replay)
+    )
     has_presence = bool(modes & Flag.PRESENCE_SUBSCRIBE and channel.presence.members)
     attached = {
         "action": Action.ATTACHED,
@@ -141,11 +150,12 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     }
     connection.send(without_none(attached))
     if has_backlog:
-        connection.send_later(name, replayed(world, channel, replay, own))
+        connection.send_later(name, replayed(world, channel, replay, own, shown))
     if has_presence:
         pages, weight = sync(channel, connection.fmt, world.config.max_frame_size)
         connection.send_later(name, pages, weight)
-    channel.subscribers[connection.id] = Subscriber(connection, modes)
+    since = parse_serial(position)
+    channel.subscribers[connection.id] = Subscriber(connection, modes, channel.log.head if since is None else since)
     connection.channels[name] = requested
 
 
@@ -182,22 +192,32 @@ def on_sync(world: World, connection: Connection, name: str) -> None:
     connection.send_later(name, pages, weight)
 
 
-def replayed(world: World, channel: Channel, serials: range, own: str | None) -> Iterator[dict]:
+def replayed(
+    world: World,
+    channel: Channel,
+    serials: range,
+    own: str | None,
+    shown: Callable[[dict], dict | None] | None = None,
+) -> Iterator[dict]:
     """The MESSAGE frames of a resume or rewind, one per stored message, made as the socket drains.
 
     A message forgotten before its turn (its age or the history caps) is skipped; `own` is a connectionId whose
-    messages are left out (`echo=false`).
+    messages are left out (`echo=false`); `shown` gives what is sent of a stored message (None: nothing), the
+    message as logged by default.
     """
     for stored in channel.log.messages(serials):
         if own is not None and stored.get("connectionId") == own:
+            continue
+        sent = stored if shown is None else shown(stored)
+        if sent is None:
             continue
         frame = {
             "action": Action.MESSAGE,
             "channel": channel.name,
             "connectionId": stored.get("connectionId"),
             "timestamp": stored["timestamp"],
-            "channelSerial": stored["serial"],
-            "messages": [stored],
+            "channelSerial": position_of(stored),
+            "messages": [sent],
         }
         world.stats.delivered(channel.name, 1, frame)
         yield frame

@@ -43,6 +43,9 @@ class EmulatorConfig:
     :param reauth_before_expiry: send in-band AUTH (action 17) this long before a token expires; 0 disables it.
     :param push_namespaces: channel namespaces enabled for push (Ably's `pushEnabled` channel rules): a channel
         subscription elsewhere is refused with 40160. None (the default) enables push on every channel.
+    :param mutable_namespaces: channel namespaces with Ably's "Message annotations, updates, appends, and deletes"
+        rule (`mutableMessages`): updates, deletes, appends and annotations elsewhere are refused with 93002. None
+        (the default) enables them on every channel.
     :param sandbox: answer Ably's test-app API (`POST /apps`, `DELETE /apps/{id}`) so the SDKs' own suites run here.
     :param tls_cert: PEM certificate (chain) file; with `tls_key`, the emulator also listens with TLS on `tls_port`.
     :param tls_key: PEM private key file of `tls_cert`.
@@ -74,6 +77,7 @@ class EmulatorConfig:
     nonce_window: float = 900.0
     reauth_before_expiry: float = 0.0
     push_namespaces: list[str] | None = None
+    mutable_namespaces: list[str] | None = None
     sandbox: bool = False
     tls_cert: str | None = None
     tls_key: str | None = None

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import errors
+from .annotations import on_annotation
 from .auth import Credentials
 from .channels import on_attach, on_detach, on_message, on_sync, recheck_capabilities, valid_channel_name
 from .errors import AblyError
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
+from .mutable import is_change, on_change
 from .presence import on_presence
 from .protocol import FORMATS, JSON, Action, decode
 from .state import Connection, World, well_formed_key
@@ -107,14 +109,22 @@ class RealtimeSession:
             self.reply({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})
 
     def on_message(self, message: dict) -> None:
-        self.acknowledge(message, lambda name: on_message(self.world, self.connection, message, name, self.frame_size))
+        if is_change(message):
+            self.acknowledge(message, lambda name: on_change(self.world, self.connection, message, name))
+        else:
+            self.acknowledge(
+                message, lambda name: on_message(self.world, self.connection, message, name, self.frame_size)
+            )
+
+    def on_annotation(self, message: dict) -> None:
+        self.acknowledge(message, lambda name: on_annotation(self.world, self.connection, message, name))
 
     def on_presence(self, message: dict) -> None:
         self.acknowledge(message, lambda name: on_presence(self.world, self.connection, message, name, self.frame_size))
 
     def on_unsupported_publish(self, message: dict) -> None:
         def refuse(name):
-            raise errors.BAD_REQUEST(f"Action {message['action']} (LiveObjects/annotations) is not emulated")
+            raise errors.BAD_REQUEST(f"Action {message['action']} (LiveObjects) is not emulated")
 
         self.acknowledge(message, refuse)
 
@@ -185,7 +195,7 @@ HANDLERS: dict[int, Callable[[RealtimeSession, dict], None]] = {
     Action.MESSAGE: RealtimeSession.on_message,
     Action.PRESENCE: RealtimeSession.on_presence,
     Action.OBJECT: RealtimeSession.on_unsupported_publish,
-    Action.ANNOTATION: RealtimeSession.on_unsupported_publish,
+    Action.ANNOTATION: RealtimeSession.on_annotation,
     Action.AUTH: RealtimeSession.on_auth,
     Action.CLOSE: RealtimeSession.on_close,
     Action.DISCONNECT: RealtimeSession.on_disconnect,

@@ -62,8 +62,10 @@ TOKEN_UNRECOGNISED = ErrorSpec(40143, 401, "Token unrecognised")
 CAPABILITY_DENIED = ErrorSpec(40160, 401, "Unable to perform channel operation (permission denied)")
 IDENTIFIED_CLIENT_REQUIRED = ErrorSpec(40161, 401, "Operation requires an identified client")
 MODE_NOT_REQUESTED = ErrorSpec(40165, 401, "Channel mode not requested when attaching")
+UNIDENTIFIED_OWN_MESSAGES = ErrorSpec(40166, 401, "Unidentified client cannot modify own messages")
 FORBIDDEN = ErrorSpec(40300, 403, "Forbidden")
 NOT_FOUND = ErrorSpec(40400, 404, "Not found")
+MESSAGE_NOT_FOUND = ErrorSpec(40400, 404, "Message not found")
 # Ably's general fatal rate-limit close (errors.json 42920); here: a client too slow to read what is sent to it.
 SLOW_CONSUMER = ErrorSpec(42920, 429, "Connection terminated by a fatal rate limit")
 INTERNAL_ERROR = ErrorSpec(50000, 500, "Internal error")
@@ -74,3 +76,6 @@ MALFORMED_CONNECTION_KEY = ErrorSpec(80018, 400, "Invalid connection key (invali
 CHANNEL_MESSAGES_EXPIRED = ErrorSpec(90003, 400, "Unable to recover channel (messages expired)")
 PRESENCE_NO_CLIENT_ID = ErrorSpec(91000, 400, "Unable to enter presence channel (no clientId)")
 TOO_MANY_PRESENCE_MEMBERS = ErrorSpec(91003, 400, "Unable to enter member to presence channel; too many members")
+MUTABLE_MESSAGES_NOT_ENABLED = ErrorSpec(
+    93002, 400, "Message annotations, updates, appends, and deletes not enabled for this channel"
+)

@@ -111,11 +111,13 @@ class MessageLog:
         self.bytes = 0
         self.head = 0
 
-    def append(self, message: dict) -> dict:
-        """Assign the next serial to `message` (in place), store it and return it."""
+    def append(self, message: dict, keep_serial: bool = False) -> dict:
+        """Store `message` at the next serial and return it; the serial is written into it unless `keep_serial`
+        (a new version of a message keeps the serial of the message it changes, its place is `next_serial`)."""
         self.prune()
         self.head += 1
-        message["serial"] = format_serial(self.head)
+        if not keep_serial:
+            message["serial"] = format_serial(self.head)
         entry = Entry(self.head, message["timestamp"], message, time.monotonic(), stored_size(message))
         self.entries.append(entry)
         self.bytes += entry.size
@@ -153,6 +155,19 @@ class MessageLog:
     def head_serial(self) -> str:
         return format_serial(self.head)
 
+    @property
+    def next_serial(self) -> str:
+        """The serial the next message stored will have."""
+        return format_serial(self.head + 1)
+
+    def find(self, serial) -> dict | None:
+        """The message stored at `serial` (a serial's text), or None when it is not one of ours or is forgotten."""
+        self.prune()
+        number = parse_serial(serial)
+        if number is None or not self.holds(number):
+            return None
+        return self.entries[number - self.entries[0].serial].message
+
     def range_after(self, serial: int) -> range | None:
         """The serials stored after `serial` (to replay on resume), or None when some of them are already forgotten."""
         self.prune()
@@ -167,45 +182,55 @@ class MessageLog:
             if self.holds(serial):
                 yield self.entries[serial - self.entries[0].serial].message
 
-    def rewind(self, value: str, limit: int) -> range:
+    def rewind(self, value: str, limit: int, counted: Callable[[dict], bool] | None = None) -> range:
         """The serials selected by a `rewind` param: a count (`"10"`) or a duration (`"15s"`, `"1m"`, `"2h"`).
+
+        Only the messages `counted` selects count towards the number (all by default); the range runs from the
+        first of them to the head.
 
         :raises AblyError: 40003 when the value is neither.
         """
         self.prune()
         value = value.strip() if isinstance(value, str) else value
-        end = self.head + 1
         if isinstance(value, str) and REWIND_COUNT.fullmatch(value):
-            count = min(int(value), limit, len(self.entries))
-            return range(end - count, end)
-        match = REWIND_DURATION.fullmatch(value) if isinstance(value, str) else None
-        if not match:
+            most, since_ms = min(int(value), limit), None
+        elif match := REWIND_DURATION.fullmatch(value) if isinstance(value, str) else None:
+            most, since_ms = limit, time.time() * 1000 - int(match[1]) * UNIT_SECONDS[match[2]] * 1000
+        else:
             raise errors.INVALID_PARAMETER(
                 f"Invalid rewind value {value[:40]!r}: use a count or a duration like 30s, 2m, 1h (up to 9 digits)"
             )
-        since_ms = time.time() * 1000 - int(match[1]) * UNIT_SECONDS[match[2]] * 1000
-        count = 0
+        start, count = self.head + 1, 0
         for entry in reversed(self.entries):
-            if entry.timestamp < since_ms or count == limit:
+            if count == most or (since_ms is not None and entry.timestamp < since_ms):
                 break
-            count += 1
-        return range(end - count, end)
+            if counted is None or counted(entry.message):
+                start, count = entry.serial, count + 1
+        return range(start, self.head + 1)
 
     def query(
-        self, start: int | None, end: int | None, forwards: bool, limit: int, cursor: int | None
+        self,
+        start: int | None,
+        end: int | None,
+        forwards: bool,
+        limit: int,
+        cursor: int | None,
+        shown: Callable[[dict], dict | None] | None = None,
     ) -> tuple[list[dict], int | None]:
         """One page of history and the cursor of the next page (None on the last page).
 
-        `start`/`end` are inclusive millisecond bounds; `cursor` is the serial the next page starts beyond.
+        `start`/`end` are inclusive millisecond bounds; `cursor` is the serial the next page starts beyond; `shown`
+        gives what history shows of a stored message (None: nothing), the message itself by default.
         """
         self.prune()
         selected = [
-            entry
+            (entry, message)
             for entry in (self.entries if forwards else reversed(self.entries))
             if (start is None or entry.timestamp >= start)
             and (end is None or entry.timestamp <= end)
             and (cursor is None or (entry.serial > cursor if forwards else entry.serial < cursor))
+            and (message := entry.message if shown is None else shown(entry.message)) is not None
         ]
         page = selected[:limit]
-        next_cursor = page[-1].serial if len(selected) > limit else None
-        return [entry.message for entry in page], next_cursor
+        next_cursor = page[-1][0].serial if len(selected) > limit else None
+        return [message for _, message in page], next_cursor

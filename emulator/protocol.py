@@ -70,6 +70,24 @@ MODE_FLAGS = {
 }
 
 
+class MessageAction(IntEnum):
+    """Message actions (spec TM5): what a message is to the message it names by `serial`."""
+
+    CREATE = 0
+    UPDATE = 1
+    DELETE = 2
+    META = 3
+    SUMMARY = 4
+    APPEND = 5
+
+
+class AnnotationAction(IntEnum):
+    """Annotation actions (spec TAN2b)."""
+
+    CREATE = 0
+    DELETE = 1
+
+
 class PresenceAction(IntEnum):
     """PresenceMessage actions."""
 

@@ -183,14 +183,15 @@ class RestApi:
     async def history(self, request: web.Request) -> web.Response:
         """A page of channel history with `Link` headers for the first, current and next pages."""
         _, name = channel_for(self.world, request, "history")
-        return self._history_page(request, name, lambda channel: channel.log)
+        return self._history_page(request, name, lambda channel: channel.log, lambda channel: channel.versions.shown)
 
     async def presence_history(self, request: web.Request) -> web.Response:
         """A page of presence events (enter, update, leave), paged like message history."""
         _, name = channel_for(self.world, request, "history")
         return self._history_page(request, name, lambda channel: channel.presence_log)
 
-    def _history_page(self, request: web.Request, name: str, log_of) -> web.Response:
+    def _history_page(self, request: web.Request, name: str, log_of, shown_of=lambda channel: None) -> web.Response:
+        """A page of `log_of(channel)`, showing of each entry what `shown_of(channel)` gives (all as logged)."""
         direction = request.query.get("direction", "backwards")
         if direction not in ("backwards", "forwards"):
             raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
@@ -206,7 +207,7 @@ class RestApi:
         channel = self.world.channels.get(name)
         if channel is None:
             return reply(request, [], headers={"Link": page_links(request, None)})
-        page, next_cursor = log_of(channel).query(start, end, direction == "forwards", limit, cursor)
+        page, next_cursor = log_of(channel).query(start, end, direction == "forwards", limit, cursor, shown_of(channel))
         return reply(request, page, headers={"Link": page_links(request, next_cursor)})
 
     async def publish(self, request: web.Request) -> web.Response:

@@ -73,7 +73,8 @@ class Sandbox:
             self.default.config,
             keys=[f"{app_id}.{key_id}:{secret}" for key_id, secret, _, _ in keys],
             key_capabilities={f"{app_id}.{key_id}": capability for key_id, _, capability, _ in keys},
-            push_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _push_enabled(ns)],
+            push_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _rule_on(ns, "pushEnabled")],
+            mutable_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _rule_on(ns, "mutableMessages")],
         )
         world = World(config)
         for channel_spec in spec.get("channels") or []:
@@ -169,8 +170,9 @@ def _add_presence_fixtures(world: World, channel_spec: dict) -> None:
     record_events(channel, entered)
 
 
-def _push_enabled(namespace) -> bool:
-    return isinstance(namespace, dict) and bool(namespace.get("pushEnabled")) and isinstance(namespace.get("id"), str)
+def _rule_on(namespace, rule: str) -> bool:
+    """Whether a namespace of the app spec turns channel rule `rule` on (`pushEnabled`, `mutableMessages`)."""
+    return isinstance(namespace, dict) and bool(namespace.get(rule)) and isinstance(namespace.get("id"), str)
 
 
 def _routing_key(request: web.Request) -> str | None:

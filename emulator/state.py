@@ -4,12 +4,13 @@ import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
 from . import errors, filters, memory
+from .annotation_log import AnnotationLog
 from .auth import Authority, Credentials
 from .config import EmulatorConfig
 from .errors import AblyError
@@ -18,6 +19,7 @@ from .idempotency import RecentIds
 from .presence_set import PresenceSet
 from .push_registry import PushRegistry
 from .stats import Stats
+from .versions import Versions
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +137,12 @@ class Connection:
 
 @dataclass
 class Subscriber:
-    """A connection attached to a channel with the modes it was granted."""
+    """A connection attached to a channel with the modes it was granted; it has every message after `since` (the
+    number of the serial its attachment started at)."""
 
     connection: Connection
     modes: int
+    since: int = 0
 
 
 class Channel:
@@ -147,10 +151,18 @@ class Channel:
     def __init__(self, name: str, config: EmulatorConfig, retention: Retention):
         self.name = name
         self.recent_ids = RecentIds(config.idempotency_window, config.history_max)
-        self.log = MessageLog(retention, config.history_max, config.history_max_bytes, self.recent_ids.forget)
+        self.versions = Versions()
+        self.annotations = AnnotationLog()
+        self.log = MessageLog(retention, config.history_max, config.history_max_bytes, self._forget)
         self.presence_log = MessageLog(retention, config.history_max, config.history_max_bytes)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
+
+    def _forget(self, message: dict) -> None:
+        """A message left the log: its idempotency id, versions and annotations go with it."""
+        self.recent_ids.forget(message)
+        self.versions.forget(message)
+        self.annotations.forget(message)
 
 
 class World:
@@ -245,16 +257,24 @@ class World:
             return None
         return connection if connection_key in connection.issued_keys else None
 
-    def broadcast(self, channel: Channel, message: dict, mode: int, skip: Connection | None = None) -> None:
+    def broadcast(
+        self,
+        channel: Channel,
+        message: dict,
+        mode: int,
+        skip: Connection | None = None,
+        only: Callable[[Subscriber], bool] | None = None,
+    ) -> None:
         """Queue `message` (MESSAGE or PRESENCE) to every subscriber holding `mode`, encoding it once per wire format;
         each copy counts as delivered (stats).
 
         :param skip: a connection that must not receive it (a publisher with `echo=false`).
+        :param only: which subscribers it is for, when not all.
         """
         frames: dict = {}
         reached = 0
         for subscriber in list(channel.subscribers.values()):
-            if subscriber.modes & mode and subscriber.connection is not skip:
+            if subscriber.modes & mode and subscriber.connection is not skip and (only is None or only(subscriber)):
                 try:
                     subscriber.connection.send(message, frames)
                 except Exception:  # one subscriber's failure must not stop delivery to the others

@@ -59,9 +59,10 @@ class Stats:
         self.usage.count(f"messages.inbound.{transport}.{kind}.data", data)
 
     def delivered(self, channel: str, copies: int, frame: dict) -> None:
-        """A MESSAGE or PRESENCE frame queued to `copies` subscribers: each of its messages counts once per copy."""
-        kind = "messages" if "messages" in frame else "presence"
-        items = frame[kind]
+        """A MESSAGE, PRESENCE or ANNOTATION frame queued to `copies` subscribers: each of its messages counts once
+        per copy (annotations count as messages, as Ably bills them)."""
+        kind = "presence" if "presence" in frame else "messages"
+        items = frame.get("presence") or frame.get("messages") or frame.get("annotations") or []
         self.add(channel, DELIVERED[kind], copies * len(items))
         self.usage.count(f"messages.outbound.realtime.{kind}.count", copies * len(items))
         self.usage.count(f"messages.outbound.realtime.{kind}.data", copies * sum(map(message_size, items)))
