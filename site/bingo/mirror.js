@@ -25,6 +25,8 @@ export class BingoMirror {
     this.pendingCard = null;
     // Claims that reached this peer before it knew it was elected, by claimant: judged if it turns out to host.
     this.claimsForHost = new Map();
+    // `round|calls` when this peer last asked the host for the calls it missed.
+    this.gapAskedFor = null;
   }
 
   /** The current round, when `round` is its number and it is not won yet. */
@@ -94,11 +96,23 @@ export class BingoMirror {
     }
   }
 
-  /** `bingo-call`: the next number, in order, never one called before. */
+  /**
+   * `bingo-call`: the next number, in order, never one called before. One further on means calls were missed (say,
+   * sent while this page's connection was down): the host's snapshot has them, so ask for it, once per gap.
+   */
   onCall({ round, index, number }) {
     const bingo = this.openRound(round);
-    if (!bingo || index !== bingo.calls.length || !isBall(number) || bingo.calls.includes(number)) return;
+    if (!bingo || !isBall(number) || !Number.isSafeInteger(index)) return;
+    if (index > bingo.calls.length) this.askForMissedCalls(bingo);
+    if (index !== bingo.calls.length || bingo.calls.includes(number)) return;
     bingo.calls.push(number);
+  }
+
+  askForMissedCalls({ round, calls }) {
+    const gap = `${round}|${calls.length}`;
+    if (this.gapAskedFor === gap) return;
+    this.gapAskedFor = gap;
+    this.session.background('Could not ask the host for the numbers missed.', this.session.client.announce());
   }
 
   /** `bingo-pace`: the host changed the pace, paused or resumed. */

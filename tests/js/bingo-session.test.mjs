@@ -323,3 +323,19 @@ test('a claim that reaches the next host before it knows it is elected is judged
 
   await everyoneSeesTheWinner([jo, kim], kim);
 });
+
+test('a page that missed a call asks the host for the round again, and has every call', async (t) => {
+  const session = sessionOn(emulator, t);
+  const hana = await session.join('Hana');
+  const jo = await session.join('Jo');
+  await startPausedRound(hana, [hana, jo]);
+  await bingoHost(hana).call();
+  await everyoneHasTheCalls(hana, [hana, jo]);
+  jo.state.bingo.calls.pop(); // as if the call had never reached Jo
+
+  await bingoHost(hana).call();
+
+  await everyoneHasTheCalls(hana, [hana, jo]);
+  assert.equal(jo.state.status, 'acknowledged');
+  assert.deepEqual(jo.errors, []);
+});
