@@ -68,6 +68,19 @@ for (const format of FORMATS) {
       bob = await join('bob');
     });
 
+    // Spaces answers a departure with work it does not await (it reads presence again, and removes the member after
+    // offlineTimeout): closing the other client meanwhile would reject it unhandled. So alice closes first, and bob
+    // only once his space has removed her.
+    after(async () => {
+      if (!alice || !bob) return;
+      const bobSees = [];
+      bob.space.subscribe('update', ({ members }) => bobSees.push(members));
+      alice.client.close();
+      await waitFor(() => bobSees.some((members) => members.length === 0), { what: 'bob to see alice removed' });
+      bob.client.close();
+      await within(bob.client.connection.whenState('closed'), { what: "bob's client to close" });
+    });
+
     test('members enter with their profile data and each sees the other', async () => {
       await within(alice.space.enter({ name: 'Alice', colour: 'teal' }), { what: 'alice entering' });
       await within(bob.space.enter({ name: 'Bob', colour: 'amber' }), { what: 'bob entering' });
