@@ -71,8 +71,10 @@ class PushRegistry:
     def relayed(self, channel: str, messages: list[dict], namespaces: list[str] | None) -> list[tuple[str, dict]]:
         """Where the `extras.push` of messages published on `channel` go: (ablyChannel, payload) for each message
         with a push payload and each device subscribed (itself or through its clientId), on a push-enabled channel."""
-        payloads = [extras.get("push") for message in messages if isinstance(extras := message.get("extras"), dict)]
-        payloads = [payload for payload in payloads if isinstance(payload, dict)]
+        extras = [message.get("extras") for message in messages]
+        payloads: list[dict] = [
+            each["push"] for each in extras if isinstance(each, dict) and isinstance(each.get("push"), dict)
+        ]
         if not payloads or not push_enabled(channel, namespaces):
             return []
         devices: dict[str, Device] = {}
