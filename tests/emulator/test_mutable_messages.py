@@ -126,3 +126,18 @@ async def test_changes_need_the_namespace_rule_when_namespaces_are_configured(cl
     assert (caught.value.code, caught.value.status_code) == (93002, 400)
     ruled = clients.rest("alice").channels.get("mutable:room")
     await within(ruled.update_message(Message(serial=await published(ruled), data="x")))
+
+
+async def test_a_resume_replays_the_changes_it_missed_in_order(clients, raw):
+    publisher = clients.rest("alice").channels.get("room")
+    serial = await published(publisher, data="draft")
+    update = await within(publisher.update_message(Message(serial=serial, data="final")))
+
+    socket, _ = await raw.connect()
+    await socket.send({"action": 10, "channel": "room", "channelSerial": serial})
+    attached = await socket.receive_action(11)
+    replayed = await socket.receive_action(15)
+    assert attached["flags"] & 4, "RESUMED"
+    [change] = replayed["messages"]
+    assert (change["serial"], change["action"], change["data"]) == (serial, MessageAction.MESSAGE_UPDATE, "final")
+    assert replayed["channelSerial"] == change["version"]["serial"] == update.version_serial
