@@ -3,9 +3,9 @@
 # deployed), then run every test: the Python tests (emulator with ably-python, API, dev host, browser) on
 # pytest-xdist workers, side by side with the Node tests (ably-js, P2P classes), whose output follows pytest's.
 # Exits non-zero when the build or any test fails. Arguments go to pytest (e.g. `./scripts/test.sh -k presence`).
-# PYTEST_WORKERS sets the number of workers, 4 by default: the browser tests mostly wait on pages and timers, so four
-# share two cores well (measured on 2 cores, quiet: 159 s against 169 s with three). The bench smoke tests are left
-# out: `make bench-smoke` runs them.
+# PYTEST_WORKERS sets the number of workers, 6 by default: most tests wait on pages, timers and child processes, so
+# six keep two cores busy where four used about half of them (270 CPU-seconds in a 240 s run); the longest modules
+# start first (tests/conftest.py). The bench smoke tests are left out: `make bench-smoke` runs them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Python may keep its bytecode: pytest caches its rewritten test modules there, and every worker and every dev host a
@@ -25,7 +25,7 @@ trap 'kill "$node_pid" 2>/dev/null; rm -f "$node_log"' EXIT
 # --dist loadfile: a module's tests share a worker, so a module's own dev host starts once. Not reordered, so each
 # worker still runs the browser tests last (see tests/conftest.py).
 python_status=0
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-4}" --dist loadfile --no-loadscope-reorder --durations=10 "$@" ||
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-6}" --dist loadfile --no-loadscope-reorder --durations=10 "$@" ||
   python_status=$?
 
 node_status=0

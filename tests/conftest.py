@@ -26,26 +26,54 @@ def pytest_configure(config):
         pytest.exit(f"the tests need the site's build: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
-# The longest modules (by --durations), which start first within their group: pytest-xdist (--dist loadfile) hands
-# whole modules to the workers in collection order, so a long module handed out last would run on alone at the end.
+# Every module that takes more than a few seconds, longest first within its group (measured with --durations on 2
+# cores). pytest-xdist (--dist loadfile) hands whole modules to whichever worker is free, in this order: longest first
+# keeps the end of the run short, since a long module handed out last runs on alone while the other workers idle
+# (unlisted modules come after these, in collection order). Re-measure and update when a module grows past a few
+# seconds: one run of `scripts/test.sh --durations=0` lists each test's time.
 LONGEST_FIRST = (
     "p2p/test_inbound.py",
-    "devserver/test_ably_key_check.py",
-    "p2p/test_hostile_site.py",
-    "deploy/test_deploy_azure_script.py",
     "p2p/test_cli.py",
+    "p2p/test_hostile_site.py",
+    "devserver/test_ably_key_check.py",
+    "devserver/test_robustness.py",
+    "deploy/test_deploy_commands.py",
+    "devserver/test_cli.py",
+    "deploy/test_deploy_azure_script.py",
+    "docs/test_emulator_guide.py",
+    "emulator/test_token_renewal.py",
+    "emulator/test_slow_consumer.py",
+    "p2p/test_session.py",
+    "deploy/test_workflow.py",
+    "emulator/test_frame_limit.py",
+    "emulator/test_isolation.py",
+    "emulator/test_memory.py",
+    "emulator/test_presence.py",
+    "devserver/test_emulator_timings.py",
+    "p2p/test_bingo.py",
+    "p2p/test_chat.py",
+    "browser/test_what_the_page_says.py",
     "browser/rehearsal/test_drill_site_server.py",
-    "browser/rehearsal/test_production_rehearsal.py",
-    "browser/rehearsal/test_drill_network_loss_long.py",
     "browser/test_accessibility.py",
     "browser/test_python_peer.py",
-    "browser/test_host_migration.py",
+    "browser/test_bingo.py",
+    "browser/rehearsal/test_drill_network_loss_long.py",
+    "browser/rehearsal/test_production_rehearsal.py",
     "browser/rehearsal/test_drill_ably_unreachable.py",
-    "browser/test_connection_state.py",
-    "browser/test_hostile_players.py",
+    "browser/test_host_migration.py",
+    "browser/rehearsal/test_drill_key_refused.py",
     "browser/test_session.py",
-    "browser/test_leave.py",
+    "browser/rehearsal/test_drill_network_loss.py",
+    "browser/test_hostile_players.py",
+    "browser/test_connection_state.py",
+    "browser/test_late_joiner.py",
     "browser/test_forgery.py",
+    "browser/test_leave.py",
+    "browser/test_share.py",
+    "browser/test_retry_now.py",
+    "browser/test_session_full.py",
+    "browser/test_friendly_name.py",
+    "browser/test_friends_elsewhere.py",
 )
 TESTS = Path(__file__).parent
 
