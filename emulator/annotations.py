@@ -11,7 +11,16 @@ from . import errors
 from .auth import Credentials, now_ms, permits
 from .channels import client_id_for
 from .mutable import latest, require_enabled
-from .protocol import PAYLOAD_TYPES, Action, AnnotationAction, Flag, MessageAction, require_portable, without_none
+from .protocol import (
+    PAYLOAD_TYPES,
+    Action,
+    AnnotationAction,
+    Flag,
+    MessageAction,
+    message_size,
+    require_portable,
+    without_none,
+)
 from .state import Channel, Connection, World
 
 AGGREGATIONS = ("total.v1", "flag.v1", "distinct.v1", "unique.v1", "multiple.v1")
@@ -102,12 +111,17 @@ def checked(item: dict, message_serial, annotation_id: str, credentials: Credent
 
 
 def publish(world: World, name: str, annotations: list[dict], origin: Connection | None) -> dict:
-    """Store annotations, broadcast them and then the summary of each message they annotate; their serials."""
+    """Store annotations, broadcast them and then the summary of each message they annotate; their serials.
+
+    Annotations count as published messages (stats), as Ably bills them.
+    """
     require_enabled(world, name)
     channel = world.channel(name)
     for annotation in annotations:
         annotation["serial"] = channel.annotations.next_serial(channel.log.head_serial)
         channel.annotations.add(annotation)
+    transport = "rest" if origin is None else "realtime"
+    world.stats.published(name, transport, "messages", len(annotations), sum(map(message_size, annotations)))
     skip = origin if origin is not None and not origin.echo else None
     frame = without_none(
         {
