@@ -87,14 +87,7 @@ def change(
     timestamp = now_ms()
     fields = stamp(item, original["id"], original.get("clientId"), original.get("connectionId"), timestamp)
     version = _version(item.get("version"), channel.log.next_serial, timestamp, client_id, credentials.is_wildcard)
-    latest = channel.versions.latest(original)
-    merged = {key: value for key, value in latest.items() if key not in ("action", "version")}
-    merged.update({key: fields[key] for key in CHANGED_FIELDS if key in fields})
-    if action == MessageAction.APPEND:
-        merged["data"] = _appended(latest, fields)
-    elif "data" in fields:
-        merged.pop("encoding", None)
-        merged.update({key: fields[key] for key in ("data", "encoding") if key in fields})
+    merged = _merged(channel.versions.latest(original), fields, action)
     if message_size(merged) > world.config.max_message_size:
         raise errors.MESSAGE_TOO_LARGE(f"The new version exceeds maxMessageSize {world.config.max_message_size}")
     shown_action = MessageAction.DELETE if action == MessageAction.DELETE else MessageAction.UPDATE
@@ -152,6 +145,19 @@ def _version(operation, serial: str, timestamp: int, client_id: str | None, wild
     )
     require_portable(version, "Message version")
     return version
+
+
+def _merged(latest: dict, fields: dict, action: int) -> dict:
+    """The message's fields after the change: an update or delete replaces those it gives (`data` with its
+    `encoding`) and keeps the others; an append adds its data to the latest."""
+    merged = {key: value for key, value in latest.items() if key not in ("action", "version")}
+    merged.update({key: fields[key] for key in CHANGED_FIELDS if key in fields})
+    if action == MessageAction.APPEND:
+        merged["data"] = _appended(latest, fields)
+    elif "data" in fields:
+        merged.pop("encoding", None)
+        merged.update({key: fields[key] for key in ("data", "encoding") if key in fields})
+    return merged
 
 
 def _appended(latest: dict, fields: dict):
