@@ -33,6 +33,11 @@ def joined(peer: Peer) -> float | None:
     return peer.at("joined")
 
 
+def ready(peer: Peer) -> float | None:
+    """Joined (its id known: the join's promise resolved) and holding the host's state."""
+    return acknowledged(peer) if joined(peer) else None
+
+
 def done(method: str) -> Callable[[Peer], float | None]:
     return lambda peer: peer.at("called", method)
 
@@ -110,7 +115,7 @@ async def bingo(pool: PeerPool, n: int) -> dict:
     await pool.until(names[:1], acknowledged, "hosting")
     for name, worker in list(zip(names, workers, strict=True))[1:]:
         await pool.join(name, worker, session)
-    await pool.until(names, acknowledged, "acknowledged", 90)
+    await pool.until(names, ready, "acknowledged", 90)
     ids = [pool.peers[name].get("joined") for name in names]
     await pool.until(names, lambda p: p.sees(ids), "seeing everyone", 90)  # so that every player is dealt a card
     await pool.reset()
@@ -129,7 +134,7 @@ async def _host_and_guest(pool: PeerPool, prefix: str) -> tuple[str, list[str]]:
     session, names, workers = await pool.start(1, prefix)
     for index, name in enumerate([*names, f"{prefix}-guest"]):
         await pool.join(name, workers[0], session, role="host" if index == 0 else "guest")
-        await pool.until([name], acknowledged, "acknowledged")
+        await pool.until([name], ready, "acknowledged")
     return session, [*names, f"{prefix}-guest"]
 
 
