@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the site (npm run build, swapped into dist/site when complete: the tests run against the build, as
-# deployed), then run every test: the Python tests (emulator with ably-python, API, dev host, browser) on
-# pytest-xdist workers, side by side with the Node tests (ably-js, P2P classes), whose output follows pytest's.
+# Build the site unless dist/site is the build of the current sources (npm run build, swapped into dist/site when
+# complete: the tests run against the build, as deployed; tests/site_build.py), then run every test: the Python
+# tests (emulator with ably-python, API, dev host, browser) on pytest-xdist workers, side by side with the Node tests
+# (ably-js, P2P classes), whose output follows pytest's.
 # Exits non-zero when the build or any test fails. Arguments go to pytest (e.g. `./scripts/test.sh -k presence`).
 # PYTEST_WORKERS sets the number of workers, 6 by default: most tests wait on pages, timers and child processes, so
 # six keep two cores busy where four used about half of them (270 CPU-seconds in a 240 s run); the longest modules

@@ -1,6 +1,10 @@
-"""The production build the tests run against: `npm run build` writes dist/site/, made here when it is missing or
-older than its sources, so running one test file needs no separate build step. `python -m tests.site_build`
-builds it now, whatever its age (scripts/test.sh, before every `make test`).
+"""The production build the tests run against: `npm run build` writes dist/site/, made here when it is missing or was
+not built from the current sources, so running one test file needs no separate build step, and `make test` skips
+the build when nothing it reads changed. `python -m tests.site_build` does the same now (scripts/test.sh, before
+every `make test`).
+
+Which sources a build was made from is a digest of their contents, kept beside dist/site with the build's own time
+(its index.html's), so a build made another way (`npm run build`, `make build`) never passes for the tests' own.
 
 A file lock makes concurrent pytest processes (xdist workers, or two runs at once) build once: whoever waited
 finds the build fresh and uses it. The build is written beside dist/site and swapped in when complete, so a dev
@@ -8,6 +12,7 @@ host another run is serving from dist/site never finds it half-written.
 """
 
 import fcntl
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -19,6 +24,7 @@ SITE = REPO / "dist" / "site"
 SOURCES = (REPO / "site", REPO / "vite.config.js", REPO / "package.json", REPO / "package-lock.json")
 LOCK = REPO / "dist" / ".site-build.lock"
 STAGING = REPO / "dist" / ".site-building"
+STAMP = REPO / "dist" / ".site-build-stamp"  # the digest of the sources dist/site was built from, and its time
 BUILD_TIMEOUT_SECONDS = 300
 
 
@@ -26,35 +32,45 @@ class BuildFailed(Exception):
     """`npm run build` failed: the message says how and ends with its output."""
 
 
-def newest_source_time() -> float:
-    """The latest modification among the sources (folders count: deleting a file changes its folder's time)."""
-    times = []
+def sources_digest() -> str:
+    """SHA-256 of every source file's path and contents (a file added, removed, renamed or edited changes it)."""
+    digest = hashlib.sha256()
     for source in SOURCES:
-        if source.is_dir():
-            times += [path.stat().st_mtime for path in (source, *source.rglob("*"))]
-        elif source.exists():
-            times.append(source.stat().st_mtime)
-    return max(times, default=0.0)
+        files = sorted(path for path in source.rglob("*") if path.is_file()) if source.is_dir() else [source]
+        for path in (path for path in files if path.exists()):
+            content = path.read_bytes()
+            digest.update(f"{path.relative_to(REPO).as_posix()}\0{len(content)}\0".encode())
+            digest.update(content)
+    return digest.hexdigest()
+
+
+def stamp(digest: str) -> str:
+    """What STAMP says of the build in dist/site made from sources with this digest: also the build's own time."""
+    return f"{digest} {(SITE / 'index.html').stat().st_mtime_ns}\n"
 
 
 def is_stale() -> bool:
-    """Whether dist/site is missing or older than a source (Vite writes index.html anew on every build)."""
-    index = SITE / "index.html"
-    return not index.is_file() or index.stat().st_mtime < newest_source_time()
+    """Whether dist/site is missing or was not built here from the current sources (Vite writes index.html anew on
+    every build, so a build made another way has another time)."""
+    if not (SITE / "index.html").is_file() or not STAMP.is_file():
+        return True
+    return STAMP.read_text() != stamp(sources_digest())
 
 
-def ensure_site_built(force: bool = False) -> bool:
-    """Build the site unless dist/site is up to date (or `force`); return whether this call built it.
+def ensure_site_built() -> bool:
+    """Build the site unless dist/site was built from the current sources; return whether this call built it.
 
     Raises BuildFailed.
     """
-    if not (force or is_stale()):
+    if not is_stale():
         return False
     LOCK.parent.mkdir(parents=True, exist_ok=True)
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (force or is_stale()):
+        if not is_stale():
             return False
+        digest = sources_digest()  # before the build: a source edited meanwhile makes the next run build again
+        STAMP.unlink(missing_ok=True)
         build(STAGING)
         previous = SITE.with_name(".site-previous")
         shutil.rmtree(previous, ignore_errors=True)
@@ -62,6 +78,7 @@ def ensure_site_built(force: bool = False) -> bool:
             SITE.rename(previous)
         STAGING.rename(SITE)
         shutil.rmtree(previous, ignore_errors=True)
+        STAMP.write_text(stamp(digest))
     return True
 
 
@@ -79,6 +96,7 @@ def build(out_dir: Path) -> None:
 
 if __name__ == "__main__":
     try:
-        ensure_site_built(force=True)
+        built = ensure_site_built()
     except BuildFailed as exc:
         sys.exit(str(exc))
+    print("built dist/site" if built else "dist/site is the build of the current sources: not built again")

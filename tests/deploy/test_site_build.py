@@ -1,8 +1,8 @@
 """What `npm run build` puts in dist/site, the folder the dev host serves and the workflow deploys: a page the strict
 CSP allows, hashed files under /assets/, the licences of every bundled package, and ably-js, the QR code library and
 the session code (P2PSession and the P2P classes) left out of the first load; and the rule by which the tests build
-it (tests/site_build.py, called by tests/conftest.py): when it is missing or older than a source, reporting a failed
-build with its output."""
+it (tests/site_build.py, called by tests/conftest.py): when it is missing or was not built from the current sources,
+reporting a failed build with its output."""
 
 import json
 import os
@@ -94,20 +94,32 @@ def test_ably_js_the_qr_code_library_and_the_session_code_load_only_when_someone
     assert lazy <= imported_later
 
 
-def test_the_tests_rebuild_when_a_source_is_newer_than_the_build(tmp_path, monkeypatch):
+def test_the_tests_rebuild_when_a_source_changes_or_another_build_replaced_theirs_and_only_then(tmp_path, monkeypatch):
     site, sources = tmp_path / "dist" / "site", tmp_path / "site"
     sources.mkdir()
-    (sources / "index.js").write_text("")
+    (sources / "index.js").write_text("one")
+    monkeypatch.setattr(site_build, "REPO", tmp_path)
     monkeypatch.setattr(site_build, "SITE", site)
     monkeypatch.setattr(site_build, "SOURCES", (sources,))
+    monkeypatch.setattr(site_build, "STAMP", tmp_path / "dist" / ".stamp")
     assert site_build.is_stale()  # no build at all
     site.mkdir(parents=True)
     (site / "index.html").write_text("")
-    os.utime(site / "index.html", (2_000, 2_000))
-    os.utime(sources / "index.js", (1_000, 1_000))
-    os.utime(sources, (1_000, 1_000))
+    site_build.STAMP.write_text(site_build.stamp(site_build.sources_digest()))  # as ensure_site_built leaves it
     assert not site_build.is_stale()
-    os.utime(sources / "index.js", (3_000, 3_000))  # edited after the build
+
+    os.utime(sources / "index.js", (3_000_000_000, 3_000_000_000))  # touched (a checkout), the same contents
+    assert not site_build.is_stale()
+    (sources / "index.js").write_text("two")
+    assert site_build.is_stale()
+    (sources / "index.js").write_text("one")
+    assert not site_build.is_stale()
+    (sources / "more.js").write_text("")
+    assert site_build.is_stale()
+    (sources / "more.js").unlink()
+    assert not site_build.is_stale()
+
+    os.utime(site / "index.html", (2_000, 2_000))  # `npm run build` wrote dist/site: not the build the stamp names
     assert site_build.is_stale()
 
 
@@ -121,6 +133,8 @@ def test_a_failing_build_is_reported_with_its_output_and_leaves_the_last_build_i
     monkeypatch.setattr(site_build, "SITE", tmp_path / "dist" / "site")
     monkeypatch.setattr(site_build, "LOCK", tmp_path / "dist" / ".lock")
     monkeypatch.setattr(site_build, "STAGING", tmp_path / "dist" / ".building")
+    monkeypatch.setattr(site_build, "SOURCES", (tmp_path / "site",))
+    monkeypatch.setattr(site_build, "STAMP", tmp_path / "dist" / ".stamp")  # none: the last build is not the sources'
     with pytest.raises(site_build.BuildFailed, match=r"(?s)failed \(exit status 3\).*broken\.vue: no such file"):
-        site_build.ensure_site_built(force=True)
+        site_build.ensure_site_built()
     assert (tmp_path / "dist" / "site" / "index.html").read_text() == "the last build"
