@@ -23,11 +23,17 @@ export function describeError(cause) {
   return cause?.code ? `${message} (Ably error ${cause.code})` : message;
 }
 
-/** The alert region's content (`{summary, detail}` or null), and showError to fill it. */
+/** What an alert can offer to do about it: reload the page (what fixes a failed download, see useWhatSessionsNeed). */
+export const RELOAD = Object.freeze({ label: 'Reload the page', run: () => location.reload() });
+
+/**
+ * The alert region's content (`{summary, detail, action}` or null), and showError to fill it.
+ * `action`: `{label, run}`, a button in the alert (e.g. RELOAD), or null.
+ */
 export function useAlert() {
   const error = ref(null);
-  function showError(summary, cause) {
-    error.value = { summary, detail: cause ? DETAILS + describeError(cause) : null };
+  function showError(summary, cause, { action = null } = {}) {
+    error.value = { summary, detail: cause ? DETAILS + describeError(cause) : null, action };
   }
   return { error, showError };
 }

@@ -106,6 +106,9 @@ export function useSession({ focusSessionName }) {
     nobodyHere.value = false;
     joined.value = false;
     starting.value = true;
+    // Remembered now, so that a reload after a failed download (useWhatSessionsNeed) keeps the name typed.
+    const typedName = normalizeFriendlyName(friendlyName.value);
+    if (typedName) rememberFriendlyName(typedName);
     const loaded = await loadWhatSessionsNeed();
     if (!loaded) {
       starting.value = false;

@@ -6,7 +6,7 @@ import { ref } from 'vue';
 import { fetchClientConfig, loadAbly } from '../ably-client.js';
 import { loadOnce } from '../load-once.js';
 import { loadQrCode } from '../share.js';
-import { DETAILS, retrySentence } from './useAlert.js';
+import { DETAILS, RELOAD, retrySentence } from './useAlert.js';
 
 // How long Host or Join waits for this site's server before saying it is waiting (a cold start takes seconds).
 const SLOW_SERVER_MS = 2_000;
@@ -62,8 +62,13 @@ export function useWhatSessionsNeed({ showError }) {
       );
       return null;
     }
+    // Chromium keeps a failed dynamic import's failure until the page reloads (importing the same file again fails
+    // at once), so trying again cannot help there: the alert offers the reload. An invite link keeps its session in
+    // the address, and the name typed is remembered.
     if (code.status === 'rejected') {
-      showError('Could not load the rest of the page. Check your network, then try again.', code.reason);
+      showError('Could not load the rest of the page. Check your network, then reload the page.', code.reason, {
+        action: RELOAD,
+      });
       return null;
     }
     const [Ably, , { P2PSession, phraseLength }] = code.value;

@@ -156,8 +156,9 @@ PAGE: dict[str, list[str | re.Pattern]] = {
     ],
     "the form, the rest of the page not loading": [
         TITLE,
-        "Could not load the rest of the page. Check your network, then try again.",
+        "Could not load the rest of the page. Check your network, then reload the page.",
         re.compile(r"Details: Failed to fetch dynamically imported module: \S+"),
+        "Reload the page",
         "Host a new session and share its link, or join a session someone shared with you.",
         *FORM,
         *HOST_FIRST,
