@@ -17,6 +17,8 @@ from .conftest import WAIT, Peers, dev_host, eventually
 from .hostile_site import HostileSite, answer
 
 ROOT = Path(__file__).resolve().parents[2]
+# A hosting peer streams this fast (the CLI's own setting) where the pace is not what a test is about.
+FAST_WORDS = ("--word-interval", "0.05")
 
 
 class Cli:
@@ -91,7 +93,7 @@ async def test_join_prints_the_roster_and_the_words_and_ctrl_c_leaves_presence(p
 
 
 async def test_host_stream_waits_for_a_first_joiner_then_streams_the_phrase_to_it(peers: Peers):
-    bot = await Cli.start("host", peers.url, "--name", "HostBot", "--stream")
+    bot = await Cli.start("host", peers.url, "--name", "HostBot", "--stream", *FAST_WORDS)
     link = (await bot.wait_for(r"^Share: (\S+)$")).group(1)
     session_id = link.rsplit("/s/", 1)[1]
     assert link == f"{peers.url}/s/{session_id}"  # a site without shareOrigin: the link's own origin
@@ -106,7 +108,7 @@ async def test_host_stream_waits_for_a_first_joiner_then_streams_the_phrase_to_i
 
 
 async def test_host_stream_with_wait_for_2_streams_once_the_second_player_has_joined(peers: Peers):
-    bot = await Cli.start("host", peers.url, "--name", "HostBot", "--stream", "--wait-for", "2")
+    bot = await Cli.start("host", peers.url, "--name", "HostBot", "--stream", "--wait-for", "2", *FAST_WORDS)
     session_id = (await bot.wait_for(r"^Share: \S+/s/(\S+)$")).group(1)
     await bot.wait_for("^Waiting for 2 players to join before streaming$")
     await peers.join(session_id, "Bob")
@@ -122,7 +124,7 @@ async def test_host_stream_with_wait_for_2_streams_once_the_second_player_has_jo
 
 async def test_host_stream_with_wait_for_0_streams_at_once():
     async with dev_host() as dev:
-        bot = await Cli.start("host", str(dev.url), "--stream", "--wait-for", "0", "--word-interval", "0.05")
+        bot = await Cli.start("host", str(dev.url), "--stream", "--wait-for", "0", *FAST_WORDS)
         await bot.wait_for("^Streamed the phrase$")
         bot.process.send_signal(signal.SIGINT)
         status, out, _err = await bot.finish()
