@@ -85,6 +85,9 @@ def pytest_collection_modifyitems(items):
     session, after which pytest-asyncio cannot run async tests. Under pytest-xdist this holds on each worker as long
     as the scheduler keeps the collection's order (scripts/test.sh: --no-loadscope-reorder)."""
 
+    if stale := [module for module in LONGEST_FIRST if not (TESTS / module).is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names modules that do not exist: {stale}")
+
     def rank(item: pytest.Item) -> tuple[bool, int]:
         module = item.path.relative_to(TESTS).as_posix()
         longest = LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
