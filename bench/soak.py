@@ -21,14 +21,12 @@ FULL: dict[str, Any] = {"megabytes": 100, "channels": 5000, "messages": 10, "siz
 QUICK: dict[str, Any] = {"megabytes": 30, "channels": 200, "messages": 5, "size": 1000, "ttl": 2.0, "frame_mb": 5}
 
 
-def _mb(pid: int, field: str = "VmRSS") -> float:
+def _mb(pid: int, field: str = "VmRSS", reset_peak: bool = False) -> float:
+    if reset_peak:  # the high-water mark (VmHWM) starts afresh at the current RSS
+        with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
     with open(f"/proc/{pid}/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:")) / 1024
-
-
-def _reset_peak(pid: int) -> None:
-    with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")  # the high-water mark (VmHWM) starts afresh at the current RSS
 
 
 async def _settled(pid: int) -> float:
@@ -45,42 +43,45 @@ async def _settled(pid: int) -> float:
 async def _abused(what: str, server: ServerProcess, abuse) -> list:
     """The row of ``abuse()``: idle, peak and settled MB, what it says happened, and settled − idle."""
     idle = await _settled(server.pid)
-    _reset_peak(server.pid)
+    _mb(server.pid, reset_peak=True)
     outcome = await abuse()
     peak, settled = _mb(server.pid, "VmHWM"), await _settled(server.pid)
     return [what, f"{idle:.1f}", f"{peak:.1f}", f"{settled:.1f}", outcome, settled - idle]
 
 
-async def _control(http: aiohttp.ClientSession, server: ServerProcess, path: str) -> Any:
+async def _control(http: aiohttp.ClientSession, server: ServerProcess, path: str, key: str = "", is_=None) -> Any:
+    """The emulator's ``/_emulator/{path}``; with ``key``: whether its ``key`` is ``is_``."""
     async with http.get(f"{server.url}/_emulator/{path}") as response:
-        return await response.json()
-
-
-async def _connect(http: aiohttp.ClientSession, server: ServerProcess) -> ably_wire.WebSocket:
-    return await ably_wire.connect(http, server.url, ably_wire.signed_token_request(KEY))
+        answer = await response.json()
+    return answer[key] == is_ if key else answer
 
 
 async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list:
     """A client attached to a busy channel that never reads: it is cut off, its peers unaffected."""
     async with emulator("--key", KEY, "--history-max", "10") as server:
-        await ably_wire.close(await _connect(http, server))  # the first connection's lazy imports and caches
+        connect = lambda: ably_wire.connect(http, server.url, ably_wire.signed_token_request(KEY))  # noqa: E731
+        await ably_wire.close(await connect())  # the first connection's lazy imports and caches
 
         async def on_channel() -> list[str]:
             listed = await _control(http, server, "connections")
             return [c["connectionId"] for c in listed if c["state"] == "connected" and CHANNEL in c["channels"]]
 
         async def abuse() -> str:
-            await ably_wire.send(
-                sloth := await _connect(http, server), Action.ATTACH, channel=CHANNEL
-            )  # and reads nothing more
+            await ably_wire.send(sloth := await connect(), Action.ATTACH, channel=CHANNEL)  # and reads nothing more
             sloth_id = (await until(on_channel, "the client that never reads to attach"))[0]
-            reader, publisher = await _connect(http, server), await _connect(http, server)
+            reader, publisher = await connect(), await connect()
             await ably_wire.attach(reader, CHANNEL)
-            count = megabytes * MB // MESSAGE_BYTES
-            delivered = asyncio.create_task(_count_delivered(reader, count))
+            count, received = megabytes * MB // MESSAGE_BYTES, 0
+
+            async def read_all() -> None:
+                nonlocal received
+                while received < count:
+                    received += len((await ably_wire.next_frame(reader, Action.MESSAGE))["messages"])
+
+            delivered = asyncio.create_task(asyncio.wait_for(read_all(), 60))
             await ably_wire.publish(publisher, ((CHANNEL, [{"data": "x" * MESSAGE_BYTES}]) for _ in range(count)), 4)
-            received = await asyncio.wait_for(delivered, 60)
-            await until(lambda: _gone(on_channel, sloth_id), "the client that never reads to be cut off")
+            await delivered
+            await until(lambda: _cut_off(on_channel(), sloth_id), "the client that never reads to be cut off")
             for ws in (publisher, reader, sloth):
                 await ws.close()
             return f"cut off as a slow consumer; the subscriber that reads got {received:,} of {count:,} messages"
@@ -88,21 +89,14 @@ async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list
         return await _abused(f"a client that never reads, on a channel sent {megabytes} MB", server, abuse)
 
 
-async def _gone(listed, connection_id: str) -> bool:
-    return connection_id not in await listed()
-
-
-async def _count_delivered(ws: ably_wire.WebSocket, expected: int) -> int:
-    received = 0
-    while received < expected:
-        received += len((await ably_wire.next_frame(ws, Action.MESSAGE))["messages"])
-    return received
+async def _cut_off(listed, connection_id: str) -> bool:
+    return connection_id not in await listed
 
 
 async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: int, size: int, ttl: float, **_) -> list:
     """Many channels with history, more in total than the caps hold: kept within them, all given back on expiry."""
     async with emulator("--key", KEY, "--history-ttl", str(ttl)) as server:
-        ws = await _connect(http, server)
+        ws = await ably_wire.connect(http, server.url, ably_wire.signed_token_request(KEY))
         await ably_wire.publish(ws, [("inbox-warm-up", [{"data": "x"}])], 1)
 
         async def abuse() -> str:
@@ -110,7 +104,7 @@ async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: in
             sent = await ably_wire.publish(ws, ((inbox, [{"data": "x" * size}]) for inbox in inboxes), 50)
             held = await _control(http, server, "memory")
             await ws.close()
-            await until(lambda: _expired(http, server), "the history to expire", ttl + 60)
+            await until(lambda: _control(http, server, "memory", "channels", 0), "the history to expire", ttl + 60)
             return (
                 f"kept {held['messages']:,} of {sent:,} messages ({held['history_bytes'] / MB:.0f} MB as the caps "
                 f"count them) on {held['channels']:,} channels; all dropped once expired"
@@ -118,10 +112,6 @@ async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: in
 
         what = f"{channels:,} inbox channels with history ({channels * messages * size / MB:.0f} MB published)"
         return await _abused(what, server, abuse)
-
-
-async def _expired(http: aiohttp.ClientSession, server: ServerProcess) -> bool:
-    return (await _control(http, server, "memory"))["channels"] == 0
 
 
 async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
@@ -142,9 +132,8 @@ async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
 
 
 async def run(quick: bool) -> Section:
-    sizes = QUICK if quick else FULL
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        rows = [await abuse(http, **sizes) for abuse in (never_reader, inbox_history, huge_frame)]
+        rows = [await abuse(http, **QUICK if quick else FULL) for abuse in (never_reader, inbox_history, huge_frame)]
     return Section(
         "Soak: memory comes back",
         table(["abuse", "idle RSS MB", "peak", "settled", "what happened"], [row[:-1] for row in rows])
