@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.processes import REPO_ROOT, chromium, dev_host, fresh_page
+from bench.processes import REPO_ROOT, chromium, dev_host
 from bench.report import Section, Spread, ratio, table
 from bench.runner import alternating
 
@@ -47,15 +47,15 @@ async def _files(responses: list, origin: str) -> dict[str, File]:
     return {urlsplit(r.url).path: (r.request.resource_type, len(gzip.compress(await r.body()))) for r in ours}
 
 
-async def _load_once(browser, base_url: str, page_name: str) -> dict:
+async def _load_once(fresh_page, base_url: str, page_name: str) -> dict:
     """ms to interactive, the files loaded, then (not the blank page) ms to hosted and the files hosting loaded; and
     every request or WebSocket to another origin."""
-    async with fresh_page(browser, base_url, WATCH.replace("READY", PAGES[page_name][2])) as page:
+    async with fresh_page(base_url, WATCH.replace("READY", PAGES[page_name][2])) as page:
         responses: list = []
         urls: list[str] = []
         page.on("response", lambda response: responses.append(response))
-        page.on("request", lambda request: urls.append(request.url))
-        page.on("websocket", lambda ws: urls.append(ws.url))
+        for event in ("request", "websocket"):
+            page.on(event, lambda sent: urls.append(sent.url))
         await page.goto(PAGES[page_name][1], wait_until="commit")
         load = {"ms": await (await page.wait_for_function("() => window.benchReadyMs")).json_value()}
         await page.wait_for_load_state("networkidle")
@@ -82,9 +82,11 @@ def baseline_site(folder: str) -> str:
 
 async def measure(runs: int) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
-        async with dev_host() as today, dev_host("--site", baseline_site(folder)) as before, chromium() as launch:
-            hosts, browser = {"today": today.url, "before": before.url}, await launch()
-            return await alternating(list(PAGES), runs, lambda name: _load_once(browser, hosts[PAGES[name][0]], name))
+        async with dev_host() as today, dev_host("--site", baseline_site(folder)) as before, chromium() as fresh_page:
+            hosts = {"today": today.url, "before": before.url}
+            return await alternating(
+                list(PAGES), runs, lambda name: _load_once(fresh_page, hosts[PAGES[name][0]], name)
+            )
 
 
 def _kib(files: dict[str, File], scripts_only: bool = True) -> float:
@@ -96,19 +98,20 @@ def _row(page: str, ms: Spread, files: dict[str, File], *more) -> list:
     return [page, ms.format(".0f"), len(files), f"{_kib(files):,.1f}", *more, scripts]
 
 
-def report(results: dict[str, list[dict]], runs: int) -> str:
+async def run(quick: bool) -> Section:
+    runs = 1 if quick else 7
+    results = await measure(runs)
     ms = {name: Spread.of(load["ms"] for load in loads) for name, loads in results.items()}
     hosted = {name: Spread.of(load["hosted_ms"] for load in results[name]) for name in (TODAY, BEFORE)}
     last = {name: loads[-1] for name, loads in results.items()}
     others = {name: max(len(load["origins"]) for load in loads) for name, loads in results.items()}
-    first = [
-        _row(name, ms[name], last[name]["files"], f"{_kib(last[name]['files'], False):,.1f}", others[name])
-        for name in last
-    ]
-    hosting = [_row(name, hosted[name], last[name]["hosting"]) for name in (TODAY, BEFORE)]
+    first = [_row(n, ms[n], last[n]["files"], f"{_kib(last[n]['files'], False):,.1f}", others[n]) for n in last]
     js, new, old = _kib(last[TODAY]["files"]), ms[TODAY].median, ms[BEFORE].median
     header = ["page", "interactive ms", "requests", "JS KiB gzip", "all KiB gzip", "other origins", "scripts"]
-    return f"""{runs} load(s) per page, alternating; ms from the navigation (hosting: from the click); other origins: \
+    hosting = ["page", "press Host → hosted ms", "requests", "JS KiB gzip", "scripts"]
+    return Section(
+        "First load",
+        f"""{runs} load(s) per page, alternating; ms from the navigation (hosting: from the click); other origins: \
 requests to them, hosting included.
 
 {table(header, first)}
@@ -118,12 +121,8 @@ Reading: today's first load is **{js:,.1f} KiB** of JavaScript (goal ≤ {GOAL_J
 before Vite in the same run on this 2-core machine (goal ≤ {GOAL_TTI_RATIO}×: \
 {"met" if new <= GOAL_TTI_RATIO * old else "**missed**"}); requests to other origins: {max(others.values())}.
 
-{table(["page", "press Host → hosted ms", "requests", "JS KiB gzip", "scripts"], hosting)}
+{table(hosting, [_row(name, hosted[name], last[name]["hosting"]) for name in (TODAY, BEFORE)])}
 
 Reading: hosting loads the rest ({_kib(last[TODAY]["hosting"]):,.1f} KiB of JavaScript today) and is hosted in \
-{ratio(hosted[TODAY].median, hosted[BEFORE].median)} the time of the site before Vite."""
-
-
-async def run(quick: bool) -> Section:
-    runs = 1 if quick else 7
-    return Section("First load", report(await measure(runs), runs))
+{ratio(hosted[TODAY].median, hosted[BEFORE].median)} the time of the site before Vite.""",
+    )

@@ -30,9 +30,8 @@ class ServerProcess:
     url: str  # http://127.0.0.1:PORT
     child: Child
 
-    @property
-    def pid(self) -> int:
-        return self.child.process.pid
+    def __post_init__(self) -> None:
+        self.pid = self.child.process.pid
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
@@ -51,9 +50,7 @@ async def running(args: list[str], ready: str, env: Mapping[str, str] | None = N
 
 def emulator(*flags: str) -> contextlib.AbstractAsyncContextManager[ServerProcess]:
     """``python -m emulator`` on a free loopback port."""
-    return running(
-        ["emulator", "--host", "127.0.0.1", "--port", "0", *flags], r"Ably emulator listening on (http://\S+)"
-    )
+    return running(["emulator", "--host", "127.0.0.1", "--port", "0", *flags], r"emulator listening on (http://\S+)")
 
 
 def dev_host(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.AbstractAsyncContextManager:
@@ -64,29 +61,27 @@ def dev_host(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.Ab
 
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator:
-    """``launch(*flags)``: headless Chromium as the browser tests launch it, closed with the block."""
+    """``fresh_page(base_url, watch)``: a page of headless Chromium (launched as the browser tests launch it) in a
+    fresh context (empty cache), ``watch`` run before the page's own scripts."""
     from playwright.async_api import async_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS
     from tests.browser_path import chromium_executable
 
-    async with async_playwright() as pw, contextlib.AsyncExitStack() as browsers:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(args=CHROMIUM_ARGS, executable_path=chromium_executable())
 
-        async def launch(*flags: str):
-            browser = await pw.chromium.launch(args=[*CHROMIUM_ARGS, *flags], executable_path=chromium_executable())
-            browsers.push_async_callback(browser.close)
-            return browser
+        @contextlib.asynccontextmanager
+        async def fresh_page(base_url: str, watch: str) -> AsyncIterator:
+            context = await browser.new_context(base_url=base_url)
+            try:
+                await context.add_init_script(watch)
+                (page := await context.new_page()).set_default_timeout(60_000)
+                yield page
+            finally:
+                await context.close()
 
-        yield launch
-
-
-@contextlib.asynccontextmanager
-async def fresh_page(browser, base_url: str, watch: str) -> AsyncIterator:
-    """A page in a fresh context (empty cache), ``watch`` run before the page's own scripts."""
-    context = await browser.new_context(base_url=base_url)
-    try:
-        await context.add_init_script(watch)
-        (page := await context.new_page()).set_default_timeout(60_000)
-        yield page
-    finally:
-        await context.close()
+        try:
+            yield fresh_page
+        finally:
+            await browser.close()
