@@ -37,9 +37,9 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
     run = next(_runs)
     sessions = [f"run{run}-{index // size}" for index in range(peers)] + [f"run{run}-0"]  # and the peer too many
     tickets: list[dict] = []
-    for start in range(0, len(sessions), 50):
+    for start in range(0, len(sessions), 50):  # the site's API signs them, 50 at a time
         urls = (f"{host.url}/api/createTokenRequest?session={session}" for session in sessions[start : start + 50])
-        tickets += await asyncio.gather(*(_get_json(http, url) for url in urls))
+        tickets += await asyncio.gather(*map(_get_json, [http] * 50, urls))
     slots, joined, readers, join_ms = asyncio.Semaphore(at_once), [], [], []
 
     async def join(ticket: dict, session: str) -> dict:
@@ -55,9 +55,7 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
             return answer
 
     cpu, started = host.cpu_seconds(), time.perf_counter()
-    answers = await asyncio.gather(
-        *(join(ticket, session) for ticket, session in zip(tickets[:-1], sessions[:-1], strict=True))
-    )
+    answers = await asyncio.gather(*map(join, tickets[:-1], sessions[:-1]))
     result = {"seconds": time.perf_counter() - started, "cpu": host.cpu_seconds() - cpu}
     result |= {"p50": percentile(join_ms, 50), "p99": percentile(join_ms, 99)}
     try:
@@ -87,12 +85,12 @@ async def run(quick: bool) -> Section:
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
     ):
         bases = {THROUGH: host.url, DIRECT: host.child.wait_for(r"Emulator: (http://\S+)", 0).group(1)}
-        samples = await alternating(
-            list(bases), runs, lambda port: crowd(http, host, bases[port], peers, size, at_once)
-        )
+        samples = await alternating(list(bases), runs, lambda to: crowd(http, host, bases[to], peers, size, at_once))
     rows = {f"all {peers:,} joined (s)": "seconds", "one join, p50 (ms)": "p50", "one join, p99 (ms)": "p99"}
-    rows |= {f"`GET /time` with all {peers:,} connected, p50 (ms)": "rest"}
-    rows["CPU of the dev host's process during the joins (s)"] = "cpu"
+    rows |= {
+        f"`GET /time` with all {peers:,} connected, p50 (ms)": "rest",
+        "CPU of the dev host during joins (s)": "cpu",
+    }
     refused = all(run["refused"] for runs in samples.values() for run in runs)
     return Section(
         "Dev host: a crowd through one port",
