@@ -6,6 +6,8 @@ import ssl
 
 from aiohttp import web
 
+from .batch import BatchApi
+from .channel_status import ChannelStatusApi
 from .config import EmulatorConfig
 from .connection import handle_websocket
 from .controls import ControlRoutes, Controls, controls_guard, is_control
@@ -16,6 +18,7 @@ from .rest import RestApi, ably_errors, add_cors_headers
 from .sandbox import Sandbox
 from .state import World
 from .stats_api import StatsApi, count_requests
+from .token_revocation import RevocationApi
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def create_app(world: World, sandbox: Sandbox | None = None) -> web.Application:
     app.router.add_routes([web.get("/", root), web.get("/is-the-internet-up.txt", internet_up)])
     if sandbox is not None:
         app.router.add_routes(sandbox.routes())
-    for api in (RestApi, MessagesApi, PushApi, StatsApi):
+    for api in (RestApi, MessagesApi, PushApi, StatsApi, ChannelStatusApi, BatchApi, RevocationApi):
         routes = api(world).routes()
         app.router.add_routes(routes if sandbox is None else [_routed(route, world_for, api) for route in routes])
     app.router.add_routes(ControlRoutes(Controls(world)).routes())

@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from . import errors
+from .revocations import Revocations
 
 OPERATIONS = {
     "*",
@@ -46,11 +47,12 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class ApiKey:
-    """One `appId.keyId:secret` key; keys carry the full capability."""
+    """One `appId.keyId:secret` key; keys carry the full capability. `revocable`: its tokens can be revoked."""
 
     name: str
     secret: str
     capability: dict = field(default_factory=lambda: dict(FULL_CAPABILITY))
+    revocable: bool = False
 
     @classmethod
     def parse(cls, text: str) -> "ApiKey":
@@ -153,6 +155,7 @@ class Token:
     expires: int
     capability: dict
     client_id: str | None
+    revocable: bool = False
 
     def details(self) -> dict:
         """The TokenDetails body (capability as a JSON string, no clientId when anonymous)."""
@@ -204,10 +207,14 @@ class Authority:
         parsed = [ApiKey.parse(text) for text in keys]
         self.keys = {
             key.name: ApiKey(
-                key.name, key.secret, parse_capability(config.key_capabilities.get(key.name, FULL_CAPABILITY))
+                key.name,
+                key.secret,
+                parse_capability(config.key_capabilities.get(key.name, FULL_CAPABILITY)),
+                key.name in config.revocable_keys,
             )
             for key in parsed
         }
+        self.revocations = Revocations(config.token_ttl_max * 1000)
         self.tokens: dict[str, Token] = {}
         # Tokens by the minute they expire in, so forgetting expired ones costs nothing per request.
         self.expiring: dict[int, list[Token]] = defaultdict(list)
@@ -252,7 +259,7 @@ class Authority:
         issued = now_ms()
         self._forget_expired_tokens(issued)
         token_string = f"{key.app_id}.{secrets.token_urlsafe(TOKEN_BYTES)}"
-        token = Token(token_string, key.name, issued, issued + int(ttl_ms), granted, client_id)
+        token = Token(token_string, key.name, issued, issued + int(ttl_ms), granted, client_id, key.revocable)
         self.tokens[token.token] = token
         self.expiring[token.expires // MINUTE_MS].append(token)
         return token
@@ -301,7 +308,8 @@ class Authority:
                 del self.nonces[entry]
 
     def with_token(self, token_string: str) -> Credentials:
-        """Credentials for a token; 40142 when expired, 40143 when shaped like ours but not (or no longer) known.
+        """Credentials for a token; 40142 when expired, 40143 when shaped like ours but not (or no longer) known,
+        40141 when revoked.
 
         Anything else is not a token at all: Ably answers 40101, and the SDKs then fail instead of renewing.
         """
@@ -312,6 +320,8 @@ class Authority:
             raise errors.INVALID_CREDENTIALS("Invalid token: not a token issued by this service")
         if token.expires <= now_ms():
             raise errors.TOKEN_EXPIRED()
+        if self.revocations.revokes(token, now_ms()):
+            raise errors.TOKEN_REVOKED()
         return Credentials(token.key_name, token.capability, token.client_id, token)
 
     def _looks_issued(self, token_string: str) -> bool:

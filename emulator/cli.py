@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the name of a key revoked in the account (repeatable): its requests are refused with 40131",
     )
     parser.add_argument(
+        "--revocable-key",
+        action="append",
+        default=[],
+        metavar="APPID.KEYID",
+        help="the name of a key with revocable tokens (repeatable): POST /keys/{name}/revokeTokens works for it",
+    )
+    parser.add_argument(
         "--max-message-size",
         type=int,
         default=DEFAULTS.max_message_size,
@@ -174,6 +181,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         keys=args.key,
         revoked_keys=args.revoked_key,
+        revocable_keys=args.revocable_key,
         max_message_size=args.max_message_size,
         max_frame_size=args.max_frame_size,
         max_messages_per_publish=args.max_messages_per_publish,

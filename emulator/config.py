@@ -13,6 +13,7 @@ class EmulatorConfig:
     :param keys: API keys `appId.keyId:secret` the emulator accepts; empty means the local development key.
     :param key_capabilities: optional capability per key name (`{"appId.keyId": {"p2p:*": ["*"]}}`); default all.
     :param revoked_keys: names of keys (`appId.keyId`) revoked in the account: any use of one is refused with 40131.
+    :param revocable_keys: names of keys with Ably's "revocable tokens" option: only their tokens can be revoked.
     :param max_message_size: largest total message size per publish (Ably: 65536), larger publishes are NACKed 40009.
     :param max_frame_size: advertised `maxFrameSize`; frames above it are refused with 40009.
     :param max_messages_per_publish: most messages in one publish (MESSAGE frame or REST body), more → 40034;
@@ -55,6 +56,7 @@ class EmulatorConfig:
     keys: list[str] = field(default_factory=list)
     key_capabilities: dict[str, dict] = field(default_factory=dict)
     revoked_keys: list[str] = field(default_factory=list)
+    revocable_keys: list[str] = field(default_factory=list)
     max_message_size: int = 65536
     max_frame_size: int = 524288
     max_messages_per_publish: int = 0

@@ -41,12 +41,13 @@ def reply(request: web.Request, body, status: int = 200, headers: dict | None = 
     return web.Response(status=status, body=encode_body(body, fmt), headers=headers, content_type=content_type)
 
 
-def error_reply(request: web.Request, exc: AblyError) -> web.Response:
+def error_reply(request: web.Request, exc: AblyError, **fields) -> web.Response:
+    """An Ably error answer: `{"error": ErrorInfo, **fields}` with `X-Ably-Errorcode` and `X-Ably-Errormessage`."""
     headers = {
         "X-Ably-Errorcode": str(exc.code),
         "X-Ably-Errormessage": exc.message.encode("ascii", "replace").decode(),
     }
-    return reply(request, {"error": exc.to_dict()}, exc.status, headers)
+    return reply(request, {"error": exc.to_dict(), **fields}, exc.status, headers)
 
 
 async def read_body(request: web.Request):
@@ -214,11 +215,17 @@ class RestApi:
         """Publish one message or an array; 201 with the message id base and the assigned serials."""
         credentials, name = channel_for(self.world, request, "publish")
         body = await read_body(request)
+        if request.query.get("_forceNack") == "true":
+            raise errors.FORCED_NACK()
+        result = self.publish_to(credentials, name, body)
+        self.world.stats.add(name, "bytes_in", request.content_length or 0)
+        return reply(request, result, 201)
+
+    def publish_to(self, credentials: Credentials, name: str, body) -> dict:
+        """Publish a message object or an array of them on `name` (checked); `{channel, messageId, serials}`."""
         items = body if isinstance(body, list) else [body]
         if not items or not all(isinstance(item, dict) for item in items):
             raise errors.INVALID_REQUEST_BODY("Publish a message object or a non-empty array of them")
-        if request.query.get("_forceNack") == "true":
-            raise errors.FORCED_NACK()
         base = rest_message_id()
         timestamp = now_ms()
         messages = [
@@ -232,8 +239,7 @@ class RestApi:
             for index, item in enumerate(items)
         ]
         result = publish(self.world, name, messages, None, None, None, supplied_ids(items))
-        self.world.stats.add(name, "bytes_in", request.content_length or 0)
-        return reply(request, {"channel": name, "messageId": base, **result}, 201)
+        return {"channel": name, "messageId": base, **result}
 
     def _on_behalf_of(self, item: dict) -> str | None:
         """The connectionId a message is published as: that of the realtime connection its `connectionKey` names.
@@ -252,13 +258,15 @@ class RestApi:
         """The channel's current members, as PresenceMessages with action `present`."""
         _, name = channel_for(self.world, request, ("subscribe", "presence"))
         limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
-        channel = self.world.channels.get(name)
-        members = (
-            channel.presence.query(request.query.get("clientId"), request.query.get("connectionId"), limit)
-            if channel is not None
-            else []
+        return reply(
+            request, self.members(name, request.query.get("clientId"), request.query.get("connectionId"), limit)
         )
-        return reply(request, [{**member, "action": PresenceAction.PRESENT} for member in members])
+
+    def members(self, name: str, client_id: str | None, connection_id: str | None, limit: int) -> list[dict]:
+        """The channel's current members (those of `client_id`, `connection_id`) as PresenceMessages, `present`."""
+        channel = self.world.channels.get(name)
+        members = channel.presence.query(client_id, connection_id, limit) if channel is not None else []
+        return [{**member, "action": PresenceAction.PRESENT} for member in members]
 
 
 CORS_EXPOSED = "Link, X-Ably-Errorcode, X-Ably-Errormessage, X-Ably-Serverid"

@@ -73,6 +73,7 @@ class Sandbox:
             self.default.config,
             keys=[f"{app_id}.{key_id}:{secret}" for key_id, secret, _, _ in keys],
             key_capabilities={f"{app_id}.{key_id}": capability for key_id, _, capability, _ in keys},
+            revocable_keys=[f"{app_id}.{key_id}" for key_id, _, _, spec in keys if spec.get("revocableTokens")],
             push_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _rule_on(ns, "pushEnabled")],
             mutable_namespaces=[ns["id"] for ns in spec.get("namespaces") or [] if _rule_on(ns, "mutableMessages")],
         )
