@@ -1,21 +1,24 @@
 """Session benchmark: what one session costs (deliveries, bytes, largest message) and how fast it converges, for
 the site's protocol (``P2PSession``) beside the tutorial's (bench/tutorial/), from two friends to 200 peers. The
 emulator runs in its own process with a short presence timeout (a crashed host is noticed quickly; the report names
-it), the dev host in another (the site's tokens and client config), the peers in Node worker processes."""
+it), the dev host in another (the site's tokens and client config); each run of a scenario is one Node process
+(bench/peers/session.mjs) with its peers in worker processes of their own."""
 
-import aiohttp
+import asyncio
+import json
 
-from bench.processes import dev_host, emulator
+from bench.processes import REPO_ROOT, dev_host, emulator
 from bench.report import Section, Spread, percentile, ratio, table
 from bench.runner import alternating
-from bench.session_peers import SMALL_SESSION, Late, PeerPool
-from bench.session_scenarios import BINGO_PACE_MS, BY_SIZE, SITE, SITE_ONLY, TUTORIAL
 
 KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
-PRESENCE_LEAVE_TIMEOUT = 2.0
+PRESENCE_LEAVE_TIMEOUT, SMALL_SESSION, BINGO_PACE_MS = 2.0, 10, 250  # a friends' session: a process per peer
 FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": (500,), "long": (1000,), "bingo": (10, 50)}
 QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": (50,), "long": (3,), "bingo": (3,)}
-Target = tuple[str, str, int]  # scenario, protocol, N (flood: messages, long: streams)
+SITE, TUTORIAL = "site", "tutorial"
+BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL), "election": (SITE,)}
+SITE_ONLY = ("flood", "long", "bingo")  # N: the messages of the flood, the streams before a newcomer, the players
+Target = tuple[str, str, int]  # scenario, protocol, N
 PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|word latency p50 ms|p99 ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
 MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
@@ -23,9 +26,8 @@ MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 
 async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
     """Every scenario at every size for its protocols, in turn, fresh peers each time; and what went wrong."""
-    targets = [(name, p, n) for n in settings["sizes"] for name, (protocols, _) in BY_SIZE.items() for p in protocols]
+    targets = [(name, p, n) for n in settings["sizes"] for name, protocols in BY_SIZE.items() for p in protocols]
     targets += [(name, SITE, n) for name in SITE_ONLY for n in settings[name]]
-    scenarios = {**{name: run for name, (_, run) in BY_SIZE.items()}, **SITE_ONLY}
     errors: list[str] = []
 
     def runs_of(target: Target) -> int:
@@ -35,21 +37,22 @@ async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
     async with (
         emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably,
         dev_host(env={"ABLY_API_KEY": KEY, "ABLY_ENDPOINT_URL": ably.url}) as host,
-        aiohttp.ClientSession() as http,
     ):
 
         async def once(target: Target) -> dict | None:
             name, protocol, n = target
-            # The site's and the tutorial's default pace; a long session streams without pause.
-            pool = PeerPool(host.url, http, ably.url, protocol, 0 if name == "long" else 500)
-            try:
-                return await scenarios[name](pool, n)
-            except Late as late:
-                errors.append(f"{name} {protocol} N={n}: {late}")
-                return None
-            finally:
-                await pool.stop()
-                errors.extend(f"{name} {protocol} N={n}: peer error {error}" for error in pool.errors[:5])
+            run = {"scenario": name, "protocol": protocol, "n": n, "devHostUrl": host.url, "emulatorUrl": ably.url}
+            run |= {"smallSession": SMALL_SESSION, "bingoPaceMs": BINGO_PACE_MS}
+            run["interval"] = 0 if name == "long" else 500  # the default pace of both; a long session: no pause
+            node = await asyncio.create_subprocess_exec(
+                "node", "bench/peers/session.mjs", json.dumps(run), cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE
+            )
+            out = (await node.communicate())[0].decode().strip().splitlines()
+            answer: dict = (
+                json.loads(out[-1]) if node.returncode == 0 and out else {"sample": None, "errors": ["crashed"]}
+            )
+            errors.extend(f"{name} {protocol} N={n}: {error}" for error in answer["errors"])
+            return answer["sample"]
 
         return await alternating(targets, runs_of, once, warm_up=False), errors
 

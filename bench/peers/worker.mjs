@@ -1,19 +1,11 @@
 /**
- * A Node process hosting some of the session benchmark's peers, started by bench/session_peers.py with one JSON
- * argument, `{devHostUrl}`. Both kinds run the pinned ably-js with the site's Ably client (site/ably-client.js:
- * tokens over HTTP from the dev host's /api/createTokenRequest), so the comparison is of the protocols alone:
- * `SitePeer` runs the site's `P2PSession`, watched through the `reactive` hook it offers Vue; `TutorialPeer` the
- * tutorial's protocol (bench/tutorial/), its roster the host's `serverState.players` as last received.
- *
- * Commands, JSON lines on stdin: `{c: 'join', p, proto: 'site' | 'tutorial', role, session, interval}` (ms between
- * words), `{c: 'call', p, method, args}` (`stream(times)`, `close()`; site: `flood(count)`, `connected` to the host
- * at once, and `playBingo(paceMs)`), `{c: 'exit'}`. Events, JSON lines on stdout, `{e, p, t, v}`: `ready`, `start`,
- * `joined` (`v`: its id), `connected` (token and WebSocket), `roster` (`add`, `del`), `host`, `status`, `word` (`v`
- * became visible), `sent` (the host publishes word `v`), `call` and `called` (`v`: the method), `won` (the bingo
- * winner shown, `v`: the numbers called), `error` (`message`). `t`: wall-clock ms.
+ * Some of the session benchmark's peers in one Node process, forked by session.mjs (argument: its JSON, for
+ * `devHostUrl`). Both kinds use the site's Ably client (tokens from the dev host), so only the protocols differ:
+ * `SitePeer` runs `P2PSession` (watched through its `reactive` hook), `TutorialPeer` bench/tutorial/ (its roster the
+ * host's `serverState.players`). Commands over IPC: `join {p, proto, role, session, interval}`, `call {p, method,
+ * args}` (`stream`, `close`; site: `flood`, `playBingo`), `exit`. Events over IPC, `{e, p, t, v}` (`t`: wall-clock
+ * ms): ready, start, joined, connected, roster (`add`, `del`), host, status, word, sent, call, called, won, error.
  */
-import readline from 'node:readline';
-
 import { createAblyClient, fetchClientConfig, loadAbly } from '../../site/ably-client.js';
 import { completeLine } from '../../site/bingo/rules.js';
 import { PHRASE } from '../../site/p2p.lib.server.js';
@@ -21,9 +13,8 @@ import { P2PSession } from '../../site/p2p.session.js';
 import { newPeerSecret } from '../../site/session-id.js';
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 
-console.log = console.error; // stdout carries events only
-const emit = (event) =>
-  process.stdout.write(`${JSON.stringify({ ...event, t: performance.timeOrigin + performance.now() })}\n`);
+console.log = console.error; // stdout carries session.mjs's answer only
+const emit = (event) => process.send({ ...event, t: performance.timeOrigin + performance.now() });
 const { devHostUrl } = JSON.parse(process.argv[2]);
 const [Ably, { clientConfig }] = await Promise.all([loadAbly(), fetchClientConfig({ origin: devHostUrl })]);
 const peers = new Map();
@@ -241,13 +232,10 @@ const commands = {
 process.on('unhandledRejection', (error) =>
   emit({ e: 'error', p: null, message: `unhandled: ${error?.message ?? error}` }),
 );
-readline
-  .createInterface({ input: process.stdin })
-  .on('line', (line) => {
-    const command = JSON.parse(line);
-    Promise.resolve()
-      .then(() => commands[command.c](command))
-      .catch((error) => emit({ e: 'error', p: command.p ?? null, message: error?.stack ?? String(error) }));
-  })
-  .on('close', () => process.exit(0));
+process.on('message', (command) =>
+  Promise.resolve()
+    .then(() => commands[command.c](command))
+    .catch((error) => emit({ e: 'error', p: command.p ?? null, message: error?.stack ?? String(error) })),
+);
+process.on('disconnect', () => process.exit(0));
 emit({ e: 'ready' });
