@@ -85,28 +85,23 @@ def _read(path: str, key: str) -> str:
         return next(re.split("[:=]", line, maxsplit=1)[1].strip().strip('"') for line in lines if line.startswith(key))
 
 
-def _version(npm: str = "", python: str = "") -> str:
-    """An npm package's version in node_modules, or a Python distribution's; "not installed" when missing."""
-    try:
-        if npm:
-            return json.loads((REPO_ROOT / "node_modules" / npm / "package.json").read_text())["version"]
-        return metadata.version(python)
-    except (OSError, KeyError, metadata.PackageNotFoundError):
-        return "not installed"
-
-
 def machine() -> list[list[str]]:
     from tests.browser_path import chromium_executable
 
+    npm = {
+        name: json.loads((REPO_ROOT / f"node_modules/{name}/package.json").read_text())["version"]
+        for name in ("ably", "vue")
+    }
     return [
         ["CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"],
         ["memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"],
         ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
         ["Python", platform.python_version()],
-        ["Node", _output("node", "--version") or "unknown"],
-        *([name, _version(npm=package)] for name, package in {"ably-js": "ably", "Vue": "vue"}.items()),
-        *([name, _version(python=name.lower())] for name in ("aiohttp", "Playwright")),
-        ["Chromium", _output(chromium_executable() or "chromium", "--version") or "unknown"],
+        ["Node", _output("node", "--version")],
+        ["ably-js", npm["ably"]],
+        ["Vue", npm["vue"]],
+        *([name, metadata.version(name.lower())] for name in ("aiohttp", "Playwright")),
+        ["Chromium", _output(chromium_executable() or "chromium", "--version")],
     ]
 
 
