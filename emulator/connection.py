@@ -12,6 +12,7 @@ from .annotations import on_annotation
 from .auth import Credentials
 from .channels import on_attach, on_detach, on_message, on_sync, recheck_capabilities, valid_channel_name
 from .errors import AblyError
+from .jwt import token_credentials
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .mutable import is_change, on_change
 from .presence import on_presence
@@ -158,7 +159,7 @@ class RealtimeSession:
         if not isinstance(token, str) or not token:
             raise errors.BAD_REQUEST("AUTH needs auth.accessToken")
         try:
-            credentials = self.world.authority.with_token(token)
+            credentials = token_credentials(self.world.authority, token)
         except AblyError as exc:
             self.transport.fail(Action.ERROR, exc)
             return
@@ -339,7 +340,7 @@ def _remain_present_for(value: str | None, most: float) -> float | None:
 def authenticate(world: World, query) -> Credentials:
     token = query.get("access_token") or query.get("accessToken")
     if token:
-        return world.authority.with_token(token)
+        return token_credentials(world.authority, token)
     key = query.get("key")
     if key:
         return world.authority.with_key(key)

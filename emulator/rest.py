@@ -13,6 +13,7 @@ from . import errors
 from .auth import Credentials, now_ms, permits
 from .channels import client_id_for, publish, rest_message_id, stamp, supplied_ids, valid_channel_name
 from .errors import AblyError
+from .jwt import is_jwt, token_credentials
 from .protocol import JSON, MSGPACK, PresenceAction, encode_body, parse_json
 from .state import World
 
@@ -72,7 +73,8 @@ def basic_key(request: web.Request) -> str | None:
 
 
 def credentials_for(world: World, request: web.Request) -> Credentials:
-    """Authenticate a REST request: `Bearer <base64 token>` (or the raw token) or `Basic <base64 key>`."""
+    """Authenticate a REST request: `Bearer <base64 token>` (or the raw token; an Ably token or a JWT) or
+    `Basic <base64 key>`."""
     key = basic_key(request)
     if key is not None:
         credentials = world.authority.with_key(key)
@@ -90,9 +92,9 @@ def credentials_for(world: World, request: web.Request) -> Credentials:
             decoded = base64.b64decode(presented, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             decoded = None
-        if decoded and decoded in world.authority.tokens:
-            return world.authority.with_token(decoded)
-        return world.authority.with_token(presented)
+        if decoded and (decoded in world.authority.tokens or is_jwt(decoded)):
+            return token_credentials(world.authority, decoded)
+        return token_credentials(world.authority, presented)
     raise errors.UNAUTHORIZED()
 
 

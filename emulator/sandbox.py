@@ -16,6 +16,7 @@ from aiohttp import web
 from . import errors
 from .auth import FULL_CAPABILITY, canonical_capability, now_ms, parse_capability
 from .errors import AblyError
+from .jwt import key_name as jwt_key_name
 from .lifecycle import discard
 from .presence import record_events
 from .protocol import PresenceAction
@@ -117,6 +118,9 @@ class Sandbox:
         if key_name:
             return self.apps.get(key_name.split(".", 1)[0], self.default)
         token = request.query.get("access_token") or request.query.get("accessToken") or _bearer(request)
+        kid = next(filter(None, map(jwt_key_name, _token_forms(token))), None) if token else None
+        if kid:  # a JWT names its app's key
+            return self.apps.get(kid.split(".", 1)[0], self.default)
         if token:
             for world in self.apps.values():
                 if any(candidate in world.authority.tokens for candidate in _token_forms(token)):
