@@ -4,7 +4,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 
-from . import errors, filters
+from . import delta, errors, filters
 from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync
@@ -94,10 +94,10 @@ def granted_modes(capability: dict, channel: str, requested: int) -> int:
 def on_attach(world: World, connection: Connection, message: dict, name: str) -> None:
     """Answer ATTACH: ATTACHED, then the messages the client is owed, then a presence SYNC, then live delivery.
 
-    The start point is, in order: nothing new when the connection is already attached on this transport, the
-    client's `channelSerial` (resume: replay after it, RESUMED set), the `rewind` param (first attach), or the
-    live head. Nothing awaits in between, so no live message is missed
-    or delivered twice.
+    The start point is, in order: nothing new when the connection is already attached on this transport (unless
+    it is a delta client's recovery, delta.py), the client's `channelSerial` (resume: replay after it, RESUMED
+    set), the `rewind` param (first attach), or the live head. Nothing awaits in between, so no live message is
+    missed or delivered twice.
     """
     flags = message.get("flags") or 0
     if not isinstance(flags, int) or isinstance(flags, bool):
@@ -109,7 +109,7 @@ def on_attach(world: World, connection: Connection, message: dict, name: str) ->
     attach_serial = message.get("channelSerial")
     replay, error, resumed, shown = range(0), None, False, None
     position = channel.log.head_serial
-    if connection.id in channel.subscribers:
+    if connection.id in channel.subscribers and not delta.recovers(params, attach_serial):
         # Already attached on this transport: everything since is delivered or queued, so replaying would duplicate.
         resumed, position = True, attach_serial if isinstance(attach_serial, str) else position
     elif attach_serial is not None:

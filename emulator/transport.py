@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from . import errors
+from .delta import DeltaStreams
 from .errors import AblyError
 from .protocol import Action, encode_frames
 from .stats import Stats
@@ -65,6 +66,7 @@ class WebSocketTransport:
         self.pending: deque[tuple[object, int]] = deque()
         self.pending_bytes = 0
         self.writing_bytes = 0
+        self.deltas = DeltaStreams()
         self.closing = False
         self.dropped = False
         self._ready = asyncio.Event()
@@ -88,6 +90,9 @@ class WebSocketTransport:
             encoded = frames[self.fmt]
         else:
             encoded = frames[self.fmt] = encode_frames(message, self.fmt, self.limits.max_frame_size)
+        if self.deltas.holds(message):  # its delta depends on what is written before it
+            self._queue(message, sum(len(frame) for frame in encoded))
+            return
         for frame in encoded:
             self._queue((frame, message.get("channel")), len(frame))
 
@@ -174,8 +179,9 @@ class WebSocketTransport:
                     for message in item.messages:
                         if self.dropped:
                             break
-                        for frame in encode_frames(message, self.fmt, self.limits.max_frame_size):
-                            await self._send(frame, item.channel)
+                        await self._send_made(message, item.channel)
+                elif isinstance(item, dict):
+                    await self._send_made(item, item.get("channel"))
                 else:
                     await self._send(*item)  # type: ignore[misc]
                 self.writing_bytes = 0
@@ -185,6 +191,11 @@ class WebSocketTransport:
         except Exception:
             log.exception("transport write failed")
             self.drop()
+
+    async def _send_made(self, message: dict, channel: str | None) -> None:
+        """Write a message queued as made (not encoded yet), as this client's deltas make it."""
+        for frame in encode_frames(self.deltas.rewrite(message), self.fmt, self.limits.max_frame_size):
+            await self._send(frame, channel)
 
     async def _send(self, frame: str | bytes, channel: str | None) -> None:
         if isinstance(frame, str):
