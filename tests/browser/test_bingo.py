@@ -95,11 +95,12 @@ def test_three_players_and_the_bot_play_to_a_verified_winner_finishing_under_the
 ):
     alice, bob, carol = open_peer("alice"), open_peer("bob"), open_peer("carol", **PHONE)
     session = host(alice)
+    # Bob joins before the bot starts, so that he, not the bot, is next in line when alice leaves.
+    join(bob, session)
     bot = start_server(
         [sys.executable, "-m", "examples.bingo_bot", f"{site_url}/s/{session}", "--name", "bot"], cwd=str(ROOT)
     )
     try:
-        join(bob, session)
         join(carol, session)
         bot.wait_for(r"Joined ")
         expect(alice.page.get_by_test_id("player-count")).to_have_text("Players: 4")
