@@ -15,6 +15,7 @@ from .errors import AblyError
 from .jwt import token_credentials
 from .lifecycle import discard, resume, schedule_token_expiry, transport_lost
 from .mutable import is_change, on_change
+from .occupancy_events import on_attached
 from .presence import on_presence
 from .protocol import FORMATS, JSON, Action, decode
 from .state import Connection, World, well_formed_key
@@ -98,6 +99,7 @@ class RealtimeSession:
         name = self.channel_name(message, "ATTACH")
         try:
             on_attach(self.world, self.connection, message, valid_channel_name(name))
+            on_attached(self.world, self.connection, name, message.get("params"))
         except AblyError as exc:
             log.info("connection %s: attach to %r refused: %s", self.connection.id, name, exc)
             self.reply({"action": Action.ERROR, "channel": name, "error": exc.to_dict()})

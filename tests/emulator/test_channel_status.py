@@ -4,7 +4,7 @@ import pytest
 from ably.types.channeloptions import ChannelOptions
 from ably.util.exceptions import AblyException
 
-from .conftest import within
+from .conftest import Inbox, within
 
 EMPTY = {
     "connections": 0,
@@ -53,3 +53,32 @@ async def test_status_needs_the_channel_metadata_capability(clients):
     with pytest.raises(AblyException) as refused:
         await within(rest.channels.get("p2p:room").status())
     assert (refused.value.status_code, refused.value.code) == (401, 40160)
+
+
+async def test_an_attachment_with_the_occupancy_param_gets_meta_occupancy_messages_as_occupancy_changes(clients):
+    events = Inbox()
+    watcher = (await clients.realtime("watcher")).channels.get(
+        "p2p:room", ChannelOptions(params={"occupancy": "metrics"})
+    )
+    await within(watcher.subscribe("[meta]occupancy", events.add))
+    bob = await clients.realtime("bob")
+    await within(bob.channels.get("p2p:room").presence.enter())
+    first, second = await events.wait_for_count(2)
+    assert first.data["metrics"]["connections"] == 1
+    assert (second.data["metrics"]["connections"], second.data["metrics"]["presenceMembers"]) == (2, 1)
+
+
+async def test_an_attachment_without_the_occupancy_param_gets_no_occupancy_messages(clients):
+    received = Inbox()
+    plain = (await clients.realtime("plain")).channels.get("p2p:room")
+    await within(plain.subscribe(received.add))
+    events = Inbox()
+    watcher = (await clients.realtime("watcher")).channels.get(
+        "p2p:room", ChannelOptions(params={"occupancy": "metrics"})
+    )
+    await within(watcher.subscribe("[meta]occupancy", events.add))
+    await within((await clients.realtime("third")).channels.get("p2p:room").attach())
+    await events.wait_for_count(2)  # the change the third attachment made has been reported
+    await within(plain.publish("after", "x"))
+    await received.wait_for_count(1)
+    assert [m.name for m in received.items] == ["after"]
