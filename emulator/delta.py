@@ -6,13 +6,15 @@ delta message carries `extras.delta = {from: <previous message id>, format: 'vcd
 `vcdiff` where the payload's bytes were (`utf-8/vcdiff`, `json/utf-8/vcdiff`, `vcdiff`; JSON peers add `/base64`),
 as Ably sends them. A message is sent in full when the client may not hold its base (the first after ATTACHED, on
 a resume or a re-attach), when either payload is not plain text or bytes the SDKs decode without a cipher or
-plugin (objects, no data, encrypted or already delta-encoded payloads), and after the first of a frame (ably-python
-checks every delta against the previous frame's last message). A client that cannot decode a delta re-attaches
+plugin (objects, no data, encrypted or already delta-encoded payloads), when it changes another message (update,
+delete, append, summary), and after the first of a frame (ably-python checks every delta against the previous
+frame's last message). A client that cannot decode a delta re-attaches
 from the last message it has (RTL18c, error 40018); `recovers` says when that ATTACH replays what follows it.
 """
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 
 from . import vcdiff
@@ -45,6 +47,8 @@ class Payload:
 
 @dataclass(frozen=True)
 class Base:
+    """The message a client's next delta is made against: its id (`extras.delta.from`) and its payload's bytes."""
+
     message_id: str
     raw: bytes
 
@@ -110,10 +114,16 @@ def as_delta(message: dict, base: Base | None) -> dict | None:
         return None
     return {
         **message,
-        "data": vcdiff.encode(base.raw, payload.raw),
+        "data": _delta(base.raw, payload.raw),
         "encoding": f"{payload.steps}/{FORMAT}" if payload.steps else FORMAT,
         "extras": {**(extras or {}), "delta": {"from": base.message_id, "format": FORMAT}},
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _delta(base: bytes, target: bytes) -> bytes:
+    """The delta from `base` to `target`, made once for all the channel's delta subscribers (they share a base)."""
+    return vcdiff.encode(base, target)
 
 
 def payload_of(message: dict) -> Payload | None:
