@@ -29,13 +29,16 @@ class Watcher:
         self.timer: asyncio.TimerHandle | None = None
 
     def attached(self, connection: Connection, name: str, wanted: bool) -> None:
-        ids = self.watching.setdefault(name, set())
+        """An attachment to `name` was made: it gets the occupancy now if it `wanted` it, and its changes later.
+
+        What the channel's watchers last got stays as it was, so a change a newcomer shows still reaches them all.
+        """
         if not wanted:
-            ids.discard(connection.id)
+            self.watching.get(name, set()).discard(connection.id)
             return
-        ids.add(connection.id)
+        self.watching.setdefault(name, set()).add(connection.id)
         metrics = occupancy(self.world.channels.get(name))
-        self.reported[name] = metrics
+        self.reported.setdefault(name, metrics)
         connection.send(_message(name, metrics))
         if self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(OCCUPANCY_INTERVAL, self.tick)
@@ -59,6 +62,8 @@ class Watcher:
                     subscribers[connection_id].connection.send(message)
         if self.watching:
             self.timer = asyncio.get_running_loop().call_later(OCCUPANCY_INTERVAL, self.tick)
+        else:  # the watcher holds its world: let a deleted sandbox app's world go
+            _WATCHERS.pop(self.world, None)
 
 
 _WATCHERS: "weakref.WeakKeyDictionary[World, Watcher]" = weakref.WeakKeyDictionary()

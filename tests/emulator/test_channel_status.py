@@ -82,3 +82,14 @@ async def test_an_attachment_without_the_occupancy_param_gets_no_occupancy_messa
     await within(plain.publish("after", "x"))
     await received.wait_for_count(1)
     assert [m.name for m in received.items] == ["after"]
+
+
+async def test_a_second_watcher_attaching_is_reported_to_the_first(clients):
+    first_events = Inbox()
+    params = ChannelOptions(params={"occupancy": "metrics"})
+    first = (await clients.realtime("first")).channels.get("p2p:room", params)
+    await within(first.subscribe("[meta]occupancy", first_events.add))
+    second = (await clients.realtime("second")).channels.get("p2p:room", params)
+    await within(second.subscribe("[meta]occupancy", Inbox().add))
+    events = await first_events.wait_for_count(2)
+    assert [event.data["metrics"]["connections"] for event in events] == [1, 2]
