@@ -12,7 +12,7 @@ import vcdiff_decoder
 from ably import AblyVCDiffDecoder
 from ably.types.channeloptions import ChannelOptions
 
-from .conftest import Inbox, within
+from .conftest import Inbox, connection_id, within
 
 DELTAS = ChannelOptions(params={"delta": "vcdiff"})
 RESUMED = 1 << 2
@@ -95,6 +95,26 @@ async def test_a_client_that_cannot_decode_a_delta_recovers_and_receives_every_m
     received = await inbox.wait_for_count(len(PUBLISHED))
     assert [as_published(message.data) for message in received] == PUBLISHED
     assert 40018 in reasons
+
+
+async def test_a_delta_subscriber_that_resumes_gets_the_first_message_after_it_whole_and_misses_nothing(
+    clients, emulator
+):
+    decoder = CountingDecoder()
+    subscriber = await clients.realtime(vcdiff_decoder=decoder)
+    inbox = await subscribed(subscriber, "game", DELTAS)
+    channel = (await clients.realtime()).channels.get("game")
+    states = [{"turn": turn, "board": ["x", "o"] * 30} for turn in range(20)]
+    for state in states[:10]:
+        await within(channel.publish("state", state), what="the publish")
+    await inbox.wait_for_count(10)
+    emulator.controls.drop_connection(connection_id(subscriber))
+    for state in states[10:]:
+        await within(channel.publish("state", state), what="the publish")
+    received = await inbox.wait_for_count(len(states), timeout=10)
+    assert [message.data for message in received] == states
+    assert len(inbox.items) == len(states)
+    assert decoder.calls == len(states) - 2  # the first after attaching and the first after resuming are whole
 
 
 async def attach(socket, name: str, **fields) -> dict:
