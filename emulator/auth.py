@@ -156,6 +156,7 @@ class Token:
     capability: dict
     client_id: str | None
     revocable: bool = False
+    revocation_key: str | None = None  # a JWT's `x-ably-revocation-key`
 
     def details(self) -> dict:
         """The TokenDetails body (capability as a JSON string, no clientId when anonymous)."""

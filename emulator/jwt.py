@@ -74,7 +74,13 @@ def jwt_credentials(authority: Authority, token: str) -> Credentials:
     client_id = claims.get("x-ably-clientId")
     if client_id is not None and (not isinstance(client_id, str) or not client_id):
         raise errors.INVALID_CLIENT_ID("x-ably-clientId must be a non-empty string")
-    jwt = Token(token, key.name, int(issued * 1000), int(expires * 1000), granted, client_id)
+    revocation_key = claims.get("x-ably-revocation-key")
+    revocation_key = revocation_key if isinstance(revocation_key, str) else None
+    jwt = Token(
+        token, key.name, int(issued * 1000), int(expires * 1000), granted, client_id, key.revocable, revocation_key
+    )
+    if authority.revocations.revokes(jwt, now_ms()):
+        raise errors.TOKEN_REVOKED()
     return Credentials(key.name, granted, client_id, jwt)
 
 

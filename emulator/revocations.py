@@ -10,10 +10,12 @@ class RevocableToken(Protocol):
     issued: int
     client_id: str | None
     revocable: bool
+    revocation_key: str | None
 
 
 class Revocations:
-    """Per key and target (`clientId:alice`): tokens issued before a time are revoked from a time on.
+    """Per key and target (`clientId:alice`, `revocationKey:k`): tokens issued before a time are revoked from a
+    time on.
 
     A revocation whose `issuedBefore` lies longer ago than the longest token lifetime can revoke nothing still
     valid, so it is forgotten: what is kept is bounded by the revocations of one token lifetime.
@@ -30,11 +32,12 @@ class Revocations:
         self.entries[(key_name, target)] = (issued_before, applies_at)
 
     def revokes(self, token: RevocableToken, now: int) -> bool:
-        """Whether `token` is revoked now: issued by a revocable key before a revocation of its clientId applies."""
-        if not token.revocable or token.client_id is None or not self.entries:
+        """Whether `token` is revoked now: issued by a revocable key before a revocation of its clientId or its
+        revocation key applies."""
+        if not token.revocable or not self.entries:
             return False
-        entry = self.entries.get((token.key_name, f"clientId:{token.client_id}"))
-        if entry is None:
-            return False
-        issued_before, applies_at = entry
-        return token.issued < issued_before and now >= applies_at
+        for kind, value in (("clientId", token.client_id), ("revocationKey", token.revocation_key)):
+            entry = self.entries.get((token.key_name, f"{kind}:{value}")) if value is not None else None
+            if entry is not None and token.issued < entry[0] and now >= entry[1]:
+                return True
+        return False

@@ -5,12 +5,15 @@ as ably-js's `auth.revokeTokens` sends it); what it does to clients is watched t
 """
 
 import base64
+import json
+import time
 
 import aiohttp
 import pytest
 
 from emulator.auth import now_ms
 from emulator.cli import build_parser, config_from
+from tests.stand_ins.echo import ably_jwt
 
 from .conftest import FAKE_KEY, Inbox
 
@@ -118,3 +121,21 @@ async def test_a_malformed_body_is_refused_with_40000(emulator):
 def test_the_command_line_names_keys_with_revocable_tokens():
     args = build_parser().parse_args(["--revocable-key", "app.one", "--revocable-key", "app.two"])
     assert config_from(args).revocable_keys == ["app.one", "app.two"]
+
+
+@REVOCABLE
+async def test_a_jwt_is_revoked_by_its_client_id_or_its_revocation_key(emulator):
+    issued = int(time.time()) - 1  # a second ago, so a revocation issued now covers it
+    key_name, secret = FAKE_KEY.split(":")
+    capability = json.dumps({"*": ["*"]})
+
+    def jwt(**claims) -> str:
+        return ably_jwt(
+            key_name, secret, {"iat": issued, "exp": issued + 3600, "x-ably-capability": capability, **claims}
+        )
+
+    by_client, by_key, untouched = jwt(**{"x-ably-clientId": "frank"}), jwt(**{"x-ably-revocation-key": "k1"}), jwt()
+    _, answer = await revoke(emulator, {"targets": ["clientId:frank", "revocationKey:k1"]})
+    assert answer["successCount"] == 2
+    refusals = [await refusal_of(token, emulator) for token in (by_client, by_key, untouched)]
+    assert refusals == [(401, 40141), (401, 40141), None]
