@@ -163,6 +163,20 @@ async def test_a_reattach_from_the_last_message_decoded_replays_the_rest_the_fir
     assert json.loads(undo_delta(replayed[1], replayed[0]["data"].encode())) == PUBLISHED[2]
 
 
+async def test_a_rewind_replays_the_first_message_whole_and_the_rest_as_deltas(raw):
+    publisher, _ = await raw.connect()
+    await publish(publisher, "game", 0, *(as_json(data) for data in PUBLISHED[:3]))
+    await publisher.receive_action(1)
+    socket, _ = await raw.connect()
+    await attach(socket, "game", params={"delta": "vcdiff", "rewind": "3"})
+    replayed = [(await socket.receive_action(15))["messages"][0] for _ in range(3)]
+    assert [message.get("extras", {}).get("delta", {}).get("from") for message in replayed] == [
+        None,
+        replayed[0]["id"],
+        replayed[1]["id"],
+    ]
+
+
 async def test_in_a_frame_of_several_messages_only_the_first_is_a_delta(raw):
     # ably-python checks every delta of a frame against the previous frame's last message.
     socket, _ = await raw.connect()
