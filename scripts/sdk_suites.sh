@@ -12,7 +12,7 @@
 #    dependencies replaced by the registry's packages of the same name: async 1.5.2, esbuild-plugin-umd-wrapper
 #    1.0.7), `npm install --ignore-scripts`, the node/push/liveobjects bundles built with esbuild, then mocha per
 #    file with ABLY_ENDPOINT=127.0.0.1 ABLY_PORT=<port> ABLY_USE_TLS=false ABLY_TEST_TRANSPORTS=web_socket.
-#  - ably-python: a venv with the checkout's `[crypto,dev]` extras and trustme. Its testapp.py hard-codes ports
+#  - ably-python: a venv with the checkout's `[crypto,dev]` extras. Its testapp.py hard-codes ports
 #    80/443 and refuses basic auth over http, so the emulator also listens with TLS on 443 (needs root or
 #    CAP_NET_BIND_SERVICE) with a certificate from a throwaway CA that the tests trust through SSL_CERT_FILE, and
 #    ABLY_ENDPOINT=localhost points the tests at it (no /etc/hosts change).
@@ -25,13 +25,21 @@
 # `git worktree` of an older commit, to measure before/after), SDK_PREPARED=1 (reuse SDK_WORK's copies and installs
 # from an earlier run: e.g. to run the suites where nothing but loopback exists, so that their tests of outside hosts
 # fail at once: `sudo unshare --net sh -c 'ip link set lo up && SDK_PREPARED=1 scripts/sdk_suites.sh --js ...'`).
+# --offline (root): after installing, the run goes on in a new network and mount namespace where only loopback
+# exists, with a stand-in for echo.ably.io (Ably's test-support server, which the suites' authUrl, JWT and
+# request() tests call: tests/stand_ins/echo.py) on https://127.0.0.2:443. Inside that namespace only, /etc/hosts
+# (bind-mounted over) resolves echo.ably.io to 127.0.0.2, and node (NODE_EXTRA_CA_CERTS) and Python (SSL_CERT_FILE)
+# trust the run's throwaway CA, which issued the certificate for localhost, 127.0.0.1 and echo.ably.io; the real
+# echo.ably.io is never resolved or reached. The emulator sends in-band AUTH 30 s before a token expires, as Ably's
+# sandbox does (--reauth-before-expiry 30), which the suites' JWT renewal tests wait for.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-js_src="" python_src="" only=()
+js_src="" python_src="" only=() offline=0 args=("$@")
 while (($#)); do
   case "$1" in
     --js) js_src=$2; shift 2 ;;
     --python) python_src=$2; shift 2 ;;
+    --offline) offline=1; shift ;;
     -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -108,19 +116,41 @@ prepare_python() {
   if [[ ! -x $venv/bin/pytest ]]; then
     say "ably-python: venv with its [crypto,dev] extras"
     python3 -m venv "$venv" &&
-      "$venv/bin/pip" install -q "$dir[crypto,dev]" trustme >"$logs/python-pip.log" 2>&1 || return 1
+      "$venv/bin/pip" install -q "$dir[crypto,dev]" >"$logs/python-pip.log" 2>&1 || return 1
   fi
-  "$venv/bin/python" - "$work" <<'EOF'
+}
+
+make_certificates() { # a throwaway CA ($work/ca.pem) and its certificate for the emulator's TLS and the echo stand-in
+  "$repo/.venv/bin/python" - "$work" <<'EOF'
 import sys, trustme
 work = sys.argv[1]
 ca = trustme.CA()
 ca.cert_pem.write_to_path(f"{work}/ca.pem")
-server = ca.issue_cert("localhost", "127.0.0.1")
+server = ca.issue_cert("localhost", "127.0.0.1", "echo.ably.io")
 server.private_key_pem.write_to_path(f"{work}/server-key.pem")
 server.cert_chain_pems[0].write_to_path(f"{work}/server-cert.pem")
 for extra in server.cert_chain_pems[1:]:
     extra.write_to_path(f"{work}/server-cert.pem", append=True)
 EOF
+}
+
+loopback_only() { # inside the namespace: loopback up, echo.ably.io → 127.0.0.2 (this namespace's /etc/hosts only)
+  ip link set lo up || return 1
+  { cat /etc/hosts; printf '127.0.0.2 echo.ably.io\n'; } >"$work/hosts" && mount --bind "$work/hosts" /etc/hosts
+}
+
+echo_pid=""
+start_echo() {
+  say "echo.ably.io stand-in on https://127.0.0.2:443"
+  (cd "$repo" && exec .venv/bin/python -m tests.stand_ins.echo --host 127.0.0.2 --port 443 \
+    --cert "$work/server-cert.pem" --key "$work/server-key.pem") >"$logs/echo.log" 2>&1 &
+  echo_pid=$!
+  local waited=0
+  until grep -qs "Running on" "$logs/echo.log"; do
+    kill -0 "$echo_pid" 2>/dev/null || { cat "$logs/echo.log" >&2; return 1; }
+    ((waited++ < 300)) || { echo "the echo stand-in did not start" >&2; return 1; }
+    sleep 0.1
+  done
 }
 
 emulator_pid=""
@@ -130,7 +160,7 @@ start_emulator() {
     tls=(--tls-cert "$work/server-cert.pem" --tls-key "$work/server-key.pem" --tls-port "$tls_port")
   say "emulator: --sandbox on port $port ${tls:+and TLS on $tls_port}"
   (cd "$emulator_src" && exec "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port" \
-    "${tls[@]}") >"$logs/emulator.log" 2>&1 &
+    --reauth-before-expiry 30 "${tls[@]}") >"$logs/emulator.log" 2>&1 &
   emulator_pid=$!
   local waited=0
   until grep -qs "listening on http://" "$logs/emulator.log"; do
@@ -140,7 +170,8 @@ start_emulator() {
   done
 }
 stop_emulator() { [[ -z $emulator_pid ]] || kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; }
-trap stop_emulator EXIT
+stop_echo() { [[ -z $echo_pid ]] || kill "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null; }
+trap 'stop_emulator; stop_echo' EXIT
 
 record() { # record SUITE FILE XML NOTE: one line for scripts/sdk_results.py
   printf '%s\t%s\t%s\t%s\n' "$@" >>"$results"
@@ -156,6 +187,7 @@ run_js() {
     xml=${log%.log}.xml
     rm -f "$xml"
     (cd "$dir" && ABLY_ENDPOINT=127.0.0.1 ABLY_PORT=$port ABLY_USE_TLS=false ABLY_TEST_TRANSPORTS=web_socket \
+      NODE_EXTRA_CA_CERTS=$work/ca.pem \
       timeout "$file_timeout" node_modules/.bin/mocha --exit --reporter mocha-junit-reporter \
       --reporter-options "mochaFile=$xml" "$file") >"$log" 2>&1
     status=$?
@@ -183,6 +215,15 @@ status=0
 if [[ -z ${SDK_PREPARED:-} ]]; then
   [[ -z $js_src ]] || prepare_js || { echo "ably-js set-up failed (logs in $logs)" >&2; exit 1; }
   [[ -z $python_src ]] || prepare_python || { echo "ably-python set-up failed (logs in $logs)" >&2; exit 1; }
+fi
+make_certificates >"$logs/certificates.log" 2>&1 || { cat "$logs/certificates.log" >&2; exit 1; }
+if ((offline)) && [[ -z ${SDK_IN_NAMESPACE:-} ]]; then
+  say "offline: the run goes on in a network namespace with loopback only"
+  SDK_PREPARED=1 SDK_IN_NAMESPACE=1 exec unshare --net --mount "$0" "${args[@]}"
+fi
+if [[ -n ${SDK_IN_NAMESPACE:-} ]]; then
+  loopback_only || { echo "could not set up the namespace's loopback and /etc/hosts" >&2; exit 1; }
+  start_echo || exit 1
 fi
 start_emulator || exit 1
 [[ -z $js_src ]] || run_js

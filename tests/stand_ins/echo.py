@@ -3,7 +3,8 @@ with what it was asked to (an authUrl's token or error), and mints JWTs the way 
 
 Routes, as the suites use them (ably-js test/realtime/auth.test.js, test/rest/auth.test.js, test/rest/request.test.js,
 test/realtime/connectivity.test.js; ably-python test/ably/realtime/realtimeauth_test.py):
-  /?type=json|text&body=B&status=S  answer S (200) with B, or with the request's parameters (query and form) as JSON
+  /?type=json|text&body=B&status=S  answer S (200) with B, or with the request's parameters (query and form) as JSON;
+                                    400 without a type
   /qs_to_body?...                   the query parameters as a JSON body (a TokenRequest put together from two parts)
   /respondwith?status=S&body=B      answer S with B (empty)
   /methods                          `[{"method": "<the request's method>"}]` (REST request() of PUT, PATCH, DELETE)
@@ -52,7 +53,9 @@ async def _params(request: web.Request) -> dict[str, str]:
 
 async def echo(request: web.Request) -> web.Response:
     params = await _params(request)
-    status, kind, body = int(params.pop("status", 200)), params.pop("type", "json"), params.pop("body", None)
+    status, kind, body = int(params.pop("status", 200)), params.pop("type", None), params.pop("body", None)
+    if kind not in ("json", "text"):  # ably-js's connectivity test expects a bare echo.ably.io to answer an error
+        return web.Response(status=400, text="type must be json or text")
     content_type = JSON if kind == "json" else TEXT
     return web.Response(status=status, text=json.dumps(params) if body is None else body, content_type=content_type)
 
