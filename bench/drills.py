@@ -10,7 +10,7 @@ from bench.tested import pages_of, timelines, when
 TESTS = [f"tests/browser/rehearsal/test_{name}.py" for name in ("drill_ably_unreachable", "drill_key_refused")]
 TESTS += ["tests/browser/rehearsal/test_drill_site_server.py", "tests/browser/rehearsal/test_production_rehearsal.py"]
 ONLY = "-k", "not longer_than_ably and not outlives_its_tokens and not primary_host_down"  # no press of Host to time
-BASELINE, BACK = "nothing wrong (baseline)", "connected"
+BASELINE, BACK, STAYS = "nothing wrong (baseline)", "connected", "(stays until fixed)"
 DRILLS = {  # what goes wrong: (part of its test's node id, the situation shown, the one it reaches by itself)
     BASELINE: ("test_three_players", "connected", ""),
     "Ably's names not found (DNS)": ("[dns-failure", "unreachable", ""),
@@ -46,7 +46,7 @@ async def run(quick: bool) -> Section:
     for label, (_, clear, recovered) in DRILLS.items():
         shown, then = (Spread.of(s.get(label, {}).get(key) for s in samples) for key in ("clear", "recovered"))
         rows.append([label, clear, shown.format(".0f"), ratio(shown.median, baseline)])
-        rows[-1] += [recovered, then.format(".0f")] if recovered else ["" if clear == BACK else "(stays)", ""]
+        rows[-1] += [recovered, then.format(".0f")] if recovered else ["" if clear == BACK else STAYS, ""]
     header = ["what goes wrong", "the page shows", "click → shown", "× baseline", "then, by itself", "click → then"]
     return Section(
         "Drills",
