@@ -2,7 +2,7 @@
 # Run the official SDKs' own test suites (ably-js, ably-python) against the emulator in sandbox mode, one process
 # per test file, and write a per-file table (markdown) of passed / failed / skipped.
 #
-#   scripts/sdk_suites.sh --js /path/to/ably-js --python /path/to/ably-python [FILE...]
+#   scripts/sdk_suites.sh --js /path/to/ably-js --python /path/to/ably-python [--offline] [FILE...]
 #   make sdk-suites ABLY_JS=/path/to/ably-js ABLY_PYTHON=/path/to/ably-python
 #
 # The checkouts are not modified: each is copied into the work directory (SDK_WORK, default /tmp/sdk-suites).
