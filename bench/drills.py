@@ -7,8 +7,12 @@ from bench.report import Section, Spread, ratio, table
 from bench.runner import alternating
 from bench.tested import pages_of, timelines, when
 
-TESTS = [f"tests/browser/rehearsal/test_{name}.py" for name in ("drill_ably_unreachable", "drill_key_refused")]
-TESTS += ["tests/browser/rehearsal/test_drill_site_server.py", "tests/browser/rehearsal/test_production_rehearsal.py"]
+TESTS = [
+    "tests/browser/rehearsal/test_drill_ably_unreachable.py",
+    "tests/browser/rehearsal/test_drill_key_refused.py",
+    "tests/browser/rehearsal/test_drill_site_server.py",
+    "tests/browser/rehearsal/test_production_rehearsal.py",
+]
 ONLY = "-k", "not longer_than_ably and not outlives_its_tokens and not primary_host_down"  # no press of Host to time
 BASELINE, BACK, STAYS = "nothing wrong (baseline)", "connected", "(stays until fixed)"
 DRILLS = {  # what goes wrong: (part of its test's node id, the situation shown, the one it reaches by itself)
