@@ -4,6 +4,7 @@ the session code (P2PSession and the P2P classes) left out of the first load; an
 it (tests/site_build.py, called by tests/conftest.py): when it is missing or was not built from the current sources,
 reporting a failed build with its output."""
 
+import gzip
 import json
 import os
 import re
@@ -13,6 +14,8 @@ import pytest
 from tests import site_build
 from tests.site_build import REPO, SITE
 
+# The site's budget for the JavaScript a first visit downloads, gzip-compressed: 65 KiB.
+FIRST_LOAD_BUDGET_BYTES = 65 * 1024
 PINS = json.loads((REPO / "package.json").read_text())["devDependencies"]
 # A built module's imports of another chunk: static (`import{a}from"./x.js"`, `import"./x.js"`) or dynamic.
 STATIC_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*["'`]\./([\w.-]+\.js)["'`]""")
@@ -92,6 +95,15 @@ def test_ably_js_the_qr_code_library_and_the_session_code_load_only_when_someone
         for name in DYNAMIC_IMPORT.findall((SITE / "assets" / chunk).read_text())
     }
     assert lazy <= imported_later
+
+
+def test_the_first_load_stays_within_its_budget_with_bingo_downloaded_only_for_a_game(html):
+    loaded = first_load(html)
+    scripts = sum(len(gzip.compress((SITE / "assets" / name).read_bytes())) for name in loaded if name.endswith(".js"))
+    assert scripts <= FIRST_LOAD_BUDGET_BYTES, f"{scripts} bytes of JavaScript (gzip) before hosting or joining"
+    assert not {name for name in loaded if name.startswith(("Bingo", "rules-"))}, (
+        "bingo comes with a game, not the page"
+    )
 
 
 def test_the_tests_rebuild_when_a_source_changes_or_another_build_replaced_theirs_and_only_then(tmp_path, monkeypatch):
