@@ -1,14 +1,23 @@
 /**
  * One run of one session benchmark scenario, started by bench/session.py with one JSON argument (`scenario`,
- * `protocol`, `n`, `interval`, `devHostUrl`, `emulatorUrl`, `smallSession`, `bingoPaceMs`): fresh worker processes
- * (worker.mjs, over IPC) host the peers, the scenario drives them and reads what each was seen to do and the
- * emulator's billing counters; the last line printed is `{sample, errors}`. Times are wall-clock ms, comparable
- * between the processes of one machine. A new scenario (another game, say) is one more function of SCENARIOS.
+ * `protocol`, `n`, `interval`, `devHostUrl`, `emulatorUrl`, `smallSession`, `bingoPaceMs`). The process forks
+ * itself (same argument) as workers that host the peers; the scenario drives them over IPC and reads what each was
+ * seen to do and the emulator's billing counters; the last line printed is `{sample, errors}`. Both peer kinds use the
+ * site's Ably client (tokens from the dev host), so only the protocols differ: `SitePeer` runs `P2PSession`,
+ * `TutorialPeer` bench/tutorial/. Commands to a worker: `join {p, proto, role, session, interval}`, `call {p, method,
+ * args}`, `exit`; events from it, `{e, p, t, v}` (`t`: wall-clock ms, comparable between the processes): ready,
+ * start, joined, connected, roster (`add`, `del`), host, status, word, sent, call, called, won, error. A new scenario
+ * (another game, say) is one more function of SCENARIOS.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-import { channelNameFor, inboxChannelFor, randomSessionId } from '../../site/session-id.js';
+import { createAblyClient, fetchClientConfig, loadAbly } from '../../site/ably-client.js';
+import { completeLine } from '../../site/bingo/rules.js';
+import { PHRASE } from '../../site/p2p.lib.server.js';
+import { P2PSession } from '../../site/p2p.session.js';
+import { channelNameFor, inboxChannelFor, newPeerSecret, randomSessionId } from '../../site/session-id.js';
+import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 
 const config = JSON.parse(process.argv[2]);
 // Up to smallSession peers (friends) each get a process of their own, as each friend has a device; larger
@@ -16,11 +25,11 @@ const config = JSON.parse(process.argv[2]);
 const PEERS_PER_WORKER = 25;
 const CONNECTED_INTERVAL_MS = 1_000; // the host answers one clientId's `connected` at most once a second
 const now = () => performance.timeOrigin + performance.now();
-const [workers, peers, errors, waiters] = [[], new Map(), [], new Set()];
+const [workers, peers, errors, waiters] = [[], new Map(), [], new Set()]; // peers: what each was seen to do
 
 /** What one peer was seen to do: its roster (`seen`: when each id first came), the last value and time of every
  * other event, and when each `event value` first came (`word 3`: word 3 visible). */
-class Peer {
+class Seen {
   constructor(worker) {
     Object.assign(this, { worker, roster: new Set(), seen: new Map(), last: new Map(), first: new Map() });
   }
@@ -56,7 +65,7 @@ function observe({ e, p, t, v, add, del, message }) {
 }
 
 function startWorker() {
-  const worker = fork(new URL('./worker.mjs', import.meta.url), [JSON.stringify(config)], { stdio: 'inherit' });
+  const worker = fork(new URL(import.meta.url), process.argv.slice(2), { stdio: 'inherit' });
   workers.push(worker.on('message', observe));
   return new Promise((resolve, reject) => {
     worker.on('message', ({ e }) => e === 'ready' && resolve(worker));
@@ -76,7 +85,7 @@ async function start(n, prefix, dedicated = 0) {
 }
 
 function join(name, worker, session, role = 'guest') {
-  peers.set(name, new Peer(worker));
+  peers.set(name, new Seen(worker));
   worker.send({ c: 'join', p: name, proto: config.protocol, role, session, interval: config.interval });
 }
 
@@ -103,12 +112,6 @@ function until(names, when, what, timeout = 30_000) {
     waiters.add(check);
     check();
   });
-}
-
-/** SIGKILL a worker, as a crashed browser or a dead network ends its peers; when (wall ms). */
-function kill(worker) {
-  worker.kill('SIGKILL');
-  return now();
 }
 
 /** CPU seconds all live workers have used so far (/proc/PID/stat's user + system, in 100 Hz clock ticks). */
@@ -177,8 +180,10 @@ async function sequential(n) {
 async function migrate(names, how) {
   const [heir, remaining] = [peers.get(names[1]).get('joined'), names.slice(1)];
   let started;
-  if (how === 'crash') started = kill(peers.get(names[0]).worker);
-  else {
+  if (how === 'crash') {
+    peers.get(names[0]).worker.kill('SIGKILL'); // as a crashed browser or a dead network ends its peers
+    started = now();
+  } else {
     call(names[0], 'close');
     started = await until(names.slice(0, 1), (p) => p.first.get('call close'), 'closing');
   }
@@ -267,22 +272,251 @@ async function long(streams) {
   return { max_message: (await cost(session)).max_message };
 }
 
-const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo, flood, long };
-let sample = null;
-try {
-  sample = await SCENARIOS[config.scenario](config.n);
-} catch (error) {
-  errors.unshift(error.message);
+const emit = (event) => process.send({ ...event, t: now() });
+let Ably, clientConfig; // a worker's, loaded as it starts
+
+/** What both kinds share: an Ably client reporting its first connection, a roster reporting only what changed (so
+ * N peers × N joins stay cheap), and reporting each word as it is sent. */
+class Peer {
+  constructor(name, sessionId) {
+    Object.assign(this, { name, sessionId, ids: new Set(), last: {}, wordsSeen: 0 });
+  }
+
+  realtime(options) {
+    const realtime = createAblyClient({ Ably, clientConfig, origin: config.devHostUrl, ...options });
+    realtime.connection.once('connected', () => emit({ e: 'connected', p: this.name }));
+    return realtime;
+  }
+
+  /** Some players joined (`add`) or left (`del`) the roster; `roster(ids)`: the whole roster as it is now. */
+  moved(add, del) {
+    const gone = del.filter((id) => this.ids.delete(id));
+    const came = add.filter((id) => !this.ids.has(id) && this.ids.add(id));
+    if (came.length || gone.length) emit({ e: 'roster', p: this.name, add: came, del: gone });
+  }
+
+  roster(ids) {
+    const now = new Set(ids);
+    this.moved(
+      ids,
+      [...this.ids].filter((id) => !now.has(id)),
+    );
+  }
+
+  is(e, v) {
+    if (this.last[e] !== v) emit({ e, p: this.name, v: (this.last[e] = v) });
+  }
+
+  reportSent(pubSub, index) {
+    const sendMessage = pubSub.sendMessage.bind(pubSub);
+    pubSub.sendMessage = (message, target) => {
+      if (message.kind === 'word') emit({ e: 'sent', p: this.name, v: index(message) });
+      return sendMessage(message, target);
+    };
+  }
+
+  async stream(times) {
+    for (let i = 0; i < times; i += 1) await this.streamOnce();
+  }
+
+  /** Resolves once the Ably connection is closed (its CLOSE frame sent and answered), or after 3 s. */
+  closed(realtime) {
+    if (['closed', 'failed', 'initialized'].includes(realtime?.connection?.state ?? 'closed')) return null;
+    return new Promise((resolve) => {
+      setTimeout(resolve, 3_000);
+      realtime.connection.once('closed', resolve);
+      realtime.connection.once('failed', resolve);
+    });
+  }
 }
-await Promise.all(
-  workers.map(
-    (worker) =>
-      new Promise((resolve) => {
-        if (worker.exitCode !== null || worker.killed) return resolve();
-        worker.once('exit', resolve).send({ c: 'exit' });
-        setTimeout(() => worker.kill('SIGKILL'), 10_000);
-      }),
-  ),
-);
-console.log(JSON.stringify({ sample, errors: errors.slice(0, 6) }));
-process.exit(0);
+
+class SitePeer extends Peer {
+  constructor(name, sessionId, { wordIntervalMs }) {
+    super(name, sessionId);
+    this.session = new P2PSession({
+      sessionId,
+      friendlyName: name,
+      wordIntervalMs,
+      reactive: (state) => this.observed(state),
+      // As the page does: the session, and this peer's secret (token renewals keep the clientId).
+      createRealtime: (id, { peer }) => this.realtime({ sessionId: id, secret: peer }),
+    });
+    this.session.on('error', ({ summary, error }) =>
+      emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),
+    );
+    const mirror = this.session.mirrors.bingo;
+    for (const kind of ['onCall', 'onCard', 'onWinner']) {
+      const handle = mirror[kind].bind(mirror);
+      mirror[kind] = (message) => this.bingo(handle(message));
+    }
+  }
+
+  /** A bingo player: claims once its card has a line, as a player presses Bingo!; reports the winner shown. */
+  bingo() {
+    const { bingo, bingoCard: mine, bingoClaim } = this.session.state;
+    if (bingo?.phase === 'won') this.is('won', bingo.calls.length);
+    else if (mine?.round === bingo?.round && !bingoClaim && completeLine(mine.card, bingo.calls)) {
+      this.session.mirrors.bingo.claim().catch((error) => emit({ e: 'error', p: this.name, message: String(error) }));
+    }
+  }
+
+  /** The host's Play bingo, then the fastest pace the game allows. */
+  async playBingo(paceMs) {
+    await this.session.server.parts.bingo.startRound();
+    await this.session.server.parts.bingo.setPace({ paceMs });
+  }
+
+  observed(state) {
+    return new Proxy(state, {
+      set: (target, key, value) => {
+        target[key] = key === 'players' ? this.watchedPlayers(value) : value;
+        if (key === 'players') this.roster(value.map((player) => player.clientId));
+        else if (key === 'hostClientId') this.is('host', value);
+        else if (key === 'status') this.is('status', value);
+        else if (key === 'receivedWords') {
+          this.wordsSeen = Math.max(this.wordsSeen, target.wordBase ?? 0);
+          for (const end = (target.wordBase ?? 0) + (target.words?.length ?? 0); this.wordsSeen < end; ) {
+            emit({ e: 'word', p: this.name, v: this.wordsSeen++ });
+          }
+        }
+        return true;
+      },
+    });
+  }
+
+  /** The players list, reporting each splice's players in and out (O(1) per presence event, as the site's). */
+  watchedPlayers(players) {
+    const ids = (list) => list.map((player) => player.clientId);
+    const splice = (...args) => {
+      const removed = Array.prototype.splice.apply(players, args);
+      this.moved(ids(args.slice(2)), ids(removed));
+      return removed;
+    };
+    return new Proxy(players, {
+      get: (target, key, receiver) => (key === 'splice' ? splice : Reflect.get(target, key, receiver)),
+    });
+  }
+
+  /** Join: resolves with this peer's clientId once it is connected, present and has announced itself. */
+  async start() {
+    await this.session.start();
+    this.reportSent(this.session.ably, (message) => message.index);
+    return this.session.state.myClientId;
+  }
+
+  streamOnce() {
+    return this.session.streamWords();
+  }
+
+  flood(count) {
+    const to = this.session.state.hostClientId;
+    return Promise.all(Array.from({ length: count }, () => this.session.send('connected', {}, { to })));
+  }
+
+  close() {
+    const { realtime } = this.session;
+    this.session.close();
+    return this.closed(realtime);
+  }
+}
+
+class TutorialPeer extends Peer {
+  constructor(name, sessionId, { role, wordIntervalMs }) {
+    super(name, sessionId);
+    this.role = role;
+    const secret = newPeerSecret();
+    this.peer = new Tutorial({
+      uniqueId: sessionId,
+      friendlyName: name,
+      serverOptions: { wordIntervalMs, phrase: PHRASE }, // the site's phrase, the tutorial text's too
+      createRealtime: () => this.realtime({ sessionId, secret }),
+    });
+    const pubSub = this.peer.pubSubClient;
+    const received = pubSub.onMessageReceivedCallback;
+    pubSub.onMessageReceivedCallback = (message, metadata) => {
+      received(message, metadata);
+      this.afterMessage(message);
+    };
+    let sent = 0;
+    this.reportSent(pubSub, () => sent++);
+  }
+
+  /** Read after every message, as the tutorial's page re-renders after each. */
+  afterMessage(message) {
+    const client = this.peer.p2pClient;
+    if (!client) return;
+    const players = client.serverState?.players;
+    if (Array.isArray(players)) this.roster(players.map((player) => String(player?.clientId)));
+    this.is('status', client.state.status);
+    if (message?.kind === 'word') emit({ e: 'word', p: this.name, v: this.wordsSeen++ });
+  }
+
+  /** Host or join as the tutorial's buttons do; resolves with this peer's identity (a uint32, as a string). */
+  async start() {
+    await (this.role === 'host' ? this.peer.host() : this.peer.join());
+    const { state, identity } = this.peer.p2pClient;
+    this.is('status', state.status);
+    if (this.role === 'host') this.is('host', String(identity.clientId));
+    return String(identity.clientId);
+  }
+
+  streamOnce() {
+    return this.peer.p2pServer.sendWordsAcrossMultipleMessages();
+  }
+
+  close() {
+    this.peer.close();
+    return this.closed(this.peer.pubSubClient.realtime);
+  }
+}
+
+const hosted = new Map(); // a worker's peers, by name
+const commands = {
+  async join({ p, proto, role, session, interval }) {
+    const peer = new (proto === 'site' ? SitePeer : TutorialPeer)(p, session, { role, wordIntervalMs: interval });
+    hosted.set(p, peer);
+    emit({ e: 'start', p });
+    emit({ e: 'joined', p, v: await peer.start() });
+  },
+  async call({ p, method, args }) {
+    emit({ e: 'call', p, v: method });
+    await hosted.get(p)[method](...args);
+    emit({ e: 'called', p, v: method });
+  },
+  exit: () => Promise.all([...hosted.values()].map((peer) => peer.close())).finally(() => process.exit(0)),
+};
+
+const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo, flood, long };
+if (process.send) {
+  console.log = console.error; // stdout carries the scenario's answer only
+  process.on('unhandledRejection', (error) =>
+    emit({ e: 'error', p: null, message: `unhandled: ${error?.message ?? error}` }),
+  );
+  [Ably, { clientConfig }] = await Promise.all([loadAbly(), fetchClientConfig({ origin: config.devHostUrl })]);
+  process.on('message', (command) =>
+    Promise.resolve()
+      .then(() => commands[command.c](command))
+      .catch((error) => emit({ e: 'error', p: command.p ?? null, message: error?.stack ?? String(error) })),
+  );
+  process.on('disconnect', () => process.exit(0));
+  emit({ e: 'ready' });
+} else {
+  let sample = null;
+  try {
+    sample = await SCENARIOS[config.scenario](config.n);
+  } catch (error) {
+    errors.unshift(error.message);
+  }
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve) => {
+          if (worker.exitCode !== null || worker.killed) return resolve();
+          worker.once('exit', resolve).send({ c: 'exit' });
+          setTimeout(() => worker.kill('SIGKILL'), 10_000);
+        }),
+    ),
+  );
+  console.log(JSON.stringify({ sample, errors: errors.slice(0, 6) }));
+  process.exit(0);
+}
