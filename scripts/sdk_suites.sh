@@ -34,6 +34,8 @@
 # sandbox does (--reauth-before-expiry 30), which the suites' JWT renewal tests wait for.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/background.sh
+source "$repo/scripts/lib/background.sh"
 js_src="" python_src="" only=() offline=0 args=("$@")
 while (($#)); do
   case "$1" in
@@ -142,15 +144,9 @@ loopback_only() { # inside the namespace: loopback up, echo.ably.io → 127.0.0.
 echo_pid=""
 start_echo() {
   say "echo.ably.io stand-in on https://127.0.0.2:443"
-  (cd "$repo" && exec .venv/bin/python -m tests.stand_ins.echo --host 127.0.0.2 --port 443 \
-    --cert "$work/server-cert.pem" --key "$work/server-key.pem") >"$logs/echo.log" 2>&1 &
-  echo_pid=$!
-  local waited=0
-  until grep -qs "Running on" "$logs/echo.log"; do
-    kill -0 "$echo_pid" 2>/dev/null || { cat "$logs/echo.log" >&2; return 1; }
-    ((waited++ < 300)) || { echo "the echo stand-in did not start" >&2; return 1; }
-    sleep 0.1
-  done
+  start_in_background "$logs/echo.log" "Running on" "the echo stand-in" \
+    bash -c 'cd "$1" && exec .venv/bin/python -m tests.stand_ins.echo --host 127.0.0.2 --port 443 --cert "$2" --key "$3"' \
+    _ "$repo" "$work/server-cert.pem" "$work/server-key.pem" && echo_pid=$started_pid
 }
 
 emulator_pid=""
@@ -159,19 +155,11 @@ start_emulator() {
   [[ -f $work/server-cert.pem && -n $python_src ]] &&
     tls=(--tls-cert "$work/server-cert.pem" --tls-key "$work/server-key.pem" --tls-port "$tls_port")
   say "emulator: --sandbox on port $port ${tls:+and TLS on $tls_port}"
-  (cd "$emulator_src" && exec "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port" \
-    --reauth-before-expiry 30 "${tls[@]}") >"$logs/emulator.log" 2>&1 &
-  emulator_pid=$!
-  local waited=0
-  until grep -qs "listening on http://" "$logs/emulator.log"; do
-    kill -0 "$emulator_pid" 2>/dev/null || { cat "$logs/emulator.log" >&2; return 1; }
-    ((waited++ < 300)) || { echo "emulator did not start" >&2; return 1; }
-    sleep 0.1
-  done
+  start_in_background "$logs/emulator.log" "listening on http://" "the emulator" \
+    bash -c 'cd "$1" && shift && exec "$@"' _ "$emulator_src" "$repo/.venv/bin/python" -m emulator --sandbox \
+    --host 127.0.0.1 --port "$port" --reauth-before-expiry 30 "${tls[@]}" && emulator_pid=$started_pid
 }
-stop_emulator() { [[ -z $emulator_pid ]] || kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; }
-stop_echo() { [[ -z $echo_pid ]] || kill "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null; }
-trap 'stop_emulator; stop_echo' EXIT
+trap 'stop_in_background "$emulator_pid"; stop_in_background "$echo_pid"' EXIT
 
 record() { # record SUITE FILE XML NOTE: one line for scripts/sdk_results.py
   printf '%s\t%s\t%s\t%s\n' "$@" >>"$results"

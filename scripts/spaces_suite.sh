@@ -16,6 +16,8 @@
 # copy and install from an earlier run).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/background.sh
+source "$repo/scripts/lib/background.sh"
 case "${1:-}" in
   -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
   "") echo "give the path of a checkout of ably/spaces (see --help)" >&2; exit 2 ;;
@@ -99,18 +101,11 @@ EOF
 emulator_pid=""
 start_emulator() {
   say "emulator: --sandbox on port $port"
-  (cd "$emulator_src" && exec "$repo/.venv/bin/python" -m emulator --sandbox --host 127.0.0.1 --port "$port") \
-    >"$logs/emulator.log" 2>&1 &
-  emulator_pid=$!
-  local waited=0
-  until grep -qs "listening on http://" "$logs/emulator.log"; do
-    kill -0 "$emulator_pid" 2>/dev/null || { cat "$logs/emulator.log" >&2; return 1; }
-    ((waited++ < 300)) || { echo "emulator did not start" >&2; return 1; }
-    sleep 0.1
-  done
+  start_in_background "$logs/emulator.log" "listening on http://" "the emulator" \
+    bash -c 'cd "$1" && shift && exec "$@"' _ "$emulator_src" "$repo/.venv/bin/python" -m emulator --sandbox \
+    --host 127.0.0.1 --port "$port" && emulator_pid=$started_pid
 }
-stop_emulator() { [[ -z $emulator_pid ]] || kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; }
-trap stop_emulator EXIT
+trap 'stop_in_background "$emulator_pid"' EXIT
 
 if [[ -z ${SPACES_PREPARED:-} ]]; then
   prepare || exit 1
