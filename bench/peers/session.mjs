@@ -115,9 +115,10 @@ function until(names, when, what, timeout = 30_000) {
 }
 
 /** CPU seconds all live workers have used so far (/proc/PID/stat's user + system, in 100 Hz clock ticks). */
+const alive = (worker) => worker.exitCode === null && !worker.killed;
 const cpuSeconds = () =>
   workers
-    .filter((worker) => worker.exitCode === null && !worker.killed)
+    .filter(alive)
     .map((worker) => readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(')').at(-1).trim().split(' '))
     .reduce((sum, fields) => sum + (Number(fields[11]) + Number(fields[12])) / 100, 0);
 
@@ -194,18 +195,27 @@ async function migrate(names, how) {
   return { [`${how}_elected_ms`]: elected, [`${how}_acknowledged_ms`]: Math.max(elected, asked - started) };
 }
 
+/** names[0] hosts (until it holds its own state), then the others join at once; `before` runs between. */
+async function hostThen(session, names, assigned, before = () => {}) {
+  join(names[0], assigned[0], session, 'host');
+  await until(names.slice(0, 1), ready, 'hosting');
+  before();
+  for (const [index, name] of names.entries()) if (index > 0) join(name, assigned[index], session);
+}
+
 /** N peers in a session at once, timed from the first simultaneous join. `hostFirst`: someone hosts, then the other
  * N - 1 join at once, as friends do from an invite link (the tutorial must: it has no election); else all N start
  * at once into an empty session (site only: the election picks one host). */
 async function burst(n, hostFirst = true) {
   const [session, names, assigned] = await start(n, 'b');
   await reset();
-  if (hostFirst) {
-    join(names[0], assigned[0], session, 'host');
-    await until(names.slice(0, 1), acknowledged, 'hosting');
+  let cpu, started;
+  const clock = () => ([cpu, started] = [cpuSeconds(), now()]);
+  if (hostFirst) await hostThen(session, names, assigned, clock);
+  else {
+    clock();
+    for (const [index, name] of names.entries()) join(name, assigned[index], session);
   }
-  const [cpu, started] = [cpuSeconds(), now()];
-  for (const [index, name] of names.entries()) if (index > 0 || !hostFirst) join(name, assigned[index], session);
   await until(names, joined, 'connected', 90_000);
   const known = ids(names);
   let converged = await until(names, (p) => p.sees(known), 'seeing everyone', 90_000);
@@ -224,9 +234,7 @@ async function burst(n, hostFirst = true) {
  * claiming once its card has a line; until every page shows the winner. */
 async function bingo(n) {
   const [session, names, assigned] = await start(n, 'g');
-  join(names[0], assigned[0], session, 'host');
-  await until(names.slice(0, 1), acknowledged, 'hosting');
-  for (const [index, name] of names.entries()) if (index > 0) join(name, assigned[index], session);
+  await hostThen(session, names, assigned);
   await until(names, ready, 'acknowledged', 90_000);
   const known = ids(names);
   await until(names, (p) => p.sees(known), 'seeing everyone', 90_000); // so that every player is dealt a card
@@ -240,14 +248,10 @@ async function bingo(n) {
 /** A site session with a host and one guest (one worker), both acknowledged. */
 async function hostAndGuest(prefix) {
   const [session, [host], [worker]] = await start(1, prefix);
-  for (const [name, role] of [
-    [host, 'host'],
-    [`${prefix}-guest`, 'guest'],
-  ]) {
-    join(name, worker, session, role);
-    await until([name], ready, 'acknowledged');
-  }
-  return [session, host, `${prefix}-guest`];
+  const guest = `${prefix}-guest`;
+  await hostThen(session, [host, guest], [worker, worker]);
+  await until([guest], ready, 'acknowledged');
+  return [session, host, guest];
 }
 
 /** A guest sends its host N `connected` at once; the snapshots published to its inbox are counted. */
@@ -507,16 +511,9 @@ if (process.send) {
   } catch (error) {
     errors.unshift(error.message);
   }
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise((resolve) => {
-          if (worker.exitCode !== null || worker.killed) return resolve();
-          worker.once('exit', resolve).send({ c: 'exit' });
-          setTimeout(() => worker.kill('SIGKILL'), 10_000);
-        }),
-    ),
-  );
+  const exited = (worker) => new Promise((resolve) => worker.once('exit', resolve).send({ c: 'exit' }));
+  setTimeout(() => workers.filter(alive).forEach((worker) => worker.kill('SIGKILL')), 10_000).unref();
+  await Promise.all(workers.filter(alive).map(exited));
   console.log(JSON.stringify({ sample, errors: errors.slice(0, 6) }));
   process.exit(0);
 }
