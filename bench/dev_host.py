@@ -10,7 +10,7 @@ import time
 import aiohttp
 
 from bench import ably_wire
-from bench.processes import ServerProcess, dev_host
+from bench.processes import ServerProcess, dev_host, get_json, http_client
 from bench.report import Section, percentile, side_by_side
 from bench.runner import alternating
 from devserver.open_files import raise_open_file_limit
@@ -19,12 +19,6 @@ from emulator.protocol import Action
 THROUGH, DIRECT = "through the dev host", "emulator directly"
 TOO_MANY_MEMBERS = 91003
 _runs = itertools.count()  # each run's sessions are fresh
-
-
-async def _get_json(http: aiohttp.ClientSession, url: str, headers: dict | None = None):
-    async with http.get(url, headers=headers) as response:
-        response.raise_for_status()
-        return await response.json()
 
 
 async def _discard(ws: ably_wire.WebSocket) -> None:
@@ -39,7 +33,7 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
     tickets: list[dict] = []
     for start in range(0, len(sessions), 50):  # the site's API signs them, 50 at a time
         urls = (f"{host.url}/api/createTokenRequest?session={session}" for session in sessions[start : start + 50])
-        tickets += await asyncio.gather(*map(_get_json, [http] * 50, urls))
+        tickets += await asyncio.gather(*map(get_json, [http] * 50, urls))
     slots, joined, readers, join_ms = asyncio.Semaphore(at_once), [], [], []
 
     async def join(ticket: dict, session: str) -> dict:
@@ -64,7 +58,7 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
         rest_ms = []
         for _ in range(50):
             called = time.perf_counter()
-            await _get_json(http, f"{base}/time", ably_wire.REST)
+            await get_json(http, f"{base}/time", ably_wire.REST)
             rest_ms.append((time.perf_counter() - called) * 1000)
         late = await join(tickets[-1], sessions[-1])
         result |= {"rest": percentile(rest_ms, 50), "refused": late.get("error", {}).get("code") == TOO_MANY_MEMBERS}
@@ -82,7 +76,7 @@ async def run(quick: bool) -> Section:
     raise_open_file_limit()  # this process holds every peer's socket
     async with (
         dev_host("--emulator-presence-limit", str(size)) as host,
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
+        http_client() as http,
     ):
         bases = {THROUGH: host.url, DIRECT: host.child.wait_for(r"Emulator: (http://\S+)", 0).group(1)}
         samples = await alternating(list(bases), runs, lambda to: crowd(http, host, bases[to], peers, size, at_once))

@@ -9,20 +9,12 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from tests.processes import ServerProcess as Child
 from tests.processes import start_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) process ``pid`` has used so far; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -30,11 +22,29 @@ class ServerProcess:
     url: str  # http://127.0.0.1:PORT
     child: Child
 
-    def __post_init__(self) -> None:
-        self.pid = self.child.process.pid
+    @property
+    def pid(self) -> int:
+        return self.child.process.pid
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        """CPU time (user + system) the server has used so far; 0 once it is gone."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http_client() -> aiohttp.ClientSession:
+    """An HTTP client without aiohttp's cap of 100 connections: the benchmarks hold thousands."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+
+async def get_json(http: aiohttp.ClientSession, url: str, headers: dict | None = None):
+    async with http.get(url, headers=headers) as response:
+        response.raise_for_status()
+        return await response.json()
 
 
 @contextlib.asynccontextmanager

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from bench import ably_wire
-from bench.processes import ServerProcess, dev_host, emulator
+from bench.processes import ServerProcess, dev_host, emulator, get_json, http_client
 from bench.report import Section, table
 from bench.runner import until
 from emulator.protocol import Action
@@ -49,13 +49,6 @@ async def _abused(what: str, server: ServerProcess, abuse) -> list:
     return [what, f"{idle:.1f}", f"{peak:.1f}", f"{settled:.1f}", outcome, settled - idle]
 
 
-async def _control(http: aiohttp.ClientSession, server: ServerProcess, path: str, key: str = "", is_=None) -> Any:
-    """The emulator's ``/_emulator/{path}``; with ``key``: whether its ``key`` is ``is_``."""
-    async with http.get(f"{server.url}/_emulator/{path}") as response:
-        answer = await response.json()
-    return answer[key] == is_ if key else answer
-
-
 async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list:
     """A client attached to a busy channel that never reads: it is cut off, its peers unaffected."""
     async with emulator("--key", KEY, "--history-max", "10") as server:
@@ -63,7 +56,7 @@ async def never_reader(http: aiohttp.ClientSession, megabytes: int, **_) -> list
         await ably_wire.close(await connect())  # the first connection's lazy imports and caches
 
         async def on_channel() -> list[str]:
-            listed = await _control(http, server, "connections")
+            listed = await get_json(http, f"{server.url}/_emulator/connections")
             return [c["connectionId"] for c in listed if c["state"] == "connected" and CHANNEL in c["channels"]]
 
         async def abuse() -> str:
@@ -93,6 +86,10 @@ async def _cut_off(listed, connection_id: str) -> bool:
     return connection_id not in await listed
 
 
+async def _expired(memory) -> bool:
+    return (await memory)["channels"] == 0
+
+
 async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: int, size: int, ttl: float, **_) -> list:
     """Many channels with history, more in total than the caps hold: kept within them, all given back on expiry."""
     async with emulator("--key", KEY, "--history-ttl", str(ttl)) as server:
@@ -102,9 +99,9 @@ async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: in
         async def abuse() -> str:
             inboxes = [f"inbox-{channel}" for channel in range(channels)] * messages
             sent = await ably_wire.publish(ws, ((inbox, [{"data": "x" * size}]) for inbox in inboxes), 50)
-            held = await _control(http, server, "memory")
+            held = await get_json(http, memory := f"{server.url}/_emulator/memory")
             await ws.close()
-            await until(lambda: _control(http, server, "memory", "channels", 0), "the history to expire", ttl + 60)
+            await until(lambda: _expired(get_json(http, memory)), "the history to expire", ttl + 60)
             return (
                 f"kept {held['messages']:,} of {sent:,} messages ({held['history_bytes'] / MB:.0f} MB as the caps "
                 f"count them) on {held['channels']:,} channels; all dropped once expired"
@@ -117,8 +114,8 @@ async def inbox_history(http: aiohttp.ClientSession, channels: int, messages: in
 async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
     """One WebSocket frame of ``frame_mb`` MB sent to the dev host's port, where pages reach the emulator."""
     async with dev_host() as host:
-        async with http.get(f"{host.url}/api/createTokenRequest", params={"session": "soak"}) as response:
-            ws = await ably_wire.connect(http, host.url, await response.json())
+        ticket = await get_json(http, f"{host.url}/api/createTokenRequest?session=soak")
+        ws = await ably_wire.connect(http, host.url, ticket)
 
         async def abuse() -> str:
             try:
@@ -132,7 +129,7 @@ async def huge_frame(http: aiohttp.ClientSession, frame_mb: int, **_) -> list:
 
 
 async def run(quick: bool) -> Section:
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with http_client() as http:
         rows = [await abuse(http, **QUICK if quick else FULL) for abuse in (never_reader, inbox_history, huge_frame)]
     return Section(
         "Soak: memory comes back",

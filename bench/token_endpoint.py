@@ -12,7 +12,7 @@ import time
 import aiohttp
 
 from bench import ably_wire
-from bench.processes import REPO_ROOT, dev_host, emulator
+from bench.processes import REPO_ROOT, dev_host, emulator, http_client
 from bench.report import Section, Spread, side_by_side
 from bench.runner import alternating
 
@@ -25,12 +25,12 @@ CONCURRENCY = 16
 
 
 async def _load(concurrency: int, seconds: float, request) -> dict:
-    """``request()`` (True when answered 200) ``concurrency`` at a time for ``seconds``: per second, and failures."""
+    """``request()`` ``concurrency`` at a time for ``seconds``: answered 200 per second, and failures."""
     deadline, answers = time.perf_counter() + seconds, []
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
-            answers.append(await request())
+            answers.append(await _ok(request()))
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -49,7 +49,7 @@ async def endpoint(http: aiohttp.ClientSession, runs: int, seconds: float) -> di
 
         async def once(name: str) -> dict:
             cpu, started = host.cpu_seconds(), time.perf_counter()
-            load = await _load(CONCURRENCY, seconds, lambda: _ok(http.get(host.url + PATHS[name])))
+            load = await _load(CONCURRENCY, seconds, lambda: http.get(host.url + PATHS[name]))
             return load | {"cpu": (host.cpu_seconds() - cpu) / (time.perf_counter() - started) * 100}
 
         return await alternating(list(PATHS), runs, once)
@@ -61,11 +61,11 @@ async def token_store(http: aiohttp.ClientSession, live: int, slices: int, secon
 
         def exchange(server):  # a freshly signed TokenRequest each time, as the SDKs sign them
             url = f"{server.url}/keys/{KEY.split(':')[0]}/requestToken"
-            return lambda: _ok(http.post(url, json=ably_wire.signed_token_request(KEY)))
+            return lambda: http.post(url, json=ably_wire.signed_token_request(KEY))
 
         issued = []
         for start in range(0, live, 4 * CONCURRENCY):
-            issued += await asyncio.gather(*(exchange(many)() for _ in range(min(4 * CONCURRENCY, live - start))))
+            issued += await asyncio.gather(*(_ok(exchange(many)()) for _ in range(min(4 * CONCURRENCY, live - start))))
         targets = {f"{live:,} live tokens": many, "none issued before": none}
 
         async def once(name: str) -> dict:
@@ -86,7 +86,7 @@ def _import_ms(module: str) -> dict:
 
 async def run(quick: bool) -> Section:
     runs, seconds, live = (1, 0.5, 2000) if quick else (5, 3.0, 20_000)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with http_client() as http:
         rates = await endpoint(http, runs, seconds)
         store = await token_store(http, live, 4 * runs, seconds / 4)
     imports = await alternating(list(IMPORTS), runs, lambda name: asyncio.to_thread(_import_ms, IMPORTS[name]))
