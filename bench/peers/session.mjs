@@ -277,6 +277,7 @@ async function long(streams) {
 }
 
 const emit = (event) => process.send({ ...event, t: now() });
+const fail = (p, message) => emit({ e: 'error', p, message });
 let Ably, clientConfig; // a worker's, loaded as it starts
 
 /** What both kinds share: an Ably client reporting its first connection, a roster reporting only what changed (so
@@ -301,10 +302,8 @@ class Peer {
 
   roster(ids) {
     const now = new Set(ids);
-    this.moved(
-      ids,
-      [...this.ids].filter((id) => !now.has(id)),
-    );
+    const gone = [...this.ids].filter((id) => !now.has(id));
+    this.moved(ids, gone);
   }
 
   is(e, v) {
@@ -345,9 +344,7 @@ class SitePeer extends Peer {
       // As the page does: the session, and this peer's secret (token renewals keep the clientId).
       createRealtime: (id, { peer }) => this.realtime({ sessionId: id, secret: peer }),
     });
-    this.session.on('error', ({ summary, error }) =>
-      emit({ e: 'error', p: name, message: `${summary} ${error?.message ?? error}` }),
-    );
+    this.session.on('error', ({ summary, error }) => fail(name, `${summary} ${error?.message ?? error}`));
     const mirror = this.session.mirrors.bingo;
     for (const kind of ['onCall', 'onCard', 'onWinner']) {
       const handle = mirror[kind].bind(mirror);
@@ -360,7 +357,7 @@ class SitePeer extends Peer {
     const { bingo, bingoCard: mine, bingoClaim } = this.session.state;
     if (bingo?.phase === 'won') this.is('won', bingo.calls.length);
     else if (mine?.round === bingo?.round && !bingoClaim && completeLine(mine.card, bingo.calls)) {
-      this.session.mirrors.bingo.claim().catch((error) => emit({ e: 'error', p: this.name, message: String(error) }));
+      this.session.mirrors.bingo.claim().catch((error) => fail(this.name, String(error)));
     }
   }
 
@@ -460,7 +457,6 @@ class TutorialPeer extends Peer {
     await (this.role === 'host' ? this.peer.host() : this.peer.join());
     const { state, identity } = this.peer.p2pClient;
     this.is('status', state.status);
-    if (this.role === 'host') this.is('host', String(identity.clientId));
     return String(identity.clientId);
   }
 
@@ -493,14 +489,12 @@ const commands = {
 const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo, flood, long };
 if (process.send) {
   console.log = console.error; // stdout carries the scenario's answer only
-  process.on('unhandledRejection', (error) =>
-    emit({ e: 'error', p: null, message: `unhandled: ${error?.message ?? error}` }),
-  );
+  process.on('unhandledRejection', (error) => fail(null, `unhandled: ${error?.message ?? error}`));
   [Ably, { clientConfig }] = await Promise.all([loadAbly(), fetchClientConfig({ origin: config.devHostUrl })]);
   process.on('message', (command) =>
     Promise.resolve()
       .then(() => commands[command.c](command))
-      .catch((error) => emit({ e: 'error', p: command.p ?? null, message: error?.stack ?? String(error) })),
+      .catch((error) => fail(command.p ?? null, error?.stack ?? String(error))),
   );
   process.on('disconnect', () => process.exit(0));
   emit({ e: 'ready' });
