@@ -147,6 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="most messages a rewind returns (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-connection-publish-rate",
+        type=float,
+        default=DEFAULTS.max_connection_publish_rate,
+        help="messages a second one connection may publish, more are refused with 42911 (Ably: 50); 0 = no limit "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-channel-publish-rate",
+        type=float,
+        default=DEFAULTS.max_channel_publish_rate,
+        help="messages a second one channel's publishers together may publish, more are refused with 42913 "
+        "(Ably: 50); 0 = no limit (default: %(default)s)",
+    )
+    parser.add_argument(
         "--token-ttl-default",
         type=float,
         default=DEFAULTS.token_ttl_default,
@@ -196,6 +210,8 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         history_total_max_bytes=args.history_total_max_bytes,
         max_outbound_bytes=args.max_outbound_bytes,
         rewind_max=args.rewind_max,
+        max_connection_publish_rate=args.max_connection_publish_rate,
+        max_channel_publish_rate=args.max_channel_publish_rate,
         token_ttl_default=args.token_ttl_default,
         reauth_before_expiry=args.reauth_before_expiry,
         sandbox=args.sandbox,

@@ -74,6 +74,12 @@ UNIDENTIFIED_OWN_MESSAGES = ErrorSpec(40166, 401, "Unidentified client cannot mo
 FORBIDDEN = ErrorSpec(40300, 403, "Forbidden")
 NOT_FOUND = ErrorSpec(40400, 404, "Not found")
 MESSAGE_NOT_FOUND = ErrorSpec(40400, 404, "Message not found")
+CONNECTION_PUBLISH_RATE_EXCEEDED = ErrorSpec(
+    42911, 429, "Rate limit exceeded; request rejected (nonfatal); per-connection publish rate exceeded"
+)
+CHANNEL_PUBLISH_RATE_EXCEEDED = ErrorSpec(
+    42913, 429, "Rate limit exceeded; request rejected (nonfatal); per-channel publish rate exceeded"
+)
 # Ably's general fatal rate-limit close (errors.json 42920); here: a client too slow to read what is sent to it.
 SLOW_CONSUMER = ErrorSpec(42920, 429, "Connection terminated by a fatal rate limit")
 INTERNAL_ERROR = ErrorSpec(50000, 500, "Internal error")

@@ -18,6 +18,7 @@ from .history import MessageLog, Retention
 from .idempotency import RecentIds
 from .presence_set import PresenceSet
 from .push_registry import PushRegistry
+from .rate_limits import RateBucket
 from .stats import Stats
 from .versions import Versions
 
@@ -84,6 +85,7 @@ class Connection:
     last_msg_serial: int = -1
     replies: dict[int, dict] = field(default_factory=dict)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    publish_bucket: RateBucket | None = None  # its publish rate, when limited (rate_limits.py)
 
     def mint_key(self) -> str:
         """A fresh connectionKey (spec RTN15e), remembered so that any key we issued can resume."""
@@ -157,6 +159,7 @@ class Channel:
         self.presence_log = MessageLog(retention, config.history_max, config.history_max_bytes)
         self.presence = PresenceSet()
         self.subscribers: dict[str, Subscriber] = {}
+        self.publish_bucket: RateBucket | None = None  # its publish rate, when limited (rate_limits.py)
 
     def _forget(self, message: dict) -> None:
         """A message left the log: its idempotency id, versions and annotations go with it."""
