@@ -19,6 +19,7 @@ from ably.types.presence import PresenceAction
 from api.token_policy import channel_name_for, inbox_channel_for
 
 from .inbound import guard_channel
+from .publish_pacer import PublishPacer
 from .rules import default_friendly_name, normalize_friendly_name, received_message
 
 EPOCH = datetime(1970, 1, 1)
@@ -76,6 +77,7 @@ class PubSubClient:
         self.presence_loaded = False
         self.early: list[tuple[Any, str]] = []
         self.presence_lock = asyncio.Lock()
+        self.pacer = PublishPacer()
 
     async def connect(self, identity: Identity, session_id: str) -> None:
         """Attach the session channel (rewinding a minute) and the inbox, enter presence, read the presence set.
@@ -144,7 +146,8 @@ class PubSubClient:
             self.on_message(message)
 
     async def send_message(self, message: dict[str, Any], target_client_id: str | None = None) -> None:
-        """Publish to every peer on the session channel, or to one peer's inbox; raises Ably's error."""
+        """Publish to every peer on the session channel, or to one peer's inbox, in order and under Ably's publish
+        rate (publish_pacer.py); raises Ably's error."""
         if not self.connected or self.realtime is None or self.session_id is None:
             raise RuntimeError("Client is not connected")
         payload = {key: value for key, value in message.items() if key != "kind"}
@@ -153,6 +156,7 @@ class PubSubClient:
             if target_client_id
             else self.channel
         )
+        await self.pacer.take()
         await channel.publish(message["kind"], payload)
 
     async def close(self) -> None:

@@ -18,6 +18,9 @@ PHRASE = "The quick brown fox jumped over the lazy dog"
 PHRASE_WORDS = PHRASE.split(" ")
 WORD_INTERVAL_S = 0.5
 CONNECTED_INTERVAL_S = 1.0
+# A peer's publishes: this many at once, then this many a second (site/publish-pacer.js; under Ably's 50 a second).
+PUBLISH_BURST = 20
+PUBLISH_RATE = 30
 MAX_FRIENDLY_NAME_LENGTH = 32
 MAX_RAW_NAME_LENGTH = 8 * MAX_FRIENDLY_NAME_LENGTH
 MAX_WORD_LENGTH = 64

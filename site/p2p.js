@@ -13,6 +13,7 @@
 import { Emitter } from './emitter.js';
 import { defaultFriendlyName, normalizeFriendlyName } from './friendly-name.js';
 import { guardChannel } from './p2p.inbound.js';
+import { PublishPacer } from './publish-pacer.js';
 import { channelNameFor, inboxChannelFor } from './session-id.js';
 
 export { defaultFriendlyName, MAX_FRIENDLY_NAME_LENGTH, normalizeFriendlyName } from './friendly-name.js';
@@ -79,6 +80,7 @@ export class PubSubClient extends Emitter {
     this.presenceRefresh = Promise.resolve();
     this.presenceRefreshQueued = false;
     this.presenceLoaded = false;
+    this.pacer = new PublishPacer();
   }
 
   /**
@@ -208,8 +210,9 @@ export class PubSubClient extends Emitter {
   }
 
   /**
-   * Publish `message` to every peer on the session channel, or only to `targetClientId` through its inbox.
-   * Resolves when Ably has accepted it; rejects with Ably's error otherwise.
+   * Publish `message` to every peer on the session channel, or only to `targetClientId` through its inbox, in
+   * order and under Ably's publish rate (publish-pacer.js). Resolves when Ably has accepted it; rejects with Ably's
+   * error otherwise.
    * @param {{kind: string}} message the kind becomes the Ably message name, the rest its data
    * @param {string} [targetClientId] the Ably clientId of the one peer that should receive it
    */
@@ -219,6 +222,7 @@ export class PubSubClient extends Emitter {
     const channel = targetClientId
       ? this.realtime.channels.get(inboxChannelFor(this.sessionId, targetClientId))
       : this.channel;
+    await this.pacer.take();
     await channel.publish(kind, payload);
   }
 
