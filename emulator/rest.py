@@ -134,6 +134,14 @@ def int_param(
     return number
 
 
+def direction_param(request: web.Request) -> str:
+    """A paged request's `direction`: backwards (the default) or forwards; anything else → 40003."""
+    direction = request.query.get("direction", "backwards")
+    if direction not in ("backwards", "forwards"):
+        raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
+    return direction
+
+
 def page_links(request: web.Request, next_cursor: int | None) -> str:
     """The `Link` header of a page: first, current and (with `next_cursor`) next, relative to the path.
 
@@ -195,9 +203,7 @@ class RestApi:
 
     def _history_page(self, request: web.Request, name: str, log_of, shown_of=lambda channel: None) -> web.Response:
         """A page of `log_of(channel)`, showing of each entry what `shown_of(channel)` gives (all as logged)."""
-        direction = request.query.get("direction", "backwards")
-        if direction not in ("backwards", "forwards"):
-            raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
+        direction = direction_param(request)
         limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
         start = int_param(request, "start")
         end = int_param(request, "end")

@@ -17,7 +17,7 @@ from aiohttp import web
 from . import errors
 from .auth import now_ms, permits
 from .controls import is_control
-from .rest import MAX_HISTORY_LIMIT, credentials_for, int_param, page_links, read_body, reply
+from .rest import MAX_HISTORY_LIMIT, credentials_for, direction_param, int_param, page_links, read_body, reply
 from .state import World
 from .usage import UNITS, interval_end
 
@@ -55,9 +55,7 @@ class StatsApi:
         unit = request.query.get("unit") or request.query.get("by") or "minute"
         if unit not in UNITS:
             raise errors.INVALID_PARAMETER(f"Invalid unit {unit!r}: use minute, hour, day or month")
-        direction = request.query.get("direction", "backwards")
-        if direction not in ("backwards", "forwards"):
-            raise errors.INVALID_PARAMETER(f"Invalid direction {direction!r}: use backwards or forwards")
+        direction = direction_param(request)
         limit = int_param(request, "limit", 100, 1, MAX_HISTORY_LIMIT)
         start = time_param(request, "start")
         end = time_param(request, "end")
