@@ -9,7 +9,6 @@ from .auth import now_ms, permits
 from .history import format_serial, parse_serial
 from .presence import leave_connection, sync
 from .protocol import MODE_FLAGS, PAYLOAD_TYPES, Action, Flag, message_size, require_portable, without_none
-from .rate_limits import check_publish
 from .state import Channel, Connection, Subscriber, World
 from .versions import is_created
 from .versions import position as position_of
@@ -341,9 +340,7 @@ def publish(
             f"Message size {sum(sizes)} bytes exceeds maxMessageSize {world.config.max_message_size}"
         )
     channel = world.channel(name)
-    check_publish(
-        world.config.max_connection_publish_rate, world.config.max_channel_publish_rate, origin, channel, len(messages)
-    )
+    world.rate_limits.check_publish(origin, channel, len(messages))
     keys = [
         message["id"] if isinstance(message["id"], str) and message["id"] in client_ids else None
         for message in messages

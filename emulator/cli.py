@@ -16,7 +16,8 @@ Point an SDK at it (port 8081 here):
                                    transports: ['web_socket'], disableConnectivityCheck: true })
   ably-python  AblyRest(key=KEY, endpoint="127.0.0.1", port=8081, tls=False, use_token_auth=True)
                AblyRealtime(auth_callback=..., endpoint="127.0.0.1:8081", tls=False)
-Test controls (loopback clients only): /_emulator/connections, /_emulator/tokens/expire, /_emulator/stats.
+Test controls (loopback clients only): /_emulator/connections, /_emulator/tokens/expire, /_emulator/stats
+(with the rate limits' refusals).
 Guide: docs/emulator.md."""
 
 
@@ -161,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(Ably: 50); 0 = no limit (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-new-connection-rate",
+        type=float,
+        default=DEFAULTS.max_new_connection_rate,
+        help="new realtime connections a second, more are refused with DISCONNECTED 80021 and retried by the client "
+        "(Ably's Free plan: 42); 0 = no limit (default: %(default)s)",
+    )
+    parser.add_argument(
         "--token-ttl-default",
         type=float,
         default=DEFAULTS.token_ttl_default,
@@ -212,6 +220,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         rewind_max=args.rewind_max,
         max_connection_publish_rate=args.max_connection_publish_rate,
         max_channel_publish_rate=args.max_channel_publish_rate,
+        max_new_connection_rate=args.max_new_connection_rate,
         token_ttl_default=args.token_ttl_default,
         reauth_before_expiry=args.reauth_before_expiry,
         sandbox=args.sandbox,

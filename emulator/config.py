@@ -38,9 +38,11 @@ class EmulatorConfig:
     :param housekeeping_interval: how often expired history is pruned and unused channels are dropped.
     :param rewind_max: the most messages a `rewind` channel param returns (Ably: 100).
     :param max_connection_publish_rate: messages a second one connection may publish (Ably: 50), more → 42911;
-        0 (the default for now) means no limit.
+        0 means no limit.
     :param max_channel_publish_rate: messages a second all publishers together may publish on one channel (Ably:
-        50), more → 42913; 0 (the default for now) means no limit.
+        50), more → 42913; 0 means no limit.
+    :param max_new_connection_rate: new realtime connections a second (Ably's Free plan: 42, account-wide), more →
+        DISCONNECTED 80021, and the client retries later; 0 means no limit.
     :param token_ttl_default: token lifetime when a token request names none (Ably: 60 minutes).
     :param token_ttl_max: longest token lifetime granted (Ably: 24 hours).
     :param timestamp_skew: largest clock difference accepted on a signed TokenRequest.
@@ -77,8 +79,9 @@ class EmulatorConfig:
     idempotency_window: float = 120.0
     housekeeping_interval: float = 10.0
     rewind_max: int = 100
-    max_connection_publish_rate: float = 0
-    max_channel_publish_rate: float = 0
+    max_connection_publish_rate: float = 50
+    max_channel_publish_rate: float = 50
+    max_new_connection_rate: float = 42
     token_ttl_default: float = 3600.0
     token_ttl_max: float = 86400.0
     timestamp_skew: float = 600.0

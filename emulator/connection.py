@@ -261,7 +261,8 @@ async def handle_websocket(world: World, request: web.Request) -> web.StreamResp
         connection, error = open_connection(world, query, fmt)
     except AblyError as exc:
         log.info("websocket refused: %s", exc)
-        transport.fail(Action.ERROR, exc)
+        # A rate limit (429) is not the client's fault: DISCONNECTED, so it tries again later (rate_limits.py).
+        transport.fail(Action.DISCONNECTED if exc.status == 429 else Action.ERROR, exc)
         await _finish(transport)
         return ws
     except BaseException:
@@ -294,7 +295,8 @@ def open_connection(world: World, query, fmt: str) -> tuple[Connection, AblyErro
     """Authenticate the query and resume the connection it names, or start a new one.
 
     :returns: the connection and the non-fatal error CONNECTED carries (a failed resume: 80008/80018).
-    :raises AblyError: fatal problems (bad credentials, token errors, bad params), sent as ERROR.
+    :raises AblyError: fatal problems (bad credentials, token errors, bad params), sent as ERROR; too many new
+        connections a second (80021), sent as DISCONNECTED.
     """
     if fmt not in FORMATS:
         raise errors.BAD_REQUEST(f"Unsupported format {fmt!r}: use json or msgpack")
@@ -322,6 +324,7 @@ def open_connection(world: World, query, fmt: str) -> tuple[Connection, AblyErro
         else:
             error = errors.CONNECTION_EXPIRED()
     if connection is None:
+        world.rate_limits.check_new_connection()
         connection = world.new_connection(credentials, client_id, echo, fmt)
     connection.remain_present_for = remain_present_for
     return connection, error

@@ -86,6 +86,9 @@ INTERNAL_ERROR = ErrorSpec(50000, 500, "Internal error")
 CONNECTION_EXPIRED = ErrorSpec(80008, 400, "Unable to recover connection (connection expired)")
 INCOMPATIBLE_RESUME = ErrorSpec(80011, 400, "Unable to recover connection (incompatible auth params)")
 CONNECTION_CLOSED = ErrorSpec(80017, 400, "Connection closed")
+CONNECTION_RATE_EXCEEDED = ErrorSpec(
+    80021, 429, "Exceeded maximum permitted account-wide rate of creating new connections"
+)
 MALFORMED_CONNECTION_KEY = ErrorSpec(80018, 400, "Invalid connection key (invalid format)")
 CHANNEL_MESSAGES_EXPIRED = ErrorSpec(90003, 400, "Unable to recover channel (messages expired)")
 PRESENCE_NO_CLIENT_ID = ErrorSpec(91000, 400, "Unable to enter presence channel (no clientId)")

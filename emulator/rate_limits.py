@@ -1,16 +1,21 @@
-"""Ably's publish rate limits: messages per second per connection (42911) and per channel (42913).
+"""Ably's rate limits: publishes per second per connection (42911) and per channel (42913), and new connections per
+second (80021), each on by default at Ably's published figure (`EmulatorConfig`; 0 turns one off).
 
 Each is a token bucket holding one second's worth, so a burst up to the limit passes at once and a sustained rate
-above it is refused publish by publish, as Ably refuses them: nonfatal, the connection and the channel stay.
-Off (0) unless configured (`--max-connection-publish-rate`, `--max-channel-publish-rate`; Ably's are 50), until the
-tests and benchmarks that flood on purpose expect these refusals (the site's peers pace themselves under them:
-site/publish-pacer.js).
+above it is refused, as Ably refuses it: a publish nonfatally (the connection and the channel stay), a new
+connection with DISCONNECTED 80021 (status 429), which a client retries later (ably-js's connection manager treats
+a disconnect with a non-retriable 4xx error as "e.g. a rate limit": no fallback host, the disconnected state, a
+new attempt after `disconnectedRetryTimeout`; Ably's error page for 80021 says to retry after a delay).
+Every refusal is counted by code (`Stats.refused`), so tests and benchmarks can show that none happened.
 """
 
 import time
 from collections.abc import Callable
 
 from . import errors
+from .config import EmulatorConfig
+from .errors import AblyError
+from .stats import Stats
 
 
 class RateBucket:
@@ -32,25 +37,61 @@ class RateBucket:
         self.tokens -= count
 
 
-def check_publish(connection_rate: float, channel_rate: float, connection, channel, count: int) -> None:
-    """Spend `count` messages from the connection's bucket (none for REST) and the channel's, or refuse them all.
+class RateLimits:
+    """The emulator's rate limits (configured rates; 0 = no limit), refusing with Ably's errors and counting them."""
 
-    :raises AblyError: 42911 (the connection publishes too fast), 42913 (the channel's publishers together do).
-    """
-    buckets = []
-    if connection_rate and connection is not None:
-        connection.publish_bucket = connection.publish_bucket or RateBucket(connection_rate)
-        if not connection.publish_bucket.has(count):
-            raise errors.CONNECTION_PUBLISH_RATE_EXCEEDED(
-                f"metric = connection.inboundRate; permitted rate = {connection_rate:g} messages per second"
+    def __init__(self, config: EmulatorConfig, stats: Stats):
+        self.config = config
+        self.stats = stats
+        rate = config.max_new_connection_rate
+        self.new_connections = RateBucket(rate) if rate else None
+
+    def _refuse(self, error: AblyError) -> AblyError:
+        self.stats.refused(error.code)
+        return error
+
+    def check_new_connection(self) -> None:
+        """Spend one new connection from the account's second, or refuse it.
+
+        :raises AblyError: 80021 when connections are being opened faster than the rate.
+        """
+        bucket = self.new_connections
+        if bucket is None:
+            return
+        if not bucket.has(1):
+            raise self._refuse(
+                errors.CONNECTION_RATE_EXCEEDED(
+                    "Maximum account-wide instantaneous connections rate exceeded; "
+                    f"permitted rate = {bucket.rate:g}; metric = connections.maxRate"
+                )
             )
-        buckets.append(connection.publish_bucket)
-    if channel_rate:
-        channel.publish_bucket = channel.publish_bucket or RateBucket(channel_rate)
-        if not channel.publish_bucket.has(count):
-            raise errors.CHANNEL_PUBLISH_RATE_EXCEEDED(
-                f"metric = channel.maxRate; permitted rate = {channel_rate:g} messages per second"
-            )
-        buckets.append(channel.publish_bucket)
-    for bucket in buckets:
-        bucket.take(count)
+        bucket.take(1)
+
+    def check_publish(self, connection, channel, count: int) -> None:
+        """Spend `count` messages from the connection's bucket (none for REST) and the channel's, or refuse them all.
+
+        :raises AblyError: 42911 (the connection publishes too fast), 42913 (the channel's publishers together do).
+        """
+        connection_rate = self.config.max_connection_publish_rate
+        channel_rate = self.config.max_channel_publish_rate
+        buckets = []
+        if connection_rate and connection is not None:
+            connection.publish_bucket = connection.publish_bucket or RateBucket(connection_rate)
+            if not connection.publish_bucket.has(count):
+                raise self._refuse(
+                    errors.CONNECTION_PUBLISH_RATE_EXCEEDED(
+                        f"metric = connection.inboundRate; permitted rate = {connection_rate:g} messages per second"
+                    )
+                )
+            buckets.append(connection.publish_bucket)
+        if channel_rate:
+            channel.publish_bucket = channel.publish_bucket or RateBucket(channel_rate)
+            if not channel.publish_bucket.has(count):
+                raise self._refuse(
+                    errors.CHANNEL_PUBLISH_RATE_EXCEEDED(
+                        f"metric = channel.maxRate; permitted rate = {channel_rate:g} messages per second"
+                    )
+                )
+            buckets.append(channel.publish_bucket)
+        for bucket in buckets:
+            bucket.take(count)

@@ -18,7 +18,7 @@ from .history import MessageLog, Retention
 from .idempotency import RecentIds
 from .presence_set import PresenceSet
 from .push_registry import PushRegistry
-from .rate_limits import RateBucket
+from .rate_limits import RateBucket, RateLimits
 from .stats import Stats
 from .versions import Versions
 
@@ -178,6 +178,7 @@ class World:
         self.channels: dict[str, Channel] = {}
         self.derived: dict[str, set[str]] = {}
         self.stats = Stats(lambda name: name in self.channels)
+        self.rate_limits = RateLimits(config, self.stats)
         self.connections: dict[str, Connection] = {}
         self.push = PushRegistry()
         self._housekeeping: asyncio.TimerHandle | None = None

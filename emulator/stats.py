@@ -38,6 +38,7 @@ class Stats:
         self.exists = exists
         self.total = _zero()
         self.channels: dict[str, dict[str, int]] = {}
+        self.refusals: dict[str, int] = {}
         self.usage = Usage()
 
     def _of(self, channel: str | None) -> dict[str, int] | None:
@@ -72,10 +73,19 @@ class Stats:
             if counters is not None:
                 counters["max_message_bytes"] = max(counters["max_message_bytes"], size)
 
+    def refused(self, code: int) -> None:
+        """A rate limit refused something with error `code` (rate_limits.py)."""
+        self.refusals[str(code)] = self.refusals.get(str(code), 0) + 1
+
     def snapshot(self) -> dict:
-        """`{"total": {...}, "channels": {name: {...}}}`, a copy safe to keep."""
-        return {"total": dict(self.total), "channels": {name: dict(c) for name, c in self.channels.items()}}
+        """`{"total": {...}, "channels": {name: {...}}, "refusals": {code: n}}`, a copy safe to keep."""
+        return {
+            "total": dict(self.total),
+            "channels": {name: dict(c) for name, c in self.channels.items()},
+            "refusals": dict(self.refusals),
+        }
 
     def reset(self) -> None:
         self.total = _zero()
         self.channels = {}
+        self.refusals = {}

@@ -78,7 +78,7 @@ async def test_stats_count_each_delivery_and_reset(clients, emulator, raw):
 
     async with session.post(f"{emulator.url}/_emulator/stats/reset") as response:
         assert response.status == 200
-    assert emulator.controls.stats() == {"total": dict.fromkeys(room, 0), "channels": {}}
+    assert emulator.controls.stats() == {"total": dict.fromkeys(room, 0), "channels": {}, "refusals": {}}
 
 
 @pytest.mark.emulator_config(rewind_max=10)
