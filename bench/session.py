@@ -1,23 +1,27 @@
-"""Session benchmark: what one session costs (deliveries, bytes, largest message) and how fast it converges, for
-the site's protocol (``P2PSession``) beside the tutorial's (bench/tutorial/), from two friends to 200 peers. The
-emulator runs in its own process with a short presence timeout (a crashed host is noticed quickly; the report names
-it), the dev host in another (the site's tokens and client config); each run of a scenario is one Node process
-(bench/peers/session.mjs) with its peers in worker processes of their own."""
+"""Session benchmark: what one session costs and how fast it converges, the site's protocol (``P2PSession``) beside
+the tutorial's (bench/tutorial/), from two friends to 200 peers, on the emulator at Ably's rate limits (a short
+presence timeout, so a crashed host is noticed quickly) and the dev host (the site's tokens); each run of a scenario
+is one Node process (bench/peers/session.mjs) with its peers in worker processes of their own."""
 
 import asyncio
 import json
+from collections import Counter
 
 from bench.processes import REPO_ROOT, dev_host, emulator
 from bench.report import Section, Spread, percentile, ratio, table
 from bench.runner import alternating
+from emulator.config import EmulatorConfig
 
 KEY = "benchapp.sessionkey:local-bench-secret-not-for-production"
 PRESENCE_LEAVE_TIMEOUT, SMALL_SESSION, BINGO_PACE_MS = 2.0, 10, 250  # a friends' session: a process per peer
-FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "flood": (500,), "long": (1000,), "bingo": (10, 50)}
-QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "flood": (50,), "long": (3,), "bingo": (3,)}
+FULL = {"sizes": (2, 5, 10, 50, 200), "runs": 3, "small_runs": 9, "bingo": (10, 50)}
+QUICK = {"sizes": (3,), "runs": 1, "small_runs": 1, "bingo": (3,)}
+LIMITS = EmulatorConfig()  # Ably's rate limits are the emulator's defaults
+# Peers join no faster than both protocols stay within them: the tutorial's joiner publishes once and its host twice
+# per join, all on the session's channel (below Ably's rate of new connections).
+JOIN_RATE = min(LIMITS.max_channel_publish_rate / 3, LIMITS.max_new_connection_rate)
 SITE, TUTORIAL = "site", "tutorial"
 BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL), "election": (SITE,)}
-SITE_ONLY = ("flood", "long", "bingo")  # N: the messages of the flood, the streams before a newcomer, the players
 Target = tuple[str, str, int]  # scenario, protocol, N
 PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|word latency p50 ms|p99 ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
@@ -27,12 +31,11 @@ MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
     """Every scenario at every size for its protocols, in turn, fresh peers each time; and what went wrong."""
     targets = [(name, p, n) for n in settings["sizes"] for name, protocols in BY_SIZE.items() for p in protocols]
-    targets += [(name, SITE, n) for name in SITE_ONLY for n in settings[name]]
+    targets += [("bingo", SITE, n) for n in settings["bingo"]]
     errors: list[str] = []
 
     def runs_of(target: Target) -> int:
-        small = target[0] in BY_SIZE and target[2] <= SMALL_SESSION
-        return 1 if target[0] == "long" else settings["small_runs" if small else "runs"]
+        return settings["small_runs" if target[0] in BY_SIZE and target[2] <= SMALL_SESSION else "runs"]
 
     async with (
         emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably,
@@ -42,8 +45,7 @@ async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
         async def once(target: Target) -> dict | None:
             name, protocol, n = target
             run = {"scenario": name, "protocol": protocol, "n": n, "devHostUrl": host.url, "emulatorUrl": ably.url}
-            run |= {"smallSession": SMALL_SESSION, "bingoPaceMs": BINGO_PACE_MS}
-            run["interval"] = 0 if name == "long" else 500  # the default pace of both; a long session: no pause
+            run |= {"smallSession": SMALL_SESSION, "bingoPaceMs": BINGO_PACE_MS, "joinRate": JOIN_RATE}
             node = await asyncio.create_subprocess_exec(
                 "node", "bench/peers/session.mjs", json.dumps(run), cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE
             )
@@ -73,6 +75,12 @@ class Figures:
         """Small sessions have few joins (or words) per run, so percentiles pool every run's."""
         return percentile((value for run in self.runs("sequential", protocol, n) for value in run[key]), pct)
 
+    def refused(self, name: str, protocol: str) -> str:
+        """What the rate limits refused, by code, over every size and run of a scenario."""
+        runs = [run for (s, p, _), runs in self.samples.items() if (s, p) == (name, protocol) for run in runs if run]
+        counts = sum((Counter(run["refused"]) for run in runs), Counter[str]())
+        return ", ".join(f"{count:,} × {code}" for code, count in sorted(counts.items())) or "none"
+
     def both(self, key: str, name: str, n: int, spec: str | None = None, pct: float = 0, divide=True) -> list[str]:
         """Site, tutorial and (``divide``) site ÷ tutorial."""
         values = [self.pooled(key, p, n, pct) if pct else self.median(key, name, p, n) for p in (SITE, TUTORIAL)]
@@ -87,8 +95,6 @@ COST = ["N", *_vs("deliveries"), *_vs("per join", divide=False), *_vs("MB delive
 COST += _vs("largest message B", divide=False)
 SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"]
 CPU = ["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)]
-FLOOD = "snapshots the host sends back for {} `connected` from one player at once"
-LONG = "largest message after {:,} streams, a newcomer's snapshot included"
 BINGO = ["N", "numbers called", "messages published", "deliveries", "round ms"]
 BINGO_KEYS = ("calls", "published", "deliveries", "round_ms")
 
@@ -111,10 +117,10 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
-    (flood,), (long,) = settings["flood"], settings["long"]
-    snapshots = Spread.of(run["snapshots"] for run in f.runs("flood", SITE, flood)).format(".0f")
-    largest = Spread.of(run["max_message"] for run in f.runs("long", SITE, long)).format(",.0f")
-    abuse = [[FLOOD.format(flood), snapshots, "a handful"], [LONG.format(long), f"{largest} B", "1,024 B"]]
+    scenarios = {**BY_SIZE, "bingo": (SITE,)}
+    refused = [
+        [name, *(f.refused(name, p) if p in ps else "" for p in (SITE, TUTORIAL))] for name, ps in scenarios.items()
+    ]
     bingo = [
         [n, *(Spread.of(run[key] for run in f.runs("bingo", SITE, n)).format(",.0f") for key in BINGO_KEYS)]
         for n in settings["bingo"]
@@ -131,8 +137,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "### Speed",
         table(SPEED, speed),
         "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state), "
-        "over every join of every run; burst = a host, then N − 1 at once, until every roster is complete and one host "
-        "agreed (median run); all N at once = the site's election, nobody hosting first.",
+        "over every join of every run; burst = a host, then N − 1 at once (at the join rate below), until every "
+        "roster is complete and one host agreed (median run); all N at once = the site's election, no host first.",
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
@@ -143,13 +149,16 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "
         f"{PRESENCE_LEAVE_TIMEOUT:g}` here; Ably's 15 s adds about {15 - PRESENCE_LEAVE_TIMEOUT:g} s).",
-        "### Bounded under abuse (site only)",
-        table(["measure (site)", "value", "bound"], abuse),
-        "Reading: the host answers one clientId at most once a second; the snapshot holds the current phrase only.",
         "### A round of bingo (site only)",
         table(BINGO, bingo),
         f"Reading: from Play bingo until every page shows the winner, a number called every {BINGO_PACE_MS} ms, each "
         "player claiming once its card has a line; messages as published and as Ably bills them (deliveries).",
+        "### Within Ably's rate limits",
+        table(["scenario", "refused: site", "tutorial"], refused),
+        f"Reading: what the emulator refused at Ably's limits ({LIMITS.max_connection_publish_rate:g} publishes a "
+        f"second per connection and per channel, {LIMITS.max_new_connection_rate:g} new connections a second), every "
+        f"size and run, none = within them; peers join at most {JOIN_RATE:.0f} at once then {0.8 * JOIN_RATE:.0f} a "
+        "second, both protocols alike: beyond that the tutorial's unpaced host is refused (42913).",
     ]
     if errors:
         parts += ["### Failures and peer errors", "\n".join(f"* {error}" for error in errors[:40])]

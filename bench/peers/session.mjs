@@ -1,13 +1,8 @@
 /**
- * One run of one session benchmark scenario, started by bench/session.py with one JSON argument (`scenario`,
- * `protocol`, `n`, `interval`, `devHostUrl`, `emulatorUrl`, `smallSession`, `bingoPaceMs`). The process forks
- * itself (same argument) as workers that host the peers; the scenario drives them over IPC and reads what each was
- * seen to do and the emulator's billing counters; the last line printed is `{sample, errors}`. Both peer kinds use the
- * site's Ably client (tokens from the dev host), so only the protocols differ: `SitePeer` runs `P2PSession`,
- * `TutorialPeer` bench/tutorial/. Commands to a worker: `join {p, proto, role, session, interval}`, `call {p, method,
- * args}`, `exit`; events from it, `{e, p, t, v}` (`t`: wall-clock ms, comparable between the processes): ready,
- * start, joined, connected, roster (`add`, `del`), host, status, word, sent, call, called, won, error. A new scenario
- * (another game, say) is one more function of SCENARIOS.
+ * One run of one session benchmark scenario, started by bench/session.py with one JSON argument (its settings). The
+ * process forks itself as workers that host the peers and drives them over IPC (commands `join`, `call`, `exit`;
+ * events `{e, p, t, v}`, `t` in wall-clock ms); the last line it prints is `{sample, errors}`. Both peer kinds use the
+ * site's Ably client, so only the protocols differ: `SitePeer` runs `P2PSession`, `TutorialPeer` bench/tutorial/.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,14 +11,13 @@ import { createAblyClient, fetchClientConfig, loadAbly } from '../../site/ably-c
 import { completeLine } from '../../site/bingo/rules.js';
 import { PHRASE } from '../../site/p2p.lib.server.js';
 import { P2PSession } from '../../site/p2p.session.js';
-import { channelNameFor, inboxChannelFor, newPeerSecret, randomSessionId } from '../../site/session-id.js';
+import { channelNameFor, newPeerSecret, randomSessionId } from '../../site/session-id.js';
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 
 const config = JSON.parse(process.argv[2]);
 // Up to smallSession peers (friends) each get a process of their own, as each friend has a device; larger
 // sessions share processes, PEERS_PER_WORKER each, so that 200 fit on two cores.
 const PEERS_PER_WORKER = 25;
-const CONNECTED_INTERVAL_MS = 1_000; // the host answers one clientId's `connected` at most once a second
 const now = () => performance.timeOrigin + performance.now();
 const [workers, peers, errors, waiters] = [[], new Map(), [], new Set()]; // peers: what each was seen to do
 
@@ -84,12 +78,26 @@ async function start(n, prefix, dedicated = 0) {
   return [`bench-${randomSessionId()}`, assigned.map((_, index) => `${prefix}${index}`), assigned];
 }
 
-function join(name, worker, session, role = 'guest') {
+// Joins stay within Ably's rate limits (`joinRate` a second, bench/session.py): a second's worth at once, as the
+// emulator's buckets of a second's worth hold them (a new session's channel, and the last run's joins long past), then
+// 80 % of the rate, so that jitter never tips it over.
+const slots = { rate: 0.8 * config.joinRate, most: Math.floor(config.joinRate), at: now() };
+slots.free = slots.most;
+
+/** A peer joins once its joining is within the rate (both protocols alike). */
+async function join(name, worker, session, role = 'guest') {
+  while (slots.rate) {
+    slots.free = Math.min(slots.most, slots.free + ((now() - slots.at) * slots.rate) / 1000);
+    slots.at = now();
+    if (slots.free >= 1) break;
+    await new Promise((resolve) => setTimeout(resolve, ((1 - slots.free) * 1000) / slots.rate));
+  }
+  slots.free -= 1;
   peers.set(name, new Seen(worker));
-  worker.send({ c: 'join', p: name, proto: config.protocol, role, session, interval: config.interval });
+  worker.send({ c: 'join', p: name, proto: config.protocol, role, session });
 }
 
-/** `stream(times)`, `flood(count)`, `playBingo(paceMs)` or `close()` one peer; its `called` event says it is done. */
+/** `stream()`, `playBingo(paceMs)` or `close()` one peer; its `called` event says it is done. */
 const call = (name, method, ...args) => peers.get(name).worker.send({ c: 'call', p: name, method, args });
 
 /** Until `when(peer)` gives a time for every named peer: the latest; a peer is checked again only after an event of
@@ -122,13 +130,20 @@ const cpuSeconds = () =>
     .map((worker) => readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(')').at(-1).trim().split(' '))
     .reduce((sum, fields) => sum + (Number(fields[11]) + Number(fields[12])) / 100, 0);
 
-const stats = async () => (await (await fetch(`${config.emulatorUrl}/_emulator/stats`)).json()).channels;
-const reset = () => fetch(`${config.emulatorUrl}/_emulator/stats/reset`, { method: 'POST' });
+const stats = async () => (await fetch(`${config.emulatorUrl}/_emulator/stats`)).json();
+let refused = {}; // what the rate limits refused in this run, by code, tallied before each reset of the counters
+
+async function reset() {
+  for (const [code, count] of Object.entries((await stats()).refusals)) refused[code] = (refused[code] ?? 0) + count;
+  await fetch(`${config.emulatorUrl}/_emulator/stats/reset`, { method: 'POST' });
+}
 
 /** Since the last reset, on the session's channels (`p2p:<id>`, and the site's inboxes), as Ably bills. */
 async function cost(session) {
   const channel = channelNameFor(session);
-  const mine = Object.entries(await stats()).filter(([name]) => name === channel || name.startsWith(`${channel}:`));
+  const mine = Object.entries((await stats()).channels).filter(
+    ([name]) => name === channel || name.startsWith(`${channel}:`),
+  );
   const sum = (key) => mine.reduce((total, [, counts]) => total + key(counts), 0);
   return {
     deliveries: sum((c) => c.messages_delivered + c.presence_delivered),
@@ -152,7 +167,7 @@ async function sequential(n) {
   const sample = { join_ms: [], connect_ms: [] };
   await reset();
   for (const [index, name] of names.entries()) {
-    join(name, assigned[index], session, index === 0 ? 'host' : 'guest');
+    await join(name, assigned[index], session, index === 0 ? 'host' : 'guest');
     await until([name], joined, 'connected');
     const [joiner, soFar] = [peers.get(name), names.slice(0, index + 1)];
     const known = ids(soFar);
@@ -162,7 +177,7 @@ async function sequential(n) {
     sample.connect_ms.push(joiner.at('connected') - joiner.at('start'));
   }
   sample.join_deliveries = (await cost(session)).deliveries / n;
-  call(names[0], 'stream', 1);
+  call(names[0], 'stream');
   await until(names.slice(0, 1), done('stream'), 'streamed', 60_000);
   const sent = [...peers.get(names[0]).first]
     .filter(([key]) => key.startsWith('sent '))
@@ -197,10 +212,10 @@ async function migrate(names, how) {
 
 /** names[0] hosts (until it holds its own state), then the others join at once; `before` runs between. */
 async function hostThen(session, names, assigned, before = () => {}) {
-  join(names[0], assigned[0], session, 'host');
+  await join(names[0], assigned[0], session, 'host');
   await until(names.slice(0, 1), ready, 'hosting');
   before();
-  for (const [index, name] of names.entries()) if (index > 0) join(name, assigned[index], session);
+  for (const [index, name] of names.entries()) if (index > 0) await join(name, assigned[index], session);
 }
 
 /** N peers in a session at once, timed from the first simultaneous join. `hostFirst`: someone hosts, then the other
@@ -214,7 +229,7 @@ async function burst(n, hostFirst = true) {
   if (hostFirst) await hostThen(session, names, assigned, clock);
   else {
     clock();
-    for (const [index, name] of names.entries()) join(name, assigned[index], session);
+    for (const [index, name] of names.entries()) await join(name, assigned[index], session);
   }
   await until(names, joined, 'connected', 90_000);
   const known = ids(names);
@@ -243,37 +258,6 @@ async function bingo(n) {
   call(names[0], 'playBingo', config.bingoPaceMs);
   const won = await until(names, (p) => p.at('won'), 'shown the winner', 120_000);
   return { round_ms: won - started, calls: peers.get(names[0]).get('won'), ...(await cost(session)) };
-}
-
-/** A site session with a host and one guest (one worker), both acknowledged. */
-async function hostAndGuest(prefix) {
-  const [session, [host], [worker]] = await start(1, prefix);
-  const guest = `${prefix}-guest`;
-  await hostThen(session, [host, guest], [worker, worker]);
-  await until([guest], ready, 'acknowledged');
-  return [session, host, guest];
-}
-
-/** A guest sends its host N `connected` at once; the snapshots published to its inbox are counted. */
-async function flood(count) {
-  const [session, , guest] = await hostAndGuest('flood');
-  await reset();
-  call(guest, 'flood', count);
-  await until([guest], done('flood'), 'flooded');
-  await new Promise((resolve) => setTimeout(resolve, CONNECTED_INTERVAL_MS + 500)); // the coalesced answer
-  const inbox = inboxChannelFor(session, peers.get(guest).get('joined'));
-  return { snapshots: (await stats())[inbox]?.messages_published ?? 0 };
-}
-
-/** The host streams the phrase N times (no pause between words), then a newcomer joins; the largest message. */
-async function long(streams) {
-  const [session, host] = await hostAndGuest('long');
-  await reset();
-  call(host, 'stream', streams);
-  await until([host], done('stream'), 'streamed', 600_000);
-  join('newcomer', peers.get(host).worker, session);
-  await until(['newcomer'], acknowledged, 'acknowledged');
-  return { max_message: (await cost(session)).max_message };
 }
 
 const emit = (event) => process.send({ ...event, t: now() });
@@ -318,10 +302,6 @@ class Peer {
     };
   }
 
-  async stream(times) {
-    for (let i = 0; i < times; i += 1) await this.streamOnce();
-  }
-
   /** Resolves once the Ably connection is closed (its CLOSE frame sent and answered), or after 3 s. */
   closed(realtime) {
     if (['closed', 'failed', 'initialized'].includes(realtime?.connection?.state ?? 'closed')) return null;
@@ -334,12 +314,11 @@ class Peer {
 }
 
 class SitePeer extends Peer {
-  constructor(name, sessionId, { wordIntervalMs }) {
+  constructor(name, sessionId) {
     super(name, sessionId);
     this.session = new P2PSession({
       sessionId,
       friendlyName: name,
-      wordIntervalMs,
       reactive: (state) => this.observed(state),
       // As the page does: the session, and this peer's secret (token renewals keep the clientId).
       createRealtime: (id, { peer }) => this.realtime({ sessionId: id, secret: peer }),
@@ -405,13 +384,8 @@ class SitePeer extends Peer {
     return this.session.state.myClientId;
   }
 
-  streamOnce() {
+  stream() {
     return this.session.streamWords();
-  }
-
-  flood(count) {
-    const to = this.session.state.hostClientId;
-    return Promise.all(Array.from({ length: count }, () => this.session.send('connected', {}, { to })));
   }
 
   close() {
@@ -422,14 +396,14 @@ class SitePeer extends Peer {
 }
 
 class TutorialPeer extends Peer {
-  constructor(name, sessionId, { role, wordIntervalMs }) {
+  constructor(name, sessionId, role) {
     super(name, sessionId);
     this.role = role;
     const secret = newPeerSecret();
     this.peer = new Tutorial({
       uniqueId: sessionId,
       friendlyName: name,
-      serverOptions: { wordIntervalMs, phrase: PHRASE }, // the site's phrase, the tutorial text's too
+      serverOptions: { phrase: PHRASE }, // the site's phrase, the tutorial text's too; both at 500 ms a word
       createRealtime: () => this.realtime({ sessionId, secret }),
     });
     const pubSub = this.peer.pubSubClient;
@@ -460,7 +434,7 @@ class TutorialPeer extends Peer {
     return String(identity.clientId);
   }
 
-  streamOnce() {
+  stream() {
     return this.peer.p2pServer.sendWordsAcrossMultipleMessages();
   }
 
@@ -472,8 +446,8 @@ class TutorialPeer extends Peer {
 
 const hosted = new Map(); // a worker's peers, by name
 const commands = {
-  async join({ p, proto, role, session, interval }) {
-    const peer = new (proto === 'site' ? SitePeer : TutorialPeer)(p, session, { role, wordIntervalMs: interval });
+  async join({ p, proto, role, session }) {
+    const peer = new (proto === 'site' ? SitePeer : TutorialPeer)(p, session, role);
     hosted.set(p, peer);
     emit({ e: 'start', p });
     emit({ e: 'joined', p, v: await peer.start() });
@@ -486,7 +460,7 @@ const commands = {
   exit: () => Promise.all([...hosted.values()].map((peer) => peer.close())).finally(() => process.exit(0)),
 };
 
-const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo, flood, long };
+const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo };
 if (process.send) {
   console.log = console.error; // stdout carries the scenario's answer only
   process.on('unhandledRejection', (error) => fail(null, `unhandled: ${error?.message ?? error}`));
@@ -501,7 +475,11 @@ if (process.send) {
 } else {
   let sample = null;
   try {
+    await reset(); // what the previous run left is not this run's
+    refused = {};
     sample = await SCENARIOS[config.scenario](config.n);
+    await reset();
+    sample.refused = refused;
   } catch (error) {
     errors.unshift(error.message);
   }
