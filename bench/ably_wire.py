@@ -1,38 +1,28 @@
-"""Just enough of Ably's realtime protocol to load the emulator without an SDK per connection: a TokenRequest
-exchanged at ``POST /keys/{keyName}/requestToken``, a WebSocket with ``access_token`` and ``format=json``, and the
-JSON frames ably-js 2 sends. The action numbers and the MAC are the emulator's own, so the two cannot drift apart."""
+"""Just enough of Ably's realtime protocol to load the emulator without an SDK per connection: the JSON frames ably-js
+2 sends, with the emulator's own action numbers, so the two cannot drift apart."""
 
 import json
-import secrets
-import time
-from urllib.parse import urlencode
 
 import aiohttp
 
-from emulator.auth import sign
 from emulator.protocol import Action
 
 REST = {"X-Ably-Version": "2"}  # what ably-js sends on every REST call (the dev host routes by it)
 WebSocket = aiohttp.ClientWebSocketResponse
 
 
-def signed_token_request(key: str) -> dict:
-    """A TokenRequest for ``key`` (``appId.keyId:secret``) with the key's capability, signed as Ably signs it."""
-    key_name, secret = key.split(":", 1)
-    request = {"keyName": key_name, "timestamp": int(time.time() * 1000), "nonce": secrets.token_hex(8)}
-    return {**request, "mac": sign(request, secret)}
-
-
-async def connect(http: aiohttp.ClientSession, base: str, token_request: dict) -> WebSocket:
-    """A realtime connection at ``base`` (``http://host:port``) once CONNECTED, its token exchanged for a TokenRequest
-    (signed here, or by the site's API) as ably-js does."""
+async def token(http: aiohttp.ClientSession, base: str, token_request: dict) -> str:
+    """A token for a TokenRequest (such as the site's API signs), exchanged at ``base`` (``http://host:port``)."""
     url = f"{base}/keys/{token_request['keyName']}/requestToken"
     async with http.post(url, json=token_request, headers=REST) as response:
-        if response.status >= 300:
-            raise RuntimeError(f"requestToken answered {response.status}: {await response.text()}")
-        token = (await response.json())["token"]
-    query = urlencode({"access_token": token, "format": "json", "v": "6", "heartbeats": "false"})
-    ws = await http.ws_connect(f"ws{base.removeprefix('http')}/?{query}", max_msg_size=0)
+        response.raise_for_status()
+        return (await response.json())["token"]
+
+
+async def connect(http: aiohttp.ClientSession, base: str, **credentials: str) -> WebSocket:
+    """A realtime connection at ``base`` once CONNECTED; ``credentials``: ``access_token=`` or ``key=``."""
+    query = {"format": "json", "v": "6", "heartbeats": "false", **credentials}
+    ws = await http.ws_connect(f"ws{base.removeprefix('http')}/", params=query, max_msg_size=0)
     await next_frame(ws, Action.CONNECTED)
     return ws
 
