@@ -40,8 +40,8 @@ class Spread:
 
     @classmethod
     def of(cls, runs: Iterable[float | None]) -> "Spread":
-        values = [value for value in runs if value is not None and value == value]  # NaN: measured nothing
-        return cls(statistics.median(values), min(values), max(values)) if values else cls(NAN, NAN, NAN)
+        values = [value for value in runs if value is not None and value == value] or [NAN]  # NaN: measured nothing
+        return cls(statistics.median(values), min(values), max(values))
 
     def format(self, spec: str = ".1f") -> str:
         """``12.3 (11.9–13.0)``; just the median when every run agreed; ``n/a`` when nothing was measured."""
@@ -73,10 +73,10 @@ def side_by_side(samples: dict[str, list[dict]], rows: dict[str, str], spec: str
 def _output(*command: str) -> str:
     """The first line a command prints, or "" when it fails."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT)
-    except (OSError, subprocess.TimeoutExpired):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT, check=True)
+    except (OSError, subprocess.SubprocessError):
         return ""
-    return (done.stdout.strip().splitlines() or [""])[0].strip() if done.returncode == 0 else ""
+    return (done.stdout.strip().splitlines() or [""])[0].strip()
 
 
 def _read(path: str, key: str) -> str:
@@ -88,18 +88,17 @@ def _read(path: str, key: str) -> str:
 def machine() -> list[list[str]]:
     from tests.browser_path import chromium_executable
 
-    npm = {
-        name: json.loads((REPO_ROOT / f"node_modules/{name}/package.json").read_text())["version"]
-        for name in ("ably", "vue")
-    }
+    ably_js, vue = (
+        json.loads((REPO_ROOT / f"node_modules/{name}/package.json").read_text()) for name in ("ably", "vue")
+    )
     return [
         ["CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"],
         ["memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"],
         ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
         ["Python", platform.python_version()],
         ["Node", _output("node", "--version")],
-        ["ably-js", npm["ably"]],
-        ["Vue", npm["vue"]],
+        ["ably-js", ably_js["version"]],
+        ["Vue", vue["version"]],
         *([name, metadata.version(name.lower())] for name in ("aiohttp", "Playwright")),
         ["Chromium", _output(chromium_executable() or "chromium", "--version")],
     ]
@@ -112,9 +111,7 @@ def load_average() -> str:
 def render_section(name: str, section: Section, load_before: str, load_after: str, seconds: float) -> str:
     """The section between its markers, with when, at which commit and under what load it was measured."""
     changed = _output("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks")
-    commit = (_output("git", "rev-parse", "--short=12", "HEAD") or "unknown") + (
-        " + uncommitted changes" if changed else ""
-    )
+    commit = _output("git", "rev-parse", "--short=12", "HEAD") + (" + uncommitted changes" if changed else "")
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"## {section.title}\n\n_Measured {when} at commit {commit} in {seconds:.0f} s; load average (1/5/15 min) "
