@@ -30,8 +30,10 @@ WAIT_S = 15.0
 # (40016); more than maxMessageSize in one publish (40009). A message whose `action` is an update, delete or
 # append (1, 2, 5: how ably-js sends updateMessage and the like) asks to change another message, which Ably refuses
 # without the rule on the channel's namespace (93002), a serial (40003) or a message with that serial (40400), or
-# without the message-update/delete capability (40160, 40166): the site's tokens grant none.
-DOCUMENTED_REFUSALS = frozenset({40003, 40009, 40012, 40013, 40016, 40160, 40166, 40400, 93002})
+# without the message-update/delete capability (40160, 40166): the site's tokens grant none. A player that publishes
+# faster than Ably's rate limits is refused the excess, nonfatally: 42911 (its connection's 50 a second), 42913 (the
+# channel's 50 a second, all its publishers together).
+DOCUMENTED_REFUSALS = frozenset({40003, 40009, 40012, 40013, 40016, 40160, 40166, 40400, 42911, 42913, 93002})
 
 # The one entry each hostile member ends with, so the roster shows it the same way on every run: as Anonymous.
 LAST_PRESENCE = {"action": UPDATE, "data": "{bad", "encoding": "json"}

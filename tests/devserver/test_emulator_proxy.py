@@ -24,6 +24,14 @@ PRESENCE_LIMIT = 200  # Ably's presence members per channel, the emulator's defa
 
 
 @pytest.fixture
+async def crowd_server(site_dir, clean_settings):
+    """A dev host whose emulator lets a crowd connect at once: what the dev host carries is under test, not Ably's
+    rate of new connections (42 a second on the Free plan, tests/emulator/test_rate_limits.py)."""
+    async with dev_server(site_dir, clean_settings, emulator_settings={"max_new_connection_rate": 0}) as server:
+        yield server
+
+
+@pytest.fixture
 async def http():
     async with aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=30)
@@ -46,8 +54,8 @@ async def reply(ws: aiohttp.ClientWebSocketResponse, *actions: int) -> dict:
             return frame
 
 
-async def test_rest_keeps_answering_while_150_pages_hold_websockets_through_the_dev_host(http, emulator_server):
-    url, key = emulator_server.url, emulator_server.emulator.key
+async def test_rest_keeps_answering_while_150_pages_hold_websockets_through_the_dev_host(http, crowd_server):
+    url, key = crowd_server.url, crowd_server.emulator.key
     pages = await asyncio.gather(*(open_page(http, url, key, f"page-{n}") for n in range(PAGES)))
     try:
         async with http.get(url + "/time", headers=ABLY_REST) as response:
@@ -55,15 +63,15 @@ async def test_rest_keeps_answering_while_150_pages_hold_websockets_through_the_
             assert isinstance((await response.json())[0], int)
         async with http.get(url + "/api/createTokenRequest?session=crowd") as response:
             assert response.status == 200
-        assert len(emulator_server.emulator.controls.connections()) == PAGES
+        assert len(crowd_server.emulator.controls.connections()) == PAGES
     finally:
         await asyncio.gather(*(page.close() for page in pages))
 
 
 async def test_a_session_through_the_dev_host_fills_to_ablys_presence_limit_and_refuses_one_more_member(
-    http, emulator_server
+    http, crowd_server
 ):
-    url, key = emulator_server.url, emulator_server.emulator.key
+    url, key = crowd_server.url, crowd_server.emulator.key
     channel = "p2p:full-house"
 
     async def join(n: int) -> tuple[aiohttp.ClientWebSocketResponse, dict]:

@@ -114,6 +114,10 @@ async def test_the_leaves_of_a_connection_with_many_large_members_are_split_unde
     assert max(watcher.frame_sizes) <= connected["connectionDetails"]["maxFrameSize"]
 
 
+# A second's worth of Ably's per-connection publish rate, in one publish.
+PUBLISH_COUNT = 50
+
+
 @pytest.mark.parametrize("fmt", ["json", "msgpack"])
 @pytest.mark.emulator_config(max_frame_size=4096)
 async def test_a_publish_whose_delivery_would_exceed_max_frame_size_arrives_in_several_frames_in_order(raw, fmt):
@@ -123,16 +127,23 @@ async def test_a_publish_whose_delivery_would_exceed_max_frame_size_arrives_in_s
     await subscriber.receive_action(ATTACHED)
     publisher, _ = await raw.connect(client_id="publisher")
     await publisher.send(
-        {"action": MESSAGE, "channel": "room", "msgSerial": 0, "messages": [{"data": str(n)} for n in range(120)]}
+        {
+            "action": MESSAGE,
+            "channel": "room",
+            "msgSerial": 0,
+            "messages": [{"data": str(n)} for n in range(PUBLISH_COUNT)],
+        }
     )
     serials = (await publisher.receive_action(ACK))["res"][0]["serials"]
 
     frames: list[dict] = []
-    while sum(len(frame["messages"]) for frame in frames) < 120:
+    while sum(len(frame["messages"]) for frame in frames) < PUBLISH_COUNT:
         frames.append(await subscriber.receive_action(MESSAGE))
 
     assert len(frames) > 1
-    assert [message["data"] for frame in frames for message in frame["messages"]] == [str(n) for n in range(120)]
+    assert [message["data"] for frame in frames for message in frame["messages"]] == [
+        str(n) for n in range(PUBLISH_COUNT)
+    ]
     assert [frame["channelSerial"] for frame in frames] == [frame["messages"][-1]["serial"] for frame in frames]
     assert frames[-1]["channelSerial"] == serials[-1]
     assert max(subscriber.frame_sizes) <= 4096
