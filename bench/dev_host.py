@@ -1,15 +1,16 @@
 """Dev host benchmark (issue 18): 1,000 peers join through the dev host's port, beside the same joins on its emulator's
 own port (the proxy's cost), in sessions of 200 (Ably's presence limit), each with the TokenRequest the site's API
 gave it (fetched beforehand), arriving within Ably's connection rate. With all connected, ``GET /time`` calls time the
-port, and one more peer must be refused from a full session (91003)."""
+port, and one more peer must be refused from a full session (91003). The peers speak Ably's protocol themselves (the
+JSON frames ably-js 2 sends, with the emulator's own action numbers), so that 1,000 of them fit in this process."""
 
 import asyncio
 import itertools
+import json
 import time
 
 import aiohttp
 
-from bench import ably_wire
 from bench.processes import ServerProcess, dev_host, get_json, http_client
 from bench.report import Section, percentile, side_by_side
 from bench.runner import alternating
@@ -23,7 +24,18 @@ ARRIVALS = 0.8 * EmulatorConfig().max_new_connection_rate  # peers a second, wit
 _runs = itertools.count()  # each run's sessions are fresh
 
 
-async def _discard(ws: ably_wire.WebSocket) -> None:
+REST = {"X-Ably-Version": "2"}  # what ably-js sends on every REST call (the dev host routes by it)
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, *actions: Action) -> dict:
+    """The next frame with one of ``actions``, skipping others."""
+    async for message in ws:
+        if (frame := json.loads(message.data))["action"] in actions:
+            return frame
+    raise ConnectionError(f"the connection ended waiting for {actions}")
+
+
+async def _discard(ws: aiohttp.ClientWebSocketResponse) -> None:
     async for _ in ws:
         pass
 
@@ -42,12 +54,17 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
         """As a page does, its turn come: token, WebSocket, ATTACH, presence ENTER until the ACK (or NACK); then
         reading everything."""
         await asyncio.sleep(started + index / ARRIVALS - time.perf_counter())
-        began, channel = time.perf_counter(), f"p2p:{sessions[index]}"
-        ws = await ably_wire.connect(http, base, access_token=await ably_wire.token(http, base, tickets[index]))
-        joined.append(ws)
-        await ably_wire.attach(ws, channel)
-        await ably_wire.send(ws, Action.PRESENCE, channel=channel, msgSerial=0, presence=[{"action": 2}])
-        answer = await ably_wire.next_frame(ws, Action.ACK, Action.NACK)
+        began, ticket, channel = time.perf_counter(), tickets[index], f"p2p:{sessions[index]}"
+        url = f"{base}/keys/{ticket['keyName']}/requestToken"
+        async with http.post(url, json=ticket, headers=REST, raise_for_status=True) as response:
+            token = (await response.json())["token"]
+        query = {"access_token": token, "format": "json", "v": "6", "heartbeats": "false"}
+        joined.append(ws := await http.ws_connect(f"ws{base.removeprefix('http')}/", params=query))
+        await _next(ws, Action.CONNECTED)
+        await ws.send_json({"action": Action.ATTACH, "channel": channel})
+        await _next(ws, Action.ATTACHED)
+        await ws.send_json({"action": Action.PRESENCE, "channel": channel, "msgSerial": 0, "presence": [{"action": 2}]})
+        answer = await _next(ws, Action.ACK, Action.NACK)
         join_ms.append((time.perf_counter() - began) * 1000)
         readers.append(asyncio.create_task(_discard(ws)))
         return answer
@@ -62,7 +79,7 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
         rest_ms = []
         for _ in range(50):
             called = time.perf_counter()
-            await get_json(http, f"{base}/time", ably_wire.REST)
+            await get_json(http, f"{base}/time", REST)
             rest_ms.append((time.perf_counter() - called) * 1000)
         late = await join(peers)
         return result | {
@@ -73,8 +90,9 @@ async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, pee
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
-        for start in range(0, len(joined), 100):
-            await asyncio.gather(*(ably_wire.close(ws) for ws in joined[start : start + 100]))
+        for ws in joined:  # CLOSE as client.close() sends it, so that the emulator forgets each connection at once
+            await ws.send_json({"action": Action.CLOSE})
+        await asyncio.gather(*(ws.close() for ws in joined))
 
 
 async def run(quick: bool) -> Section:

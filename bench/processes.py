@@ -27,12 +27,9 @@ class ServerProcess:
         return self.child.process.pid
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server has used so far; 0 once it is gone."""
-        try:
-            with open(f"/proc/{self.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
+        """CPU time (user + system) the server has used so far."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -42,8 +39,7 @@ def http_client() -> aiohttp.ClientSession:
 
 
 async def get_json(http: aiohttp.ClientSession, url: str, headers: dict | None = None):
-    async with http.get(url, headers=headers) as response:
-        response.raise_for_status()
+    async with http.get(url, headers=headers, raise_for_status=True) as response:
         return await response.json()
 
 
@@ -71,27 +67,14 @@ def dev_host(*flags: str, env: Mapping[str, str] | None = None) -> contextlib.Ab
 
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator:
-    """``fresh_page(base_url, watch)``: a page of headless Chromium (launched as the browser tests launch it) in a
-    fresh context (empty cache), ``watch`` run before the page's own scripts."""
+    """Headless Chromium, launched as the browser tests launch it."""
     from playwright.async_api import async_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS
     from tests.browser_path import chromium_executable
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(args=CHROMIUM_ARGS, executable_path=chromium_executable())
-
-        @contextlib.asynccontextmanager
-        async def fresh_page(base_url: str, watch: str) -> AsyncIterator:
-            context = await browser.new_context(base_url=base_url)
-            try:
-                await context.add_init_script(watch)
-                (page := await context.new_page()).set_default_timeout(60_000)
-                yield page
-            finally:
-                await context.close()
-
-        try:
-            yield fresh_page
-        finally:
-            await browser.close()
+    async with (
+        async_playwright() as pw,
+        await pw.chromium.launch(args=CHROMIUM_ARGS, executable_path=chromium_executable()) as browser,
+    ):
+        yield browser

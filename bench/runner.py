@@ -1,9 +1,7 @@
 """How every benchmark runs: targets (a configuration, a protocol, a page, a drill...) measured in turn, each run
 doing what it measures and timing until its end state, the order reversed every other run so that drift on the
-machine weighs on all alike; and a bounded wait for a condition."""
+machine weighs on all alike."""
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -25,13 +23,3 @@ async def alternating(
             if run < runs_of(target):
                 samples[target].append(await once(target))
     return samples
-
-
-async def until(check: Callable[[], Awaitable[S]], what: str, timeout: float = 60.0) -> S:
-    """Poll ``check`` until it answers something true, and return that; fail naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not (answer := await check()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(0.1)
-    return answer

@@ -75,9 +75,9 @@ class Figures:
         """Small sessions have few joins (or words) per run, so percentiles pool every run's."""
         return percentile((value for run in self.runs("sequential", protocol, n) for value in run[key]), pct)
 
-    def refused(self, name: str, protocol: str) -> str:
-        """What the rate limits refused, by code, over every size and run of a scenario."""
-        runs = [run for (s, p, _), runs in self.samples.items() if (s, p) == (name, protocol) for run in runs if run]
+    def refused(self, protocol: str) -> str:
+        """What the rate limits refused, by code, over every scenario, size and run."""
+        runs = [run for (_, p, _), runs in self.samples.items() if p == protocol for run in runs if run]
         counts = sum((Counter(run["refused"]) for run in runs), Counter[str]())
         return ", ".join(f"{count:,} × {code}" for code, count in sorted(counts.items())) or "none"
 
@@ -94,13 +94,12 @@ def _vs(*labels: str, divide: bool = True) -> list[str]:
 COST = ["N", *_vs("deliveries"), *_vs("per join", divide=False), *_vs("MB delivered")]
 COST += _vs("largest message B", divide=False)
 SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"]
-CPU = ["N", *_vs("burst: peers' CPU per join ms"), *_vs("burst deliveries", divide=False)]
 BINGO = ["N", "numbers called", "messages published", "deliveries", "round ms"]
 BINGO_KEYS = ("calls", "published", "deliveries", "round_ms")
 
 
 def report(samples: dict[Target, list], errors: list[str], settings: dict) -> str:
-    f, cost, speed, phases, cpu, migration = Figures(samples), [], [], [], [], []
+    f, cost, speed, phases, migration = Figures(samples), [], [], [], []
     for n in settings["sizes"]:
         cost.append([n, *f.both("deliveries", "sequential", n, ",.0f")])
         cost[-1] += f.both("join_deliveries", "sequential", n, ",.1f", divide=False)
@@ -112,15 +111,9 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
             rest = percentile((join - connect for run in joins for join, connect in run), 50)
             words = [_format(f.pooled("word_ms", p, n, pct)) for pct in (50, 99)]
             phases.append([n, p, _format(f.pooled("connect_ms", p, n, 50)), _format(rest), *words])
-        cpu.append([n, *f.both("cpu_ms_per_join", "burst", n, ".1f")])
-        cpu[-1] += f.both("deliveries", "burst", n, ",.0f", divide=False)
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
-    scenarios = {**BY_SIZE, "bingo": (SITE,)}
-    refused = [
-        [name, *(f.refused(name, p) if p in ps else "" for p in (SITE, TUTORIAL))] for name, ps in scenarios.items()
-    ]
     bingo = [
         [n, *(Spread.of(run[key] for run in f.runs("bingo", SITE, n)).format(",.0f") for key in BINGO_KEYS)]
         for n in settings["bingo"]
@@ -143,8 +136,6 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
         "protocol (the site's peer attaches, enters presence and asks the host in one round trip).",
-        table(CPU, cpu),
-        "Reading: all peers share the two cores, so at large N times measure CPU more than the network.",
         "### Host migration (site only: the tutorial's session dies with its host)",
         table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "
@@ -153,12 +144,10 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(BINGO, bingo),
         f"Reading: from Play bingo until every page shows the winner, a number called every {BINGO_PACE_MS} ms, each "
         "player claiming once its card has a line; messages as published and as Ably bills them (deliveries).",
-        "### Within Ably's rate limits",
-        table(["scenario", "refused: site", "tutorial"], refused),
-        f"Reading: what the emulator refused at Ably's limits ({LIMITS.max_connection_publish_rate:g} publishes a "
-        f"second per connection and per channel, {LIMITS.max_new_connection_rate:g} new connections a second), every "
-        f"size and run, none = within them; peers join at most {JOIN_RATE:.0f} at once then {0.8 * JOIN_RATE:.0f} a "
-        "second, both protocols alike: beyond that the tutorial's unpaced host is refused (42913).",
+        f"Refused at Ably's rate limits ({LIMITS.max_connection_publish_rate:g} publishes a second per connection and "
+        f"per channel, {LIMITS.max_new_connection_rate:g} new connections a second), every scenario, size and run: "
+        f"site **{f.refused(SITE)}**, tutorial **{f.refused(TUTORIAL)}**; peers join at most {JOIN_RATE:.0f} at once, "
+        f"then {0.8 * JOIN_RATE:.0f} a second, both protocols alike (the tutorial's unpaced host is refused beyond).",
     ]
     if errors:
         parts += ["### Failures and peer errors", "\n".join(f"* {error}" for error in errors[:40])]

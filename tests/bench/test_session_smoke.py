@@ -41,12 +41,6 @@ def test_session_quick_run_compares_session_cost_and_speed_with_the_tutorial(ses
     assert "Failures and peer errors" not in text
 
 
-def test_session_quick_run_gives_the_peers_cpu_per_join_in_a_burst_beside_the_tutorials(session_report):
-    # CPU is counted in clock ticks, so a tiny burst may show 0.0; a number (not n/a) says it was measured.
-    cpu = re.search(rf"^\| 3 \| {N} \| {N} \| ({N}×|n/a) \| {N} \| {N} \|$", session_report, re.M)
-    assert cpu, f"burst CPU row missing:\n{session_report}"
-
-
 def test_session_quick_run_says_what_a_round_of_bingo_costs(session_report):
     table = session_report.partition("### A round of bingo")[2]
     bingo = re.search(rf"^\| 3 \| ({N}) \| ({N}) \| ({N}) \| ({N}) \|$", table, re.M)
@@ -57,6 +51,4 @@ def test_session_quick_run_says_what_a_round_of_bingo_costs(session_report):
 
 
 def test_session_quick_run_stays_within_ablys_rate_limits_for_both_protocols(session_report):
-    table = session_report.partition("### Within Ably's rate limits")[2]
-    for scenario, tutorial in (("sequential", "none"), ("burst", "none"), ("election", ""), ("bingo", "")):
-        assert re.search(rf"^\| {scenario} \| none \| {tutorial} \|$", table, re.M), session_report
+    assert "every scenario, size and run: site **none**, tutorial **none**;" in session_report, session_report
