@@ -88,13 +88,15 @@ export class PubSubClient extends Emitter {
    * learn the presence set. The `presence` listeners have seen the set when this resolves. Calling it again, even
    * while the first call is still running, connects only once.
    *
-   * Once connected, the two attaches and the presence enter go out together (ably-js sends the enter the moment
-   * the session channel is attached), and the set is read as soon as both channels are attached: `onReady` is
-   * called then, before the enter is acknowledged, so that the peer can ask the host for its state while its own
-   * enter is on its way. One round trip after connecting instead of three, one after another.
+   * The session channel's attach and the presence enter are asked for while the connection is still being made:
+   * ably-js sends the attach the moment Ably says connected, before it even reports it (as it sends a message
+   * published while connecting), and the enter the moment the channel is attached. The inbox, named by the clientId
+   * Ably gives on connecting, attaches alongside. The set is read as soon as the session channel is attached, and
+   * `onReady` is called once the inbox is attached too, before the enter is acknowledged, so that the peer can ask
+   * the host for its state while its own enter is on its way.
    * @param {Identity} identity
    * @param {string} sessionId
-   * @param {{onReady?: () => void}} [options] `onReady`: the channels are attached and the set has been read
+   * @param {{onReady?: () => void}} [options] `onReady`: both channels are attached and the set has been read
    */
   connect(identity, sessionId, { onReady = () => {} } = {}) {
     if (!this.connecting) {
@@ -111,9 +113,16 @@ export class PubSubClient extends Emitter {
     this.sessionId = sessionId;
     this.realtime = this.createRealtime(sessionId);
     this.channel = guardChannel(this.realtime.channels.get(channelName, { params: { rewind: '1m' } }));
-    // Ably keeps trying a connection it cannot make yet (Ably unreachable, this site's server failing), but an
-    // attach gives up once the connection is suspended: so the join waits for the connection, as long as it takes.
+    const subscribed = Promise.all([
+      this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session')),
+      this.channel.presence.subscribe((member) => this.onPresenceEvent(member)),
+    ]);
+    let session = this.enter(identity, subscribed);
+    // Ably keeps trying a connection it cannot make yet (Ably unreachable, this site's server failing), but it
+    // gives up an attach once the connection is suspended: so the join waits for the connection, as long as it
+    // takes, and asks again for what was given up meanwhile.
     await whenConnected(this.realtime.connection);
+    if (session.refused) session = this.enter(identity, this.channel.attach());
     // The connection's clientId is the one its token names.
     const clientId = this.realtime.auth.clientId;
     if (!clientId || clientId === '*') {
@@ -123,21 +132,31 @@ export class PubSubClient extends Emitter {
     this.connectionId = this.realtime.connection.id;
     this.inbox = guardChannel(this.realtime.channels.get(inboxChannelFor(sessionId, clientId)));
 
-    const attached = Promise.all([
-      this.channel.subscribe((ablyMessage) => this.receive(ablyMessage, 'session')),
-      this.channel.presence.subscribe((member) => this.onPresenceEvent(member)),
-      this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox')),
-    ]);
-    const entered = this.channel.presence.enter({ friendlyName: identity.friendlyName });
-    entered.catch(() => {}); // awaited below, unless an attach fails first: that error is the join's then
-    await attached;
+    const inboxAttached = this.inbox.subscribe((ablyMessage) => this.receive(ablyMessage, 'inbox'));
+    inboxAttached.catch(() => {}); // awaited below, unless the session channel's attach fails first
+    await session.attached;
     this.realtime.connection.on('connected', (change) => this.onConnected(change));
     this.connected = true;
     await this.refreshPresence();
     this.receiving = true;
     for (const [ablyMessage, via] of this.early.splice(0)) this.receive(ablyMessage, via);
+    await inboxAttached; // before anyone is asked to answer there
     onReady();
-    await entered; // refused with 91003 when the session is full
+    await session.entered; // refused with 91003 when the session is full
+  }
+
+  /**
+   * Enter presence once `attached` (the session channel's attach) resolves, which ably-js does by itself: the
+   * enter waits for the attach. `refused`: the attach was given up (the connection was suspended).
+   */
+  enter(identity, attached) {
+    const entered = this.channel.presence.enter({ friendlyName: identity.friendlyName });
+    const attempt = { attached, entered, refused: false };
+    attached.catch(() => {
+      attempt.refused = true;
+    });
+    entered.catch(() => {}); // awaited once attached: an attach's error is the join's then
+    return attempt;
   }
 
   /**
