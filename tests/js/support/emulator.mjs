@@ -20,6 +20,12 @@ export const FAKE_KEY = 'fakeapp.fakekey:fake-secret-for-local-emulator-tests';
 /** The two wire formats every realtime behaviour is checked in. */
 export const FORMATS = ['json', 'msgpack'];
 
+/**
+ * Flags that turn off Ably's publish rate limits (50 a second per connection and per channel, on by default), for
+ * an emulator whose tests publish faster on purpose to test something else; each user says why.
+ */
+export const NO_PUBLISH_LIMITS = ['--max-connection-publish-rate', '0', '--max-channel-publish-rate', '0'];
+
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const READY_LINE = /Ably emulator listening on (http:\/\/\S+)/;
