@@ -3,16 +3,15 @@ docs/benchmarks/README.md, each replacing its own section. ``--quick``: tiny siz
 
 import argparse
 import asyncio
-import importlib
 import tempfile
 import time
 from pathlib import Path
 
-from bench import report
+from bench import dev_host, first_load, report, session, soak, tested, token_endpoint
 from bench.processes import REPO_ROOT
 
-BENCHMARKS = {"token": "token_endpoint", "first-load": "first_load", "session": "session", "soak": "soak"}
-BENCHMARKS |= {"dev-host": "dev_host", "rehearsal": "rehearsal", "drills": "drills"}  # name: module
+BENCHMARKS = {"token": token_endpoint.run, "first-load": first_load.run, "session": session.run, "soak": soak.run}
+BENCHMARKS |= {"dev-host": dev_host.run, "rehearsal": tested.rehearsal, "drills": tested.drills}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     rendered = {}
     for name in args.names or BENCHMARKS:
         load_before, started = report.load_average(), time.monotonic()
-        section = asyncio.run(importlib.import_module(f"bench.{BENCHMARKS[name]}").run(args.quick))
+        section = asyncio.run(BENCHMARKS[name](args.quick))
         elapsed = time.monotonic() - started
         rendered[name] = report.render_section(name, section, load_before, report.load_average(), elapsed)
         print(rendered[name], end="\n\n", flush=True)

@@ -23,7 +23,7 @@ JOIN_RATE = min(LIMITS.max_channel_publish_rate / 3, LIMITS.max_new_connection_r
 SITE, TUTORIAL = "site", "tutorial"
 BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL), "election": (SITE,)}
 Target = tuple[str, str, int]  # scenario, protocol, N
-PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|word latency p50 ms|p99 ms"
+PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
 MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 
@@ -72,7 +72,7 @@ class Figures:
         return Spread.of(run.get(key) for run in self.runs(name, protocol, n)).median
 
     def pooled(self, key: str, protocol: str, n: int, pct: float) -> float:
-        """Small sessions have few joins (or words) per run, so percentiles pool every run's."""
+        """Small sessions have few joins per run, so percentiles pool every run's."""
         return percentile((value for run in self.runs("sequential", protocol, n) for value in run[key]), pct)
 
     def refused(self, protocol: str) -> str:
@@ -109,8 +109,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         for p in (SITE, TUTORIAL):
             joins = [zip(run["join_ms"], run["connect_ms"], strict=True) for run in f.runs("sequential", p, n)]
             rest = percentile((join - connect for run in joins for join, connect in run), 50)
-            words = [_format(f.pooled("word_ms", p, n, pct)) for pct in (50, 99)]
-            phases.append([n, p, _format(f.pooled("connect_ms", p, n, 50)), _format(rest), *words])
+            phases.append([n, p, _format(f.pooled("connect_ms", p, n, 50)), _format(rest)])
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])

@@ -20,11 +20,11 @@ const PEERS_PER_WORKER = 25;
 const now = () => performance.timeOrigin + performance.now();
 const [workers, peers, errors, waiters] = [[], new Map(), [], new Set()]; // peers: what each was seen to do
 
-/** What one peer was seen to do: its roster (`seen`: when each id first came), the last value and time of every
- * other event, and when each `event value` first came (`word 3`: word 3 visible). */
+/** What one peer was seen to do: its roster (`seen`: when each id first came), and the last value and time of every
+ * other event. */
 class Seen {
   constructor(worker) {
-    Object.assign(this, { worker, roster: new Set(), seen: new Map(), last: new Map(), first: new Map() });
+    Object.assign(this, { worker, roster: new Set(), seen: new Map(), last: new Map() });
   }
 
   get(event) {
@@ -52,7 +52,6 @@ function observe({ e, p, t, v, add, del, message }) {
     for (const id of del) peer.roster.delete(id);
   } else {
     peer.last.set(e, [v, t]);
-    if (!peer.first.has(`${e} ${v}`)) peer.first.set(`${e} ${v}`, t);
   }
   for (const waiter of waiters) waiter(p);
 }
@@ -170,12 +169,8 @@ async function sequential(n) {
   sample.join_deliveries = (await cost(session)).deliveries / n;
   call(names[0], 'stream');
   await until(names.slice(0, 1), done('stream'), 'streamed', 60_000);
-  const sent = [...peers.get(names[0]).first]
-    .filter(([key]) => key.startsWith('sent '))
-    .map(([k, t]) => [k.slice(5), t]);
-  const words = (p) => (sent.every(([i]) => p.first.has(`word ${i}`)) ? 1 : undefined);
+  const words = (p) => (p.get('words') === PHRASE.split(' ').length ? p.at('words') : undefined);
   await until(names, words, 'given every word', 60_000);
-  sample.word_ms = names.flatMap((name) => sent.map(([i, t]) => peers.get(name).first.get(`word ${i}`) - t));
   Object.assign(sample, await cost(session));
   if (config.protocol === 'site' && n >= 3) {
     Object.assign(sample, await migrate(names, 'leave'), await migrate(names.slice(1), 'crash'));
@@ -192,7 +187,7 @@ async function migrate(names, how) {
     started = now();
   } else {
     call(names[0], 'close');
-    started = await until(names.slice(0, 1), (p) => p.first.get('call close'), 'closing');
+    started = await until(names.slice(0, 1), (p) => p.at('call', 'close'), 'closing');
   }
   const elected = (await until(remaining, (p) => p.at('host', heir), 'following the new host')) - started;
   // The heir holds the state already (a host does not ask itself); every other peer asks it again.
@@ -254,11 +249,11 @@ const emit = (event) => process.send({ ...event, t: now() });
 const fail = (p, message) => emit({ e: 'error', p, message });
 let Ably, clientConfig; // a worker's, loaded as it starts
 
-/** What both kinds share: an Ably client reporting its first connection, a roster reporting only what changed (so
- * N peers × N joins stay cheap), and reporting each word as it is sent. */
+/** What both kinds share: an Ably client reporting its first connection, and a roster reporting only what changed
+ * (so N peers × N joins stay cheap). */
 class Peer {
   constructor(name, sessionId) {
-    Object.assign(this, { name, sessionId, ids: new Set(), last: {}, wordsSeen: 0 });
+    Object.assign(this, { name, sessionId, ids: new Set(), last: {}, words: 0 });
   }
 
   realtime(options) {
@@ -282,14 +277,6 @@ class Peer {
 
   is(e, v) {
     if (this.last[e] !== v) emit({ e, p: this.name, v: (this.last[e] = v) });
-  }
-
-  reportSent(pubSub, index) {
-    const sendMessage = pubSub.sendMessage.bind(pubSub);
-    pubSub.sendMessage = (message, target) => {
-      if (message.kind === 'word') emit({ e: 'sent', p: this.name, v: index(message) });
-      return sendMessage(message, target);
-    };
   }
 
   /** Resolves once the Ably connection is closed (its CLOSE answered), so that the emulator forgets it at once. */
@@ -338,12 +325,7 @@ class SitePeer extends Peer {
         if (key === 'players') this.roster(value.map((player) => player.clientId));
         else if (key === 'hostClientId') this.is('host', value);
         else if (key === 'status') this.is('status', value);
-        else if (key === 'receivedWords') {
-          this.wordsSeen = Math.max(this.wordsSeen, target.wordBase ?? 0);
-          for (const end = (target.wordBase ?? 0) + (target.words?.length ?? 0); this.wordsSeen < end; ) {
-            emit({ e: 'word', p: this.name, v: this.wordsSeen++ });
-          }
-        }
+        else if (key === 'receivedWords') this.is('words', (target.wordBase ?? 0) + (target.words?.length ?? 0));
         return true;
       },
     });
@@ -365,7 +347,6 @@ class SitePeer extends Peer {
   /** Join: resolves with this peer's clientId once it is connected, present and has announced itself. */
   async start() {
     await this.session.start();
-    this.reportSent(this.session.ably, (message) => message.index);
     return this.session.state.myClientId;
   }
 
@@ -397,8 +378,6 @@ class TutorialPeer extends Peer {
       received(message, metadata);
       this.afterMessage(message);
     };
-    let sent = 0;
-    this.reportSent(pubSub, () => sent++);
   }
 
   /** Read after every message, as the tutorial's page re-renders after each. */
@@ -408,7 +387,7 @@ class TutorialPeer extends Peer {
     const players = client.serverState?.players;
     if (Array.isArray(players)) this.roster(players.map((player) => String(player?.clientId)));
     this.is('status', client.state.status);
-    if (message?.kind === 'word') emit({ e: 'word', p: this.name, v: this.wordsSeen++ });
+    if (message?.kind === 'word') this.is('words', ++this.words);
   }
 
   /** Host or join as the tutorial's buttons do; resolves with this peer's identity (a uint32, as a string). */
