@@ -113,7 +113,8 @@ def expect_players(peer: Peer, names: list[str]) -> None:
 
 def assert_undisturbed(outcome: Outcome, what: str) -> None:
     assert outcome.undocumented_refusals == [], f"{what} (seed {SEED}): Ably refused only what it documents"
-    assert outcome.accepted > len(outcome.refused), f"{what} (seed {SEED}): mostly accepted, {outcome}"
+    # Each player sends all of its fuzz at once, so Ably's rate refuses much of it (42911): of the rest, most passes.
+    assert outcome.accepted > outcome.refused_for_content, f"{what} (seed {SEED}): mostly accepted, {outcome}"
 
 
 def test_after_a_fuzz_of_hostile_messages_and_presence_every_peer_streams_migrates_and_admits_a_newcomer(
