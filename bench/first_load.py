@@ -1,9 +1,6 @@
-"""First-load benchmark (issue 11): what a visitor's browser downloads and how soon the page can be used, today (the
-Vite build, dist/site) beside the site before Vite (site/ at BASELINE_REF from git, served as written, its libraries
-from site/vendor) and a blank page (the floor: the browser, the host and the measuring), each site on a dev host of
-its own, each load in a fresh context (empty cache) of headless Chromium. gzip sizes: each response compressed here,
-as a CDN serves text. What hosting loads later is tested (tests/deploy/test_site_build.py), and timed by the
-rehearsal benchmark."""
+"""First-load benchmark (issue 11): what a visitor's browser downloads and how soon the page can be used, the Vite
+build beside the site before Vite (site/ at BASELINE_REF from git, served as written) and a blank page (the floor),
+each on a dev host of its own, each load a fresh context of headless Chromium; gzip sizes as a CDN serves text."""
 
 import gzip
 import io

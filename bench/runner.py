@@ -1,6 +1,5 @@
-"""How every benchmark runs: targets (a configuration, a protocol, a page, a drill...) measured in turn, each run
-doing what it measures and timing until its end state, the order reversed every other run so that drift on the
-machine weighs on all alike."""
+"""How every benchmark runs: targets (a configuration, a protocol, a page...) measured in turn, the order reversed
+every other run so that drift on the machine weighs on all alike."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar

@@ -21,7 +21,7 @@ LIMITS = EmulatorConfig()  # Ably's rate limits are the emulator's defaults
 # per join, all on the session's channel (below Ably's rate of new connections).
 JOIN_RATE = min(LIMITS.max_channel_publish_rate / 3, LIMITS.max_new_connection_rate)
 SITE, TUTORIAL = "site", "tutorial"
-BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL), "election": (SITE,)}
+BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL)}
 Target = tuple[str, str, int]  # scenario, protocol, N
 PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
@@ -93,7 +93,7 @@ def _vs(*labels: str, divide: bool = True) -> list[str]:
 
 COST = ["N", *_vs("deliveries"), *_vs("per join", divide=False), *_vs("MB delivered")]
 COST += _vs("largest message B", divide=False)
-SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms"), "all N at once (site) ms"]
+SPEED = ["N", *_vs("join p50 ms", "join p99 ms", "burst converged ms")]
 BINGO = ["N", "numbers called", "messages published", "deliveries", "round ms"]
 BINGO_KEYS = ("calls", "published", "deliveries", "round_ms")
 
@@ -105,7 +105,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         cost[-1] += f.both("join_deliveries", "sequential", n, ",.1f", divide=False)
         cost[-1] += f.both("mb", "sequential", n, ",.2f") + f.both("max_message", "sequential", n, ",.0f", divide=False)
         speed.append([n, *f.both("join_ms", "", n, pct=50), *f.both("join_ms", "", n, pct=99)])
-        speed[-1] += [*f.both("converged_ms", "burst", n), _format(f.median("converged_ms", "election", SITE, n))]
+        speed[-1] += f.both("converged_ms", "burst", n)
         for p in (SITE, TUTORIAL):
             joins = [zip(run["join_ms"], run["connect_ms"], strict=True) for run in f.runs("sequential", p, n)]
             rest = percentile((join - connect for run in joins for join, connect in run), 50)
@@ -129,8 +129,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "### Speed",
         table(SPEED, speed),
         "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state), "
-        "over every join of every run; burst = a host, then N − 1 at once (at the join rate below), until every "
-        "roster is complete and one host agreed (median run); all N at once = the site's election, no host first.",
+        "over every join of every run; burst = a host, then N − 1 at once (at the join rate below) until every roster "
+        "is complete and every peer follows the host (median run).",
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "

@@ -1,7 +1,6 @@
-"""Soak benchmark (issue 18): the emulator's memory under thousands of inbox channels with history, more than its
-caps hold, read as its resident set (RSS) idle, at its peak (the kernel's high-water mark, reset first) and settled
-once the history expired; emulator/COVERAGE.md quotes it. The other bounds on memory are tested: a client that never
-reads (tests/emulator/test_slow_consumer.py), a huge frame to the dev host (tests/devserver/test_emulator_proxy.py)."""
+"""Soak benchmark (issue 18): the emulator's resident set under thousands of inbox channels with history, more than
+its caps hold, and once it expired (emulator/COVERAGE.md quotes it); the other bounds on memory are tested: a client
+that never reads (tests/emulator/test_slow_consumer.py), a huge frame (tests/devserver/test_emulator_proxy.py)."""
 
 import asyncio
 import base64

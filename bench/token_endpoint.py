@@ -1,7 +1,5 @@
-"""Token endpoint benchmark: ``GET /api/createTokenRequest`` through the dev host (``python -m devserver``, its own
-process) beside a static file and a function that signs nothing, with bounded concurrency; and the cold import of
-``function_app`` in a fresh interpreter (what a cold start pays before its first request) beside
-``import azure.functions``. Runs alternate between the targets."""
+"""Token endpoint benchmark: ``GET /api/createTokenRequest`` through the dev host beside a static file and a function
+that signs nothing; and what a cold start pays, ``import function_app`` in a fresh interpreter beside its libraries'."""
 
 import asyncio
 import subprocess

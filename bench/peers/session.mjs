@@ -204,27 +204,18 @@ async function hostThen(session, names, assigned, before = () => {}) {
   for (const [index, name] of names.entries()) if (index > 0) await join(name, assigned[index], session);
 }
 
-/** N peers in a session at once, timed from the first simultaneous join. `hostFirst`: someone hosts, then the other
- * N - 1 join at once, as friends do from an invite link (the tutorial must: it has no election); else all N start
- * at once into an empty session (site only: the election picks one host). */
-async function burst(n, hostFirst = true) {
+/** A host, then the other N − 1 join at once, as friends do from an invite link; timed from their first join until
+ * every roster is complete and (site) every peer follows the host. */
+async function burst(n) {
   const [session, names, assigned] = await start(n, 'b');
   await reset();
   let started;
-  const clock = () => (started = now());
-  if (hostFirst) await hostThen(session, names, assigned, clock);
-  else {
-    clock();
-    for (const [index, name] of names.entries()) await join(name, assigned[index], session);
-  }
+  await hostThen(session, names, assigned, () => (started = now()));
   await until(names, joined, 'connected', 90_000);
   const known = ids(names);
   let converged = await until(names, (p) => p.sees(known), 'seeing everyone', 90_000);
   if (config.protocol === 'site') {
-    const votes = new Map();
-    for (const name of names) votes.set(peers.get(name).get('host'), (votes.get(peers.get(name).get('host')) ?? 0) + 1);
-    const [[agreed]] = [...votes].sort((a, b) => b[1] - a[1]);
-    converged = Math.max(converged, await until(names, (p) => p.at('host', agreed), 'agreed on one host'));
+    converged = Math.max(converged, await until(names, (p) => p.at('host', known[0]), 'following the host'));
   }
   await until(names, acknowledged, "holding the host's state", 90_000);
   return { converged_ms: converged - started, ...(await cost(session)) };
@@ -424,7 +415,7 @@ const commands = {
   exit: () => Promise.all([...hosted.values()].map((peer) => peer.close())).finally(() => process.exit(0)),
 };
 
-const SCENARIOS = { sequential, burst, election: (n) => burst(n, false), bingo };
+const SCENARIOS = { sequential, burst, bingo };
 if (process.send) {
   console.log = console.error; // stdout carries the scenario's answer only
   process.on('unhandledRejection', (error) => fail(null, `unhandled: ${error?.message ?? error}`));
