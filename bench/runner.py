@@ -9,16 +9,14 @@ S = TypeVar("S")
 
 
 async def alternating(
-    targets: Sequence[T], runs: int | Callable[[T], int], once: Callable[[T], Awaitable[S]], warm_up: bool = True
+    targets: Sequence[T], runs: int, once: Callable[[T], Awaitable[S]], warm_up: bool = True
 ) -> dict[T, list[S]]:
-    """``once(target)`` per target per run (``runs``: a number, or one per target), after a warm-up round."""
-    runs_of = runs if callable(runs) else (lambda _target: runs)
+    """``once(target)`` per target per run, after a warm-up round."""
     if warm_up:
         for target in targets:
             await once(target)
     samples: dict[T, list[S]] = {target: [] for target in targets}
-    for run in range(max(map(runs_of, targets))):
+    for run in range(runs):
         for target in targets if run % 2 == 0 else targets[::-1]:
-            if run < runs_of(target):
-                samples[target].append(await once(target))
+            samples[target].append(await once(target))
     return samples

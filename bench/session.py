@@ -31,11 +31,9 @@ MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
     """Every scenario at every size for its protocols, in turn, fresh peers each time; and what went wrong."""
     targets = [(name, p, n) for n in settings["sizes"] for name, protocols in BY_SIZE.items() for p in protocols]
-    targets += [("bingo", SITE, n) for n in settings["bingo"]]
+    small = [target for target in targets if target[2] <= SMALL_SESSION]  # a friends' session: more runs
+    larger = [target for target in targets if target not in small] + [("bingo", SITE, n) for n in settings["bingo"]]
     errors: list[str] = []
-
-    def runs_of(target: Target) -> int:
-        return settings["small_runs" if target[0] in BY_SIZE and target[2] <= SMALL_SESSION else "runs"]
 
     async with (
         emulator("--key", KEY, "--presence-leave-timeout", str(PRESENCE_LEAVE_TIMEOUT)) as ably,
@@ -56,7 +54,8 @@ async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
             errors.extend(f"{name} {protocol} N={n}: {error}" for error in answer["errors"])
             return answer["sample"]
 
-        return await alternating(targets, runs_of, once, warm_up=False), errors
+        samples = await alternating(small, settings["small_runs"], once, warm_up=False)
+        return samples | await alternating(larger, settings["runs"], once, warm_up=False), errors
 
 
 class Figures:
@@ -107,9 +106,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         speed.append([n, *f.both("join_ms", "", n, pct=50), *f.both("join_ms", "", n, pct=99)])
         speed[-1] += f.both("converged_ms", "burst", n)
         for p in (SITE, TUTORIAL):
-            joins = [zip(run["join_ms"], run["connect_ms"], strict=True) for run in f.runs("sequential", p, n)]
-            rest = percentile((join - connect for run in joins for join, connect in run), 50)
-            phases.append([n, p, _format(f.pooled("connect_ms", p, n, 50)), _format(rest)])
+            phases.append([n, p, *(_format(f.pooled(key, p, n, 50)) for key in ("connect_ms", "protocol_ms"))])
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])

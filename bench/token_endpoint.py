@@ -6,8 +6,6 @@ import subprocess
 import sys
 import time
 
-import aiohttp
-
 from bench.processes import REPO_ROOT, dev_host, http_client
 from bench.report import Section, side_by_side
 from bench.runner import alternating
@@ -19,11 +17,18 @@ IMPORTS = {f"`import {name}`": name for name in ("function_app", "ably", "azure.
 CONCURRENCY = 16
 
 
-async def endpoint(http: aiohttp.ClientSession, runs: int, seconds: float) -> dict[str, list[dict]]:
-    """Per path and run: requests/s answered 200, failures, and the dev host's share of a core."""
-    async with dev_host() as host:
+def _import_ms(module: str) -> dict:
+    code = f"import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    return {"ms": float(done.stdout)}
+
+
+async def run(quick: bool) -> Section:
+    runs, seconds = (1, 0.5) if quick else (5, 3.0)
+    async with dev_host() as host, http_client() as http:
 
         async def once(name: str) -> dict:
+            """Requests/s answered 200, failures, and the dev host's share of a core."""
             deadline, answers = time.perf_counter() + seconds, []
 
             async def client() -> None:
@@ -38,19 +43,7 @@ async def endpoint(http: aiohttp.ClientSession, runs: int, seconds: float) -> di
             cpu_percent = (host.cpu_seconds() - cpu) / elapsed * 100
             return {"rate": sum(answers) / elapsed, "failed": answers.count(False), "cpu": cpu_percent}
 
-        return await alternating(list(PATHS), runs, once)
-
-
-def _import_ms(module: str) -> dict:
-    code = f"import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    return {"ms": float(done.stdout)}
-
-
-async def run(quick: bool) -> Section:
-    runs, seconds = (1, 0.5) if quick else (5, 3.0)
-    async with http_client() as http:
-        rates = await endpoint(http, runs, seconds)
+        rates = await alternating(list(PATHS), runs, once)
     imports = await alternating(list(IMPORTS), runs, lambda name: asyncio.to_thread(_import_ms, IMPORTS[name]))
     failed = sum(run["failed"] for runs_ in rates.values() for run in runs_)
     return Section(

@@ -14,14 +14,11 @@ import { channelNameFor, newPeerSecret, randomSessionId } from '../../site/sessi
 import { TutorialPeer as Tutorial } from '../tutorial/app.js';
 
 const config = JSON.parse(process.argv[2]);
-// Up to smallSession peers (friends) each get a process of their own, as each friend has a device; larger
-// sessions share processes, PEERS_PER_WORKER each, so that 200 fit on two cores.
-const PEERS_PER_WORKER = 25;
+const PEERS_PER_WORKER = 25; // beyond a friends' session (a device each), so that 200 peers fit on two cores
 const now = () => performance.timeOrigin + performance.now();
 const [workers, peers, errors, waiters] = [[], new Map(), [], new Set()]; // peers: what each was seen to do
 
-/** What one peer was seen to do: its roster (`seen`: when each id first came), and the last value and time of every
- * other event. */
+/** What one peer was seen to do: its roster (`seen`: when each id first came), and every other event's last value. */
 class Seen {
   constructor(worker) {
     Object.assign(this, { worker, roster: new Set(), seen: new Map(), last: new Map() });
@@ -77,8 +74,7 @@ async function start(n, prefix, dedicated = 0) {
 }
 
 // Joins stay within Ably's rate limits (`joinRate` a second, bench/session.py): a second's worth at once, as the
-// emulator's buckets of a second's worth hold them (a new session's channel, and the last run's joins long past), then
-// 80 % of the rate, so that jitter never tips it over.
+// emulator's buckets hold a second's worth, then 80 % of the rate, so that jitter never tips it over.
 const slots = { rate: 0.8 * config.joinRate, most: Math.floor(config.joinRate), at: now() };
 slots.free = slots.most;
 
@@ -154,7 +150,7 @@ const ids = (names) => names.map((name) => peers.get(name).get('joined'));
  * streams the phrase; for the site, the host then leaves cleanly, and the next host crashes (its process killed). */
 async function sequential(n) {
   const [session, names, assigned] = await start(n, 's', 2);
-  const sample = { join_ms: [], connect_ms: [] };
+  const sample = { join_ms: [], connect_ms: [], protocol_ms: [] };
   await reset();
   for (const [index, name] of names.entries()) {
     await join(name, assigned[index], session, index === 0 ? 'host' : 'guest');
@@ -165,6 +161,7 @@ async function sequential(n) {
     const seen = await until(soFar, (p) => (p !== joiner || acknowledged(p) ? p.sees(known) : undefined), 'seen');
     sample.join_ms.push(seen - joiner.at('start'));
     sample.connect_ms.push(joiner.at('connected') - joiner.at('start'));
+    sample.protocol_ms.push(seen - joiner.at('connected'));
   }
   sample.join_deliveries = (await cost(session)).deliveries / n;
   call(names[0], 'stream');
@@ -269,11 +266,6 @@ class Peer {
   is(e, v) {
     if (this.last[e] !== v) emit({ e, p: this.name, v: (this.last[e] = v) });
   }
-
-  /** Resolves once the Ably connection is closed (its CLOSE answered), so that the emulator forgets it at once. */
-  closed(realtime) {
-    return realtime?.connection.whenState('closed');
-  }
 }
 
 class SitePeer extends Peer {
@@ -348,7 +340,7 @@ class SitePeer extends Peer {
   close() {
     const { realtime } = this.session;
     this.session.close();
-    return this.closed(realtime);
+    return realtime?.connection.whenState('closed'); // its CLOSE answered: the emulator forgot it
   }
 }
 
@@ -395,7 +387,7 @@ class TutorialPeer extends Peer {
 
   close() {
     this.peer.close();
-    return this.closed(this.peer.pubSubClient.realtime);
+    return this.peer.pubSubClient.realtime?.connection.whenState('closed');
   }
 }
 
