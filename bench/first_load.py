@@ -32,13 +32,9 @@ WATCH = """(() => {
 File = tuple[str, int]  # resource type, gzip bytes
 
 
-async def _files(responses: list, origin: str) -> dict[str, File]:
-    ours = [response for response in responses if response.url.startswith(origin)]
-    return {urlsplit(r.url).path: (r.request.resource_type, len(gzip.compress(await r.body()))) for r in ours}
-
-
-async def _load_once(browser, base_url: str, page_name: str) -> dict:
+async def _load_once(browser, hosts: dict[str, str], page_name: str) -> dict:
     """In a fresh context (empty cache): ms to interactive, the files loaded, and every request to another origin."""
+    base_url = hosts[PAGES[page_name][0]]
     async with await browser.new_context(base_url=base_url) as context:
         await context.add_init_script(WATCH.replace("READY", PAGES[page_name][2]))
         (page := await context.new_page()).set_default_timeout(60_000)
@@ -49,8 +45,9 @@ async def _load_once(browser, base_url: str, page_name: str) -> dict:
         await page.goto(PAGES[page_name][1], wait_until="commit")
         ms = await (await page.wait_for_function("() => window.benchReadyMs")).json_value()
         await page.wait_for_load_state("networkidle")
-        others = [url for url in urls if not url.startswith((base_url, "data:"))]
-        return {"ms": ms, "files": await _files(responses, base_url), "origins": others}
+        ours = [response for response in responses if response.url.startswith(base_url)]
+        files = {urlsplit(r.url).path: (r.request.resource_type, len(gzip.compress(await r.body()))) for r in ours}
+        return {"ms": ms, "files": files, "origins": [url for url in urls if not url.startswith((base_url, "data:"))]}
 
 
 def baseline_site(folder: str) -> str:
@@ -62,20 +59,16 @@ def baseline_site(folder: str) -> str:
     return f"{folder}/site"
 
 
-async def measure(runs: int) -> dict[str, list[dict]]:
-    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
-        async with dev_host() as today, dev_host("--site", baseline_site(folder)) as before, chromium() as browser:
-            hosts = {"today": today.url, "before": before.url}
-            return await alternating(list(PAGES), runs, lambda name: _load_once(browser, hosts[PAGES[name][0]], name))
-
-
 def _kib(files: dict[str, File], scripts_only: bool = True) -> float:
     return sum(size for kind, size in files.values() if kind == "script" or not scripts_only) / 1024
 
 
 async def run(quick: bool) -> Section:
     runs, rows = 1 if quick else 7, []
-    results = await measure(runs)
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
+        async with dev_host() as today, dev_host("--site", baseline_site(folder)) as before, chromium() as browser:
+            hosts = {"today": today.url, "before": before.url}
+            results = await alternating(list(PAGES), runs, lambda name: _load_once(browser, hosts, name))
     ms = {name: Spread.of(load["ms"] for load in loads) for name, loads in results.items()}
     for name, loads in results.items():
         files = loads[-1]["files"]

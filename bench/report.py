@@ -71,12 +71,12 @@ def side_by_side(samples: dict[str, list[dict]], rows: dict[str, str], spec: str
 
 
 def _output(*command: str) -> str:
-    """The first line a command prints, or "" when it fails."""
+    """What a command prints, or "" when it fails."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=20, cwd=REPO_ROOT, check=True)
     except (OSError, subprocess.SubprocessError):
         return ""
-    return (done.stdout.strip().splitlines() or [""])[0].strip()
+    return done.stdout.strip()
 
 
 def _read(path: str, key: str) -> str:
@@ -88,17 +88,15 @@ def _read(path: str, key: str) -> str:
 def machine() -> list[list[str]]:
     from tests.browser_path import chromium_executable
 
-    ably_js, vue = (
-        json.loads((REPO_ROOT / f"node_modules/{name}/package.json").read_text()) for name in ("ably", "vue")
-    )
+    npm = {name: json.loads((REPO_ROOT / f"node_modules/{name}/package.json").read_text()) for name in ("ably", "vue")}
     return [
         ["CPU", f"{_read('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores"],
         ["memory", f"{int(_read('/proc/meminfo', 'MemTotal').split()[0]) / 1024**2:.1f} GiB"],
         ["OS", f"{_read('/etc/os-release', 'PRETTY_NAME')} (Linux {platform.release()})"],
         ["Python", platform.python_version()],
         ["Node", _output("node", "--version")],
-        ["ably-js", ably_js["version"]],
-        ["Vue", vue["version"]],
+        ["ably-js", npm["ably"]["version"]],
+        ["Vue", npm["vue"]["version"]],
         *([name, metadata.version(name.lower())] for name in ("aiohttp", "Playwright")),
         ["Chromium", _output(chromium_executable() or "chromium", "--version")],
     ]

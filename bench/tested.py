@@ -80,11 +80,8 @@ async def host_and_join(configuration: str) -> dict:
     if not (hosted := when(host, "acknowledged")) or not friends:
         return {}
     joins = [(when(page, "acknowledged") or 0) - (when(page, "click join-button") or 0) for page in friends]
-    return {
-        "hosted": hosted,
-        "host_click": hosted - (when(host, "click host-button") or 0),
-        "join_click": median(joins),
-    }
+    host_click = hosted - (when(host, "click host-button") or 0)
+    return {"hosted": hosted, "host_click": host_click, "join_click": median(joins)}
 
 
 async def rehearsal(quick: bool) -> Section:

@@ -91,7 +91,7 @@ async function join(name, worker, session, role = 'guest') {
   worker.send({ c: 'join', p: name, proto: config.protocol, role, session });
 }
 
-/** `stream()`, `playBingo(paceMs)` or `close()` one peer; its `called` event says it is done. */
+/** `stream()`, `playBingo(paceMs)` or `close()` one peer (its `call` event says when it began). */
 const call = (name, method, ...args) => peers.get(name).worker.send({ c: 'call', p: name, method, args });
 
 /** Until `when(peer)` gives a time for every named peer: the latest; a peer is checked again only after an event of
@@ -143,7 +143,6 @@ const acknowledged = (peer) => peer.at('status', 'acknowledged');
 const joined = (peer) => peer.at('joined');
 /** Joined (its id known: the join's promise resolved) and holding the host's state. */
 const ready = (peer) => (joined(peer) ? acknowledged(peer) : undefined);
-const done = (method) => (peer) => peer.at('called', method);
 const ids = (names) => names.map((name) => peers.get(name).get('joined'));
 
 /** N peers join one after another (each until it is in every roster and holds the host's state), then the host
@@ -165,7 +164,6 @@ async function sequential(n) {
   }
   sample.join_deliveries = (await cost(session)).deliveries / n;
   call(names[0], 'stream');
-  await until(names.slice(0, 1), done('stream'), 'streamed', 60_000);
   const words = (p) => (p.get('words') === PHRASE.split(' ').length ? p.at('words') : undefined);
   await until(names, words, 'given every word', 60_000);
   Object.assign(sample, await cost(session));
@@ -402,7 +400,6 @@ const commands = {
   async call({ p, method, args }) {
     emit({ e: 'call', p, v: method });
     await hosted.get(p)[method](...args);
-    emit({ e: 'called', p, v: method });
   },
   exit: () => Promise.all([...hosted.values()].map((peer) => peer.close())).finally(() => process.exit(0)),
 };
