@@ -29,7 +29,6 @@ WATCH = """(() => {
   const check = () => (READY ? (window.benchReadyMs = performance.now()) : requestAnimationFrame(check));
   requestAnimationFrame(check);
 })();"""
-File = tuple[str, int]  # resource type, gzip bytes
 
 
 async def _load_once(browser, hosts: dict[str, str], page_name: str) -> dict:
@@ -59,10 +58,6 @@ def baseline_site(folder: str) -> str:
     return f"{folder}/site"
 
 
-def _kib(files: dict[str, File], scripts_only: bool = True) -> float:
-    return sum(size for kind, size in files.values() if kind == "script" or not scripts_only) / 1024
-
-
 async def run(quick: bool) -> Section:
     runs, rows = 1 if quick else 7, []
     with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
@@ -71,13 +66,11 @@ async def run(quick: bool) -> Section:
             results = await alternating(list(PAGES), runs, lambda name: _load_once(browser, hosts, name))
     ms = {name: Spread.of(load["ms"] for load in loads) for name, loads in results.items()}
     for name, loads in results.items():
-        files = loads[-1]["files"]
-        scripts = ", ".join(
-            f"`{path.rsplit('/', 1)[1]}`" for path, (kind, _) in sorted(files.items()) if kind == "script"
-        )
+        files = loads[-1]["files"]  # path: (resource type, gzip bytes)
+        scripts = [(path.rsplit("/", 1)[1], size) for path, (kind, size) in sorted(files.items()) if kind == "script"]
+        kib = [f"{sum(sizes) / 1024:,.1f}" for sizes in ([s for _, s in scripts], [s for _, s in files.values()])]
         others = max(len(load["origins"]) for load in loads)
-        rows.append([name, ms[name].format(".0f"), len(files), f"{_kib(files):,.1f}", f"{_kib(files, False):,.1f}"])
-        rows[-1] += [others, scripts]
+        rows.append([name, ms[name].format(".0f"), len(files), *kib, others, ", ".join(f"`{n}`" for n, _ in scripts)])
     header = ["page", "interactive ms", "requests", "JS KiB gzip", "all KiB gzip", "other origins", "scripts"]
     new, old = ms[TODAY].median, ms[BEFORE].median
     return Section(

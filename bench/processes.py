@@ -33,11 +33,6 @@ class ServerProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def http_client() -> aiohttp.ClientSession:
-    """An HTTP client without aiohttp's cap of 100 connections: the benchmarks hold thousands."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-
-
 async def get_json(http: aiohttp.ClientSession, url: str, headers: dict | None = None):
     async with http.get(url, headers=headers, raise_for_status=True) as response:
         return await response.json()

@@ -67,8 +67,8 @@ class Figures:
     def runs(self, name: str, protocol: str, n: int) -> list[dict]:
         return [run for run in self.samples.get((name, protocol, n), []) if run is not None]
 
-    def median(self, key: str, name: str, protocol: str, n: int) -> float:
-        return Spread.of(run.get(key) for run in self.runs(name, protocol, n)).median
+    def spread(self, key: str, name: str, protocol: str, n: int) -> Spread:
+        return Spread.of(run.get(key) for run in self.runs(name, protocol, n))
 
     def pooled(self, key: str, protocol: str, n: int, pct: float) -> float:
         """Small sessions have few joins per run, so percentiles pool every run's."""
@@ -82,7 +82,7 @@ class Figures:
 
     def both(self, key: str, name: str, n: int, spec: str | None = None, pct: float = 0, divide=True) -> list[str]:
         """Site, tutorial and (``divide``) site ÷ tutorial."""
-        values = [self.pooled(key, p, n, pct) if pct else self.median(key, name, p, n) for p in (SITE, TUTORIAL)]
+        values = [self.pooled(key, p, n, pct) if pct else self.spread(key, name, p, n).median for p in (SITE, TUTORIAL)]
         return [_format(value, spec) for value in values] + ([ratio(*values)] if divide else [])
 
 
@@ -105,15 +105,13 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         cost[-1] += f.both("mb", "sequential", n, ",.2f") + f.both("max_message", "sequential", n, ",.0f", divide=False)
         speed.append([n, *f.both("join_ms", "", n, pct=50), *f.both("join_ms", "", n, pct=99)])
         speed[-1] += f.both("converged_ms", "burst", n)
-        for p in (SITE, TUTORIAL):
-            phases.append([n, p, *(_format(f.pooled(key, p, n, 50)) for key in ("connect_ms", "protocol_ms"))])
+        phases += [
+            [n, p, *(_format(f.pooled(k, p, n, 50)) for k in ("connect_ms", "protocol_ms"))] for p in (SITE, TUTORIAL)
+        ]
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
-            migration.append([n, *(_format(f.median(key, "sequential", SITE, n)) for key in moves)])
-    bingo = [
-        [n, *(Spread.of(run[key] for run in f.runs("bingo", SITE, n)).format(",.0f") for key in BINGO_KEYS)]
-        for n in settings["bingo"]
-    ]
+            migration.append([n, *(_format(f.spread(key, "sequential", SITE, n).median) for key in moves)])
+    bingo = [[n, *(f.spread(key, "bingo", SITE, n).format(",.0f") for key in BINGO_KEYS)] for n in settings["bingo"]]
     parts = [
         "**site** = the site's classes (`P2PSession`); **tutorial** = the tutorial's protocol (bench/tutorial/), both "
         "on the pinned ably-js in Node workers against the emulator, tokens over HTTP from the same dev host's "
@@ -151,9 +149,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
 
 
 def _format(value: float, spec: str | None = None) -> str:
-    if value != value:
-        return "n/a"
-    return format(value, spec) if spec else f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+    """``n/a`` when nothing was measured; without ``spec``, whole numbers from 10 up, else one decimal."""
+    return "n/a" if value != value else format(value, spec or (",.0f" if value >= 10 else ".1f"))
 
 
 async def run(quick: bool) -> Section:

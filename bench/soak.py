@@ -3,10 +3,11 @@ its caps hold, and once it expired (emulator/COVERAGE.md quotes it); the other b
 that never reads (tests/emulator/test_slow_consumer.py), a huge frame (tests/devserver/test_emulator_proxy.py)."""
 
 import asyncio
-import base64
 import time
 
-from bench.processes import emulator, get_json, http_client
+import aiohttp
+
+from bench.processes import emulator, get_json
 from bench.report import Section, table
 
 KEY = "soakapp.soakkey:local-soak-secret-not-for-production"
@@ -35,15 +36,15 @@ async def _settled(pid: int) -> float:
 
 async def run(quick: bool) -> Section:
     channels, messages, size, ttl = QUICK if quick else FULL
-    basic = {"Authorization": f"Basic {base64.b64encode(KEY.encode()).decode()}"}
-    async with emulator("--key", KEY, "--history-ttl", str(ttl)) as server, http_client() as http:
+    key = aiohttp.BasicAuth(*KEY.split(":", 1))
+    async with emulator("--key", KEY, "--history-ttl", str(ttl)) as server, aiohttp.ClientSession(auth=key) as http:
         idle = await _settled(server.pid)
         _mb(server.pid, reset_peak=True)
         inboxes = [f"inbox-{channel}" for channel in range(channels)]
         for _ in range(messages):  # a batch publish to every inbox at once: one message a channel, each time
             spec = {"channels": inboxes, "messages": [{"data": "x" * size}]}
-            async with http.post(f"{server.url}/messages", json=spec, headers=basic) as response:
-                response.raise_for_status()
+            async with http.post(f"{server.url}/messages", json=spec, raise_for_status=True) as response:
+                await response.read()
         held = await get_json(http, memory := f"{server.url}/_emulator/memory")
         deadline = time.monotonic() + ttl + 60
         while (await get_json(http, memory))["channels"]:  # until the history expired and its channels were dropped

@@ -6,7 +6,9 @@ import subprocess
 import sys
 import time
 
-from bench.processes import REPO_ROOT, dev_host, http_client
+import aiohttp
+
+from bench.processes import REPO_ROOT, dev_host
 from bench.report import Section, side_by_side
 from bench.runner import alternating
 
@@ -25,7 +27,7 @@ def _import_ms(module: str) -> dict:
 
 async def run(quick: bool) -> Section:
     runs, seconds = (1, 0.5) if quick else (5, 3.0)
-    async with dev_host() as host, http_client() as http:
+    async with dev_host() as host, aiohttp.ClientSession() as http:
 
         async def once(name: str) -> dict:
             """Requests/s answered 200, failures, and the dev host's share of a core."""

@@ -191,12 +191,13 @@ async function migrate(names, how) {
   return { [`${how}_elected_ms`]: elected, [`${how}_acknowledged_ms`]: Math.max(elected, asked - started) };
 }
 
-/** names[0] hosts (until it holds its own state), then the others join at once; `before` runs between. */
-async function hostThen(session, names, assigned, before = () => {}) {
+/** names[0] hosts (until it holds its own state), then the others join at once; resolves with when they began. */
+async function hostThen(session, names, assigned) {
   await join(names[0], assigned[0], session, 'host');
   await until(names.slice(0, 1), ready, 'hosting');
-  before();
+  const started = now();
   for (const [index, name] of names.entries()) if (index > 0) await join(name, assigned[index], session);
+  return started;
 }
 
 /** A host, then the other N − 1 join at once, as friends do from an invite link; timed from their first join until
@@ -204,8 +205,7 @@ async function hostThen(session, names, assigned, before = () => {}) {
 async function burst(n) {
   const [session, names, assigned] = await start(n, 'b');
   await reset();
-  let started;
-  await hostThen(session, names, assigned, () => (started = now()));
+  const started = await hostThen(session, names, assigned);
   await until(names, joined, 'connected', 90_000);
   const known = ids(names);
   let converged = await until(names, (p) => p.sees(known), 'seeing everyone', 90_000);
@@ -238,8 +238,8 @@ let Ably, clientConfig; // a worker's, loaded as it starts
 /** What both kinds share: an Ably client reporting its first connection, and a roster reporting only what changed
  * (so N peers × N joins stay cheap). */
 class Peer {
-  constructor(name, sessionId) {
-    Object.assign(this, { name, sessionId, ids: new Set(), last: {}, words: 0 });
+  constructor(name) {
+    Object.assign(this, { name, ids: new Set(), last: {}, words: 0 });
   }
 
   realtime(options) {
@@ -268,7 +268,7 @@ class Peer {
 
 class SitePeer extends Peer {
   constructor(name, sessionId) {
-    super(name, sessionId);
+    super(name);
     this.session = new P2PSession({
       sessionId,
       friendlyName: name,
@@ -344,7 +344,7 @@ class SitePeer extends Peer {
 
 class TutorialPeer extends Peer {
   constructor(name, sessionId, role) {
-    super(name, sessionId);
+    super(name);
     this.role = role;
     const secret = newPeerSecret();
     this.peer = new Tutorial({
@@ -374,9 +374,7 @@ class TutorialPeer extends Peer {
   /** Host or join as the tutorial's buttons do; resolves with this peer's identity (a uint32, as a string). */
   async start() {
     await (this.role === 'host' ? this.peer.host() : this.peer.join());
-    const { state, identity } = this.peer.p2pClient;
-    this.is('status', state.status);
-    return String(identity.clientId);
+    return String(this.peer.p2pClient.identity.clientId);
   }
 
   stream() {
