@@ -3,8 +3,8 @@ cost), in sessions of 200 (Ably's presence limit), within Ably's connection rate
 then ``GET /time`` with all connected. The peers speak the frames ably-js 2 sends, all in this process."""
 
 import asyncio
-import itertools
 import json
+import secrets
 import time
 
 import aiohttp
@@ -18,7 +18,6 @@ from emulator.protocol import Action
 
 THROUGH, DIRECT = "through the dev host", "emulator directly"
 ARRIVALS = 0.8 * EmulatorConfig().max_new_connection_rate  # peers a second, within Ably's rate (the emulator's)
-_runs = itertools.count()  # each run's sessions are fresh
 REST = {"X-Ably-Version": "2"}  # what ably-js sends on every REST call (the dev host routes by it)
 
 
@@ -32,7 +31,7 @@ async def _next(ws: aiohttp.ClientWebSocketResponse, *actions: Action) -> dict:
 
 async def crowd(http: aiohttp.ClientSession, host: ServerProcess, base: str, peers: int, size: int) -> dict:
     """``peers`` join at ``base`` in sessions of ``size``; then REST calls with all connected."""
-    run = next(_runs)
+    run = secrets.token_hex(4)  # each run's sessions are fresh
     sessions = [f"run{run}-{index // size}" for index in range(peers)]
     tickets: list[dict] = []
     for start in range(0, len(sessions), 50):  # the site's API signs them, 50 at a time

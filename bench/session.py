@@ -129,7 +129,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
-        "protocol (the site's peer attaches, enters presence and asks the host in one round trip).",
+        "protocol's own (attaching, entering presence, asking the host).",
         "### Host migration (site only: the tutorial's session dies with its host)",
         table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "

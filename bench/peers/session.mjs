@@ -44,12 +44,9 @@ function observe({ e, p, t, v, add, del, message }) {
   if (e === 'error') errors.push(`peer error ${p}: ${message}`);
   const peer = peers.get(p);
   if (!peer) return;
-  if (e === 'roster') {
-    for (const id of add) peer.roster.add(id) && !peer.seen.has(id) && peer.seen.set(id, t);
-    for (const id of del) peer.roster.delete(id);
-  } else {
-    peer.last.set(e, [v, t]);
-  }
+  if (e !== 'roster') peer.last.set(e, [v, t]);
+  for (const id of add ?? []) peer.roster.add(id) && !peer.seen.has(id) && peer.seen.set(id, t);
+  for (const id of del ?? []) peer.roster.delete(id);
   for (const waiter of waiters) waiter(p);
 }
 
@@ -98,7 +95,6 @@ const call = (name, method, ...args) => peers.get(name).worker.send({ c: 'call',
  * its own, so N peers × N events stay cheap. Rejects naming `what` and how many were late. */
 function until(names, when, what, timeout = 30_000) {
   const pending = new Set(names.filter((name) => when(peers.get(name)) == null));
-  const latest = () => Math.max(0, ...names.map((name) => when(peers.get(name)) ?? 0));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       waiters.delete(check);
@@ -109,7 +105,7 @@ function until(names, when, what, timeout = 30_000) {
       if (pending.size) return;
       clearTimeout(timer);
       waiters.delete(check);
-      resolve(latest());
+      resolve(Math.max(0, ...names.map((name) => when(peers.get(name)))));
     };
     waiters.add(check);
     check();
