@@ -61,8 +61,7 @@ def table(header: list[str], rows: list[list]) -> str:
 
 
 def side_by_side(samples: dict[str, list[dict]], rows: dict[str, str], spec: str = ".0f") -> str:
-    """A row per measure (``label: key`` of the samples), a column per target (median of its runs, lowest–highest)
-    and the first target ÷ the last (the baseline)."""
+    """A row per measure (``label: key``), a column per target (its runs' spread), and first ÷ last (the baseline)."""
     cells = []
     for label, key in rows.items():
         spreads = [Spread.of(run.get(key) for run in runs) for runs in samples.values()]

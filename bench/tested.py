@@ -1,7 +1,6 @@
-"""The benchmarks timed in the browser tests that already play their scenarios (issue 17), with tests/timings.py
-recording every page's timeline in a pytest subprocess; a test that fails gives no sample. ``rehearsal``: host and
-join in the production rehearsal (tests/stand_ins) beside ``make run``; ``drills``: each failure drill that starts at
-a press of Host, to its one clear state (and back, where the page recovers), beside the same press, nothing wrong."""
+"""Benchmarks timed in the browser tests that play their scenarios (issue 17; tests/timings.py records each page's
+timeline; a failed test gives no sample): ``rehearsal``, host and join in the production rehearsal beside ``make
+run``; ``drills``, each failure drill from a press of Host to its one clear state, beside the same press, no fault."""
 
 import asyncio
 import json
