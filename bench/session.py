@@ -140,7 +140,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "player claiming once its card has a line; messages as published and as Ably bills them (deliveries).",
         f"Refused at Ably's rate limits ({LIMITS.max_connection_publish_rate:g} publishes a second per connection and "
         f"per channel, {LIMITS.max_new_connection_rate:g} new connections a second), every scenario, size and run: "
-        f"site **{f.refused(SITE)}**, tutorial **{f.refused(TUTORIAL)}**; peers join at most {JOIN_RATE:.0f} at once, "
+        f"site **{f.refused(SITE)}**, tutorial **{f.refused(TUTORIAL)}**; peers join at most {int(JOIN_RATE)} at once, "
         f"then {0.8 * JOIN_RATE:.0f} a second, both protocols alike (the tutorial's unpaced host is refused beyond).",
     ]
     if errors:
