@@ -95,6 +95,23 @@ describe('PubSubClient on the emulator', () => {
     assert.equal(client.pubSub.inbox.state, 'attached');
   });
 
+  test('asks for the session channel while connecting, so its attach leaves as soon as Ably connects', async (t) => {
+    const session = sessionOn(emulator, t);
+    let stateWhenConnected = null;
+    const client = recordingClient(t, () => {
+      const realtime = session.client('ada-id');
+      realtime.connection.once('connected', () => {
+        stateWhenConnected = realtime.channels.get(`p2p:${session.id}`).state;
+      });
+      return realtime;
+    });
+
+    await client.pubSub.connect(new Identity('Ada'), session.id);
+
+    assert.equal(stateWhenConnected, 'attaching', 'ably-js sent the attach before it reported connected');
+    assert.deepEqual(clientIdsOf(await session.members()), ['ada-id']);
+  });
+
   test('enters presence with its friendly name only, and has read the presence set when connect resolves', async (t) => {
     const session = sessionOn(emulator, t);
     const ada = appClient(t, session, 'ada-id');
