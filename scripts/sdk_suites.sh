@@ -19,12 +19,13 @@
 # FILE arguments (paths relative to a checkout, e.g. test/realtime/presence.test.js) limit the run to those files.
 # Every test that fails must be in emulator/sdk-known-failures.toml with its reason (scripts/sdk_results.py): the
 # run fails on a failure not listed there and on a listed test that passes now (stale); the table counts both.
-# Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), SDK_KNOWN_FAILURES, FILE_TIMEOUT (seconds per
-# file, default 900), EMULATOR_PORT (plain port; default 80 with --python, whose tests use http on port 80 too,
-# else 18081), TLS_PORT (default 443), EMULATOR_SRC (the tree whose emulator/ runs, default this repository; e.g. a
-# `git worktree` of an older commit, to measure before/after), SDK_PREPARED=1 (reuse SDK_WORK's copies and installs
-# from an earlier run: e.g. to run the suites where nothing but loopback exists, so that their tests of outside hosts
-# fail at once: `sudo unshare --net sh -c 'ip link set lo up && SDK_PREPARED=1 scripts/sdk_suites.sh --js ...'`).
+# Environment: SDK_WORK, SDK_SUITES_OUT (table, default test-artifacts/sdk-suites.md), SDK_KNOWN_FAILURES,
+# FILE_TIMEOUT (seconds per file, default 900), EMULATOR_PORT (plain port; default 80 with --python, whose tests use
+# http on port 80 too, else 18081), TLS_PORT (default 443), EMULATOR_SRC (the tree whose emulator/ runs, default this
+# repository; e.g. a `git worktree` of an older commit, to measure before/after), SDK_PREPARED=1 (reuse SDK_WORK's
+# copies and installs from an earlier run). ably-python's failures are reported with --tb=native: pytest's own
+# traceback style re-parses the test's source, which crashed pytest (INTERNALERROR) mid-file on a failure whose
+# coroutines were being finalised.
 # --offline (root): after installing, the run goes on in a new network and mount namespace where only loopback
 # exists, with a stand-in for echo.ably.io (Ably's test-support server, which the suites' authUrl, JWT and
 # request() tests call: tests/stand_ins/echo.py) on https://127.0.0.2:443. Inside that namespace only, /etc/hosts
@@ -200,7 +201,7 @@ run_python() {
     xml=${log%.log}.xml
     rm -f "$xml"
     (cd "$dir" && ABLY_ENDPOINT=localhost ABLY_TLS=true SSL_CERT_FILE=$work/ca.pem \
-      timeout "$file_timeout" "$venv/bin/pytest" -p no:cacheprovider -rfEs --timeout 60 \
+      timeout "$file_timeout" "$venv/bin/pytest" -p no:cacheprovider -rfEs --timeout 60 --tb=native \
       --junitxml="$xml" "$file") >"$log" 2>&1
     status=$?
     record ably-python "$file" "$xml" "$( ((status == 124)) && echo "timed out after ${file_timeout}s")"
