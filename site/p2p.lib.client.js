@@ -5,6 +5,7 @@
 // The mirror comes in parts, one per feature of the session (p2p.session.js FEATURES), as the host's state does:
 // the word stream's WordMirror below, bingo's BingoMirror (bingo/mirror.js). The host's snapshot carries every
 // part's fields; each mirror takes its own.
+import { AnnouncePacing } from './announce-pacing.js';
 import { PHRASE_WORDS } from './p2p.lib.server.js';
 import { Roster } from './p2p.roster.js';
 
@@ -101,9 +102,10 @@ export class P2PClient {
    * @param {import('./p2p.js').PubSubClient} ably
    * @param {{state?: object, mirrors?: Record<string, {restore: (snapshot: object) => void,
    *   accepts?: (snapshot: object) => boolean}>}} [options] `state`: the object to keep the state in (P2PSession
-   *   passes a reactive one); `mirrors`: one part per feature, by name (P2PSession's); without it, the words alone
+   *   passes a reactive one); `mirrors`: one part per feature, by name (P2PSession's); without it, the words alone;
+   *   `pacing`: when announces go and go again (announce-pacing.js; tests pass one with a fake clock)
    */
-  constructor(identity, sessionId, ably, { state = {}, mirrors } = {}) {
+  constructor(identity, sessionId, ably, { state = {}, mirrors, pacing = new AnnouncePacing() } = {}) {
     this.identity = identity;
     this.sessionId = sessionId;
     this.ably = ably;
@@ -115,6 +117,7 @@ export class P2PClient {
     });
     this.mirrors = mirrors ?? { words: new WordMirror(this.state) };
     this.announcedTo = null;
+    this.pacing = pacing;
     this.joining = null;
     this.roster = new Roster();
   }
@@ -158,8 +161,10 @@ export class P2PClient {
    * Rejects with Ably's error if the request cannot be published; the next roster change then asks again.
    * The host asks nobody: its server started from this client's words, which its own stream then extends, so a
    * snapshot from itself would hold nothing new (a round trip through Ably saved on every session's first join).
+   * An ask Ably refuses for a rate goes again while this host is awaited; `spread`: the host has just changed, so
+   * wait first, as long as the roster's size asks (announce-pacing.js).
    */
-  async announce() {
+  async announce({ spread = false } = {}) {
     const host = this.state.hostClientId;
     if (!host) return;
     this.announcedTo = host;
@@ -168,8 +173,13 @@ export class P2PClient {
       return;
     }
     this.state.status = 'awaiting-acknowledgement';
+    const awaiting = () =>
+      this.ably.connected && this.announcedTo === host && this.state.status === 'awaiting-acknowledgement';
     try {
-      await this.ably.sendMessage({ kind: 'connected' }, host);
+      await this.pacing.announce(() => this.ably.sendMessage({ kind: 'connected' }, host), {
+        awaiting,
+        spreadOver: spread ? this.state.players.length : 0,
+      });
     } catch (error) {
       if (this.announcedTo === host) this.announcedTo = null;
       throw error;

@@ -193,15 +193,19 @@ export class P2PSession extends Emitter {
     await row.handle(this, message);
   }
 
-  /** The presence set or one change of it: the roster and the election, then announce to a new host. */
+  /**
+   * The presence set or one change of it: the roster and the election, then announce to a new host (after a wait
+   * that spreads a big roster's announces when the host changed, announce-pacing.js).
+   */
   onPresence({ members, event }) {
     const previousHostClientId = this.state.hostClientId;
     const hostChanged = event ? this.client.applyPresenceEvent(event) : this.client.applyPresence(members);
     if (hostChanged) this.onHostChanged(previousHostClientId);
     else this.server?.playersChanged(this.state.players);
+    const spread = hostChanged && previousHostClientId !== null;
     this.background(
       'Could not announce this peer to the new host.',
-      this.client.needsAnnouncing() && this.client.announce(),
+      this.client.needsAnnouncing() && this.client.announce({ spread }),
     );
   }
 
