@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .announce_pacing import AnnouncePacing
 from .chat import CHAT_LINES_KEPT, ChatLog
 from .feature import Mirror, Sender
 from .rules import Roster
@@ -30,24 +31,42 @@ class ClientState:
 class P2PClient:
     """Status goes disconnected → awaiting-acknowledgement → acknowledged; back to awaiting when the host changes."""
 
-    def __init__(self, ably: Sender, state: ClientState | None = None, mirrors: Sequence[Mirror] = ()) -> None:
-        """`mirrors`: every feature's, in the order they take the snapshot."""
+    def __init__(
+        self,
+        ably: Sender,
+        state: ClientState | None = None,
+        mirrors: Sequence[Mirror] = (),
+        pacing: AnnouncePacing | None = None,
+    ) -> None:
+        """`mirrors`: every feature's, in the order they take the snapshot; `pacing`: when announces go and go again
+        (announce_pacing.py; tests pass one with a fake clock)."""
         self.ably = ably
         self.state = state or ClientState()
         self.mirrors = list(mirrors)
         self.announced_to: str | None = None
+        self.pacing = pacing or AnnouncePacing()
         self.roster = Roster()
         self.chat_log = ChatLog()
 
-    async def announce(self) -> None:
-        """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers."""
+    async def announce(self, spread: bool = False) -> None:
+        """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers. An ask Ably
+        refuses for a rate goes again while this host is awaited; `spread`: the host has just changed, so wait first,
+        as long as the roster's size asks (announce_pacing.py)."""
         host = self.state.host_client_id
         if not host:
             return
         self.state.status = "awaiting-acknowledgement"
         self.announced_to = host
+
+        def awaiting() -> bool:
+            return self.announced_to == host and self.state.status == "awaiting-acknowledgement"
+
         try:
-            await self.ably.send_message({"kind": "connected"}, host)
+            await self.pacing.announce(
+                lambda: self.ably.send_message({"kind": "connected"}, host),
+                awaiting,
+                spread_over=len(self.state.players) if spread else 0,
+            )
         except BaseException:
             if self.announced_to == host:
                 self.announced_to = None

@@ -21,6 +21,14 @@ CONNECTED_INTERVAL_S = 1.0
 # A peer's publishes: this many at once, then this many a second (site/publish-pacer.js; under Ably's 50 a second).
 PUBLISH_BURST = 20
 PUBLISH_RATE = 30
+# A peer's announces (site/announce-pacing.js): after a host change, a roster past ANNOUNCE_AT_ONCE spreads them at
+# random to about ANNOUNCE_RATE a second (under Ably's 50 a second per channel, the new host's inbox); an announce
+# refused for a rate (these codes) goes again within a window doubling from RETRY_FIRST_S to RETRY_MAX_S.
+ANNOUNCE_AT_ONCE = 25
+ANNOUNCE_RATE = 25
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 8.0
+RATE_LIMIT_CODES = frozenset({42910, 42911, 42913, 42922})
 MAX_FRIENDLY_NAME_LENGTH = 32
 MAX_RAW_NAME_LENGTH = 8 * MAX_FRIENDLY_NAME_LENGTH
 MAX_WORD_LENGTH = 64

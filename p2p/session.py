@@ -198,7 +198,8 @@ class P2PSession:
             if self.server is not None:
                 self.server.players_changed(self.client.state.players)
             if self.client.needs_announcing():
-                self.background("Could not announce this peer to the new host.", self.client.announce())
+                spread = host_changed and previous is not None and not self.is_host  # a big roster spreads its asks
+                self.background("Could not announce this peer to the new host.", self.client.announce(spread))
             return
         if via == "connection":
             if self.client.needs_announcing(force=True):
