@@ -164,7 +164,7 @@ describe("a flooding player on the emulator, at Ably's publish limits", () => {
     await emulator?.stop();
   });
 
-  test("a flood of 500 connected from one player is refused beyond Ably's rate, costs the host two snapshots, and a genuine joiner is still answered", async (t) => {
+  test("a flood of 500 connected from one player is refused beyond Ably's rate, costs the host two snapshots, and a genuine joiner joining meanwhile is answered", async (t) => {
     const session = sessionOn(emulator, t);
     const hana = await session.join('Hana', { connectedIntervalMs: CONNECTED_INTERVAL_MS });
     const mallory = session.client('mallory', { ably: { logLevel: 0 } }); // ably-js would log each refusal
@@ -172,18 +172,23 @@ describe("a flooding player on the emulator, at Ably's publish limits", () => {
     const hostInbox = mallory.channels.get(session.inbox('Hana-id'));
     const started = Date.now();
 
-    const flood = await within(
-      Promise.allSettled(Array.from({ length: 500 }, () => hostInbox.publish('connected', {}))),
-      { what: 'the flood' },
-    );
+    const flooding = Promise.allSettled(Array.from({ length: 500 }, () => hostInbox.publish('connected', {})));
+    // The genuine joiner joins while the flood goes on: an announce Ably refuses meanwhile (42913, the flood having
+    // used up the host inbox's rate) is asked again (site/announce-pacing.js).
+    const [flood, jo] = await within(Promise.all([flooding, session.join('Jo')]), {
+      what: 'the flood and a genuine join',
+      timeoutMs: 20_000,
+    });
     const refused = flood.filter(({ status }) => status === 'rejected').map(({ reason }) => reason.code);
     assert.ok(refused.length >= 400, `about a second's worth accepted (50 a second), ${refused.length} refused`);
-    assert.deepEqual(new Set(refused), new Set([42911]), "refused for its connection's rate, nonfatally");
+    // Refused for its connection's rate, and for the host inbox's (42913) where the joiner's announce took its turn.
+    assert.ok(
+      refused.includes(42911) && refused.every((code) => code === 42911 || code === 42913),
+      `refused for a rate, nonfatally: ${[...new Set(refused)]}`,
+    );
     assert.equal(mallory.connection.state, 'connected');
     await session.settled([hana]);
     await within(hana.server.answered.get('mallory')?.trailing ?? Promise.resolve(), { what: 'the coalesced answer' });
-    // A second after the flood: until then Ably refuses the host inbox's publishes too (42913, the channel's rate).
-    const jo = await session.join('Jo');
     const snapshots = (await answers.until(hana, 'marker')).filter((name) => name === 'connection-acknowledged');
 
     const intervals = Math.ceil((Date.now() - started) / CONNECTED_INTERVAL_MS);
