@@ -51,12 +51,16 @@ class P2PClient:
     async def announce(self, spread: bool = False) -> None:
         """Ask the current host for its snapshot (`connected` on its inbox); awaiting until it answers. An ask Ably
         refuses for a rate goes again while this host is awaited; `spread`: the host has just changed, so wait first,
-        as long as the roster's size asks (announce_pacing.py)."""
+        as long as the roster's size asks (announce_pacing.py). The host asks nobody (site/p2p.lib.client.js): an
+        answer from itself would hold nothing new, and would compete with the others' asks for its inbox's rate."""
         host = self.state.host_client_id
         if not host:
             return
-        self.state.status = "awaiting-acknowledgement"
         self.announced_to = host
+        if host == self.state.my_client_id:
+            self.state.status = "acknowledged"
+            return
+        self.state.status = "awaiting-acknowledgement"
 
         def awaiting() -> bool:
             return self.announced_to == host and self.state.status == "awaiting-acknowledgement"
