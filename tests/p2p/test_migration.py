@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from devserver import DevServer
+from p2p.session import P2PSession
 
 from .conftest import Peers, eventually
 
@@ -19,7 +20,7 @@ async def test_a_session_of_80_whose_host_leaves_ends_with_every_peer_acknowledg
 ):
     assert dev.emulator is not None
     host = await peers.join("crowd", "Host")
-    others = []
+    others: list[P2PSession] = []
     while len(others) < PLAYERS - 1:
         second = time.monotonic()
         count = min(CONNECTIONS_A_SECOND, PLAYERS - 1 - len(others))
