@@ -3,7 +3,9 @@
 //
 // The host's state comes in parts, one per feature of the session (p2p.session.js FEATURES): the word stream's
 // WordStream below, bingo's BingoHost (bingo/host.js). Each part keeps its own state, publishes its own kinds and
-// gives its fields of the snapshot; P2PServer answers `connected` with all of them in one message.
+// gives its fields of the snapshot; P2PServer answers `connected` with all of them in one message. What the host
+// sends one peer goes through its HostSends (host-sends.js): sent again if Ably refuses it for a rate.
+import { HostSends } from './host-sends.js';
 
 export const PHRASE = 'The quick brown fox jumped over the lazy dog';
 export const PHRASE_WORDS = PHRASE.split(' ');
@@ -102,11 +104,19 @@ export class P2PServer {
    *   base?: number, words?: string[], wordIntervalMs?: number, sleep?: (ms: number) => Promise<void>}} [options]
    *   `parts`: the host's state, one part per feature, by name (P2PSession builds them from what it mirrored);
    *   without it, the word stream alone, from `base`, `words`, `wordIntervalMs` and `sleep` (the tutorial's server).
-   *   How often one clientId's `connected` is answered, and the clock for it.
+   *   How often one clientId's `connected` is answered, and the clock for it; `retryClock`: the clock of a message
+   *   to one peer sent again (host-sends.js; tests pass a fake one).
    */
   constructor(
     ably,
-    { parts, connectedIntervalMs = CONNECTED_INTERVAL_MS, now = Date.now, delay = sleep, ...wordOptions } = {},
+    {
+      parts,
+      connectedIntervalMs = CONNECTED_INTERVAL_MS,
+      now = Date.now,
+      delay = sleep,
+      retryClock = {},
+      ...wordOptions
+    } = {},
   ) {
     this.ably = ably;
     this.parts = parts ?? { words: new WordStream(ably, wordOptions) };
@@ -117,6 +127,13 @@ export class P2PServer {
     // clientId → {at, trailing}: when its `connected` was last answered, and the coalesced answer still to come.
     // In answer order, so entries older than the interval are dropped from the front.
     this.answered = new Map();
+    // The roster's clientIds, once told (playersChanged): a message refused for a rate goes again while its peer is
+    // in it. Until then (the tutorial's server, with no roster), while this peer hosts.
+    this.players = null;
+    this.sends = new HostSends(ably, {
+      goOn: (clientId) => !this.stopped && (this.players?.has(clientId) ?? true),
+      ...retryClock,
+    });
   }
 
   /**
@@ -147,6 +164,7 @@ export class P2PServer {
   /** The roster changed (or this peer just became the host): tell the parts that care, e.g. to deal a newcomer in. */
   playersChanged(players) {
     if (this.stopped) return;
+    this.players = new Set(players.map(({ clientId }) => clientId));
     for (const part of Object.values(this.parts)) part.playersChanged?.(players);
   }
 
@@ -175,8 +193,17 @@ export class P2PServer {
     return entry.trailing;
   }
 
+  /** The snapshot as it is when sent: one sent again after a refusal carries the latest state. */
   sendSnapshot(clientId) {
-    return this.ably.sendMessage({ kind: 'connection-acknowledged', ...this.snapshot() }, clientId);
+    return this.sendTo(clientId, 'connection-acknowledged', () => this.snapshot());
+  }
+
+  /**
+   * Send `kind` to one peer's inbox, again if Ably refuses it for a rate, while the peer is in the roster and this
+   * peer hosts (HostSends.send: `payload` may be a function, called at each try).
+   */
+  sendTo(clientId, kind, payload) {
+    return this.sends.send(clientId, kind, payload);
   }
 
   /** Stop hosting: handle nothing more, and stop every part (a running stream ends after its current word). */

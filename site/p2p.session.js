@@ -161,8 +161,8 @@ export class P2PSession extends Emitter {
 
   /**
    * Send a message of a kind in MESSAGE_KINDS: to everyone for a session kind; for an inbox kind, to the one player
-   * `to` names (a clientId, e.g. `state.hostClientId`). Resolves when Ably has accepted it; rejects with Ably's
-   * error, or at once for an unknown kind, a `to` its channel does not take, or a host kind while not hosting.
+   * `to` names (a clientId, e.g. `state.hostClientId`). Resolves when Ably has accepted it (the host's message to
+   * one peer: or when it is no longer worth sending again, host-sends.js); rejects with Ably's error, or at once for an unknown kind, a `to` its channel does not take, or a host kind while not hosting.
    * @param {string} kind
    * @param {object} [payload] the message's fields; receivers overwrite `kind`, `from` and `via`
    * @param {{to?: string}} [options]
@@ -173,7 +173,9 @@ export class P2PSession extends Emitter {
     if (row.channel === 'inbox' && !to) throw new Error(`${kind} goes to one player's inbox: pass { to: clientId }.`);
     if (row.channel === 'session' && to !== undefined) throw new Error(`${kind} goes to everyone: pass no \`to\`.`);
     if (row.sender === 'host' && !this.server) throw new Error(`Only the host can send ${kind}.`);
-    await this.ably.sendMessage({ ...payload, kind }, to);
+    // The host's message to one peer (a bingo card, a verdict) goes again if refused for a rate (host-sends.js).
+    if (row.sender === 'host' && to !== undefined) await this.server.sendTo(to, kind, payload);
+    else await this.ably.sendMessage({ ...payload, kind }, to);
   }
 
   /** Leave the session now: close the connection (the others see the presence leave at once) and stop hosting. */

@@ -198,6 +198,42 @@ describe("a flooding player on the emulator, at Ably's publish limits", () => {
     );
     assert.equal(jo.state.status, 'acknowledged');
   });
+
+  test("a flood of a joiner's own inbox refuses the host's answer for the channel's rate, and the host sends it again: the joiner ends acknowledged", async (t) => {
+    const session = sessionOn(emulator, t);
+    const hana = await session.join('Hana');
+    const refusedToJo = [];
+    const send = hana.ably.sendMessage.bind(hana.ably);
+    hana.ably.sendMessage = (message, to) =>
+      send(message, to).catch((error) => {
+        if (to === 'Jo-id') refusedToJo.push(`${message.kind} ${error.code}`);
+        throw error;
+      });
+    // Three hostile connections each keep 8 publishes to Jo's inbox under way, for 3 s: the inbox's 50 a second are
+    // taken as soon as they come. Jo joins once they are.
+    const floods = ['mallory', 'mallet', 'malva'].map((id) => session.client(id, { ably: { logLevel: 0 } }));
+    const refusedToFlood = [];
+    let until = Infinity;
+    const flood = async (inbox) => {
+      while (Date.now() < until) {
+        await inbox.publish('chat', {}).catch(({ code }) => refusedToFlood.push(code));
+      }
+    };
+    const flooding = Promise.all(
+      floods.flatMap((client) => Array.from({ length: 8 }, () => flood(client.channels.get(session.inbox('Jo-id'))))),
+    );
+    await waitFor(() => refusedToFlood.includes(42913), { what: "the flood to use up Jo's inbox's rate" });
+    until = Date.now() + 3000;
+
+    const [, jo] = await within(Promise.all([flooding, session.join('Jo')]), {
+      what: 'the flood and the joiner acknowledged',
+      timeoutMs: 20_000,
+    });
+
+    assert.ok(refusedToJo.includes('connection-acknowledged 42913'), `refused to Jo: ${refusedToJo}`);
+    assert.equal(jo.state.status, 'acknowledged');
+    assert.equal(jo.state.hostClientId, 'Hana-id');
+  });
 });
 
 /** A P2PServer on a stub Ably that records what it publishes, with a clock and delays the test controls. */
