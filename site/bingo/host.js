@@ -44,8 +44,9 @@ export class BingoHost {
     this.judged.clear();
     clearTimeout(this.timer);
     await this.session.send('bingo-round', { round, paceMs, dealt: copyRound(this.round).dealt });
-    await Promise.all(cards.map((card) => this.sendCard(card)));
+    // The calls start while the cards go: one refused for a flooded inbox's rate goes again later (host-sends.js).
     this.schedule();
+    await Promise.all(cards.map((card) => this.sendCard(card)));
   }
 
   sendCard({ entry: [clientId], round, card, salt }) {
