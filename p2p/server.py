@@ -1,5 +1,6 @@
 """The host's side of a session (site/p2p.lib.server.js): answers `connected` with the snapshot every feature's
-part gives (p2p/feature.py: the word stream's phrase, bingo's round)."""
+part gives (p2p/feature.py: the word stream's phrase, bingo's round). What the host sends one peer goes through its
+HostSends (p2p/host_sends.py): sent again if Ably refuses it for a rate."""
 
 import asyncio
 import time
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .feature import HostPart, Sender
+from .host_sends import HostSends, Payload
 from .rules import CONNECTED_INTERVAL_S
 
 # kind, from and via: what every received message has before its payload.
@@ -23,8 +25,9 @@ class P2PServer:
         connected_interval: float = CONNECTED_INTERVAL_S,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], float] = time.monotonic,
+        retry_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """`parts`: one per feature, by name."""
+        """`parts`: one per feature, by name; `retry_sleep`: the clock of a message to one peer sent again."""
         self.ably = ably
         self.parts = dict(parts)
         self.connected_interval = connected_interval
@@ -33,6 +36,13 @@ class P2PServer:
         self.stopped = False
         # clientId → when its `connected` was last answered, and the coalesced answer still to come.
         self.answered: dict[str, tuple[float, asyncio.Task[None] | None]] = {}
+        # The roster's clientIds, once told (players_changed): a message refused for a rate goes again while its peer
+        # is in it. Until then, while this peer hosts.
+        self.players: set[str] | None = None
+        self.sends = HostSends(ably, self._worth_sending, sleep=retry_sleep)
+
+    def _worth_sending(self, client_id: str) -> bool:
+        return not self.stopped and (self.players is None or client_id in self.players)
 
     def snapshot(self) -> dict[str, Any]:
         """Every part's fields (the current phrase; bingo's round, if any)."""
@@ -47,6 +57,7 @@ class P2PServer:
     def players_changed(self, players: list[dict[str, Any]]) -> None:
         """The roster changed (or this peer was just elected): the parts that care deal a newcomer in."""
         if not self.stopped:
+            self.players = {player["clientId"] for player in players}
             for part in self.parts.values():
                 part.players_changed(players)
 
@@ -73,9 +84,15 @@ class P2PServer:
             await self.send_snapshot(client_id)
 
     async def send_snapshot(self, client_id: str) -> None:
-        await self.ably.send_message({"kind": "connection-acknowledged", **self.snapshot()}, client_id)
+        """The snapshot as it is when sent: one sent again after a refusal carries the latest state."""
+        await self.send_to(client_id, "connection-acknowledged", self.snapshot)
         for part in self.parts.values():
             await part.connected(client_id)
+
+    async def send_to(self, client_id: str, kind: str, payload: Payload) -> None:
+        """Send `kind` to one peer's inbox, again if Ably refuses it for a rate, while the peer is in the roster and
+        this peer hosts (HostSends.send: `payload` may be a function, called at each try)."""
+        await self.sends.send(client_id, kind, payload)
 
     def stop(self) -> None:
         """Stop hosting: answer nothing more, and stop every part."""

@@ -134,8 +134,14 @@ class P2PSession:
         return self
 
     async def send(self, message: dict[str, Any], target_client_id: str | None = None) -> None:
-        """Publish a message of any kind (`{kind, ...payload}`) to everyone, or to one peer's inbox."""
-        await self.ably.send_message(message, target_client_id)
+        """Publish a message of any kind (`{kind, ...payload}`) to everyone, or to one peer's inbox. The host's message
+        to one peer (a bingo card, a verdict) goes again if refused for a rate (p2p/host_sends.py)."""
+        row = MESSAGE_KINDS.get(message["kind"])
+        if self.server is not None and target_client_id is not None and row is not None and row.sender == HOST:
+            kind, payload = message["kind"], {key: value for key, value in message.items() if key != "kind"}
+            await self.server.send_to(target_client_id, kind, payload)
+        else:
+            await self.ably.send_message(message, target_client_id)
 
     async def say(self, text: str) -> None:
         """Say a line to everyone (`chat`): every peer shows it, browsers too, under this peer's name in the roster.

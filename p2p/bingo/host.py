@@ -60,7 +60,7 @@ class BingoHost(HostPart):
                 {"kind": "bingo-round", "round": number, "paceMs": pace, "dealt": self.round.wire()["dealt"]}
             )
             for player, card in cards.items():
-                await self.ably.send_message({"kind": "bingo-card", **card}, player)
+                self._send_to(player, {"kind": "bingo-card", **card})
         self._resume()
 
     async def set_pace(self, pace_ms: int, paused: bool) -> None:
@@ -105,6 +105,11 @@ class BingoHost(HostPart):
                     {"kind": "bingo-call", "round": state.round, "index": index, "number": number}
                 )
 
+    def _send_to(self, player: str, message: dict[str, Any]) -> None:
+        """A message to one player, on its own: one refused for its inbox's rate goes again later (session.send),
+        without holding up the round meanwhile."""
+        self.session.tasks.start(f"Could not send {message['kind']} to a player.", self.session.send(message, player))
+
     def players_changed(self, players: list[dict[str, Any]]) -> None:
         self.session.tasks.start("Could not deal a late joiner.", self._deal_missing(players))
 
@@ -123,13 +128,13 @@ class BingoHost(HostPart):
                 await self.ably.send_message(
                     {"kind": "bingo-dealt", "round": state.round, "player": player, "digest": digest}
                 )
-                await self.ably.send_message({"kind": "bingo-card", **card}, player)
+                self._send_to(player, {"kind": "bingo-card", **card})
 
     async def connected(self, client_id: str) -> None:
         """A player this host dealt asked for the snapshot (it reloaded or lost track): its card again."""
         card = self.dealt_here.get(client_id)
         if not self.stopped and card is not None and self.round is not None and card["round"] == self.round.round:
-            await self.ably.send_message({"kind": "bingo-card", **card}, client_id)
+            self._send_to(client_id, {"kind": "bingo-card", **card})
 
     async def on_claim(self, message: Mapping[str, Any]) -> None:
         """Verify a claim against the digests and calls: at most one verdict per player per call."""
@@ -145,7 +150,7 @@ class BingoHost(HostPart):
             if ruling != "winner":
                 claimed = message.get("round")
                 round_ = claimed if is_round(claimed) else state.round
-                await self.ably.send_message({"kind": "bingo-refused", "round": round_, "reason": ruling}, player)
+                self._send_to(player, {"kind": "bingo-refused", "round": round_, "reason": ruling})
                 return
             winner = {
                 "player": player,
