@@ -72,26 +72,22 @@ class RateLimits:
 
         :raises AblyError: 42911 (the connection publishes too fast), 42913 (the channel's publishers together do).
         """
-        connection_rate = self.config.max_connection_publish_rate
-        channel_rate = self.config.max_channel_publish_rate
-        buckets = []
-        if connection_rate and connection is not None:
-            connection.publish_bucket = connection.publish_bucket or RateBucket(connection_rate)
-            if not connection.publish_bucket.has(count):
-                raise self._refuse(
-                    errors.CONNECTION_PUBLISH_RATE_EXCEEDED(
-                        f"metric = connection.inboundRate; permitted rate = {connection_rate:g} messages per second"
-                    )
-                )
-            buckets.append(connection.publish_bucket)
-        if channel_rate:
-            channel.publish_bucket = channel.publish_bucket or RateBucket(channel_rate)
-            if not channel.publish_bucket.has(count):
-                raise self._refuse(
-                    errors.CHANNEL_PUBLISH_RATE_EXCEEDED(
-                        f"metric = channel.maxRate; permitted rate = {channel_rate:g} messages per second"
-                    )
-                )
-            buckets.append(channel.publish_bucket)
+        config = self.config
+        limits = [(channel, config.max_channel_publish_rate, errors.CHANNEL_PUBLISH_RATE_EXCEEDED, "channel.maxRate")]
+        if connection is not None:  # a REST publish has no connection; a realtime one is checked against it first
+            rate = config.max_connection_publish_rate
+            limits.insert(0, (connection, rate, errors.CONNECTION_PUBLISH_RATE_EXCEEDED, "connection.inboundRate"))
+        buckets = [self._publish_bucket(count, *limit) for limit in limits]
         for bucket in buckets:
-            bucket.take(count)
+            if bucket is not None:
+                bucket.take(count)
+
+    def _publish_bucket(self, count: int, holder, rate: float, error, metric: str) -> RateBucket | None:
+        """`holder`'s (a connection's or a channel's) publish bucket at `rate`, None when that limit is off; refuses
+        with `error` when it lacks `count` messages."""
+        if not rate:
+            return None
+        holder.publish_bucket = holder.publish_bucket or RateBucket(rate)
+        if not holder.publish_bucket.has(count):
+            raise self._refuse(error(f"metric = {metric}; permitted rate = {rate:g} messages per second"))
+        return holder.publish_bucket

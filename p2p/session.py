@@ -204,7 +204,7 @@ class P2PSession:
             if self.server is not None:
                 self.server.players_changed(self.client.state.players)
             if self.client.needs_announcing():
-                spread = host_changed and previous is not None and not self.is_host  # a big roster spreads its asks
+                spread = host_changed and previous is not None  # a big roster spreads its asks
                 self.background("Could not announce this peer to the new host.", self.client.announce(spread))
             return
         if via == "connection":

@@ -162,7 +162,8 @@ export class P2PSession extends Emitter {
   /**
    * Send a message of a kind in MESSAGE_KINDS: to everyone for a session kind; for an inbox kind, to the one player
    * `to` names (a clientId, e.g. `state.hostClientId`). Resolves when Ably has accepted it (the host's message to
-   * one peer: or when it is no longer worth sending again, host-sends.js); rejects with Ably's error, or at once for an unknown kind, a `to` its channel does not take, or a host kind while not hosting.
+   * one peer: or when it is no longer worth sending again, host-sends.js); rejects with Ably's error, or at once for
+   * an unknown kind, a `to` its channel does not take, or a host kind while not hosting.
    * @param {string} kind
    * @param {object} [payload] the message's fields; receivers overwrite `kind`, `from` and `via`
    * @param {{to?: string}} [options]
