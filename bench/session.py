@@ -54,7 +54,7 @@ async def measure(settings: dict) -> tuple[dict[Target, list], list[str]]:
             errors.extend(f"{name} {protocol} N={n}: {error}" for error in answer["errors"])
             return answer["sample"]
 
-        samples = await alternating(small, settings["small_runs"], once, warm_up=False)
+        samples = await alternating(small, settings["small_runs"], once)  # warmed: the servers' first runs are slow
         return samples | await alternating(larger, settings["runs"], once, warm_up=False), errors
 
 
@@ -125,7 +125,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(SPEED, speed),
         "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state, "
         "required, untimed), over every join of every run; burst = a host, then N − 1 at once (at the join rate "
-        "below) until every roster is complete and every peer follows the host (median run).",
+        "below) until every roster is complete and every peer follows the host (median run); up to N = "
+        f"{SMALL_SESSION}, a process per peer (a device per friend), each join once all are idle.",
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
