@@ -66,8 +66,7 @@ async function start(n, prefix, dedicated = 0) {
   return [`bench-${randomSessionId()}`, assigned.map((_, index) => `${prefix}${index}`), assigned];
 }
 
-// Joins stay within Ably's rate limits (`joinRate` a second, bench/session.py): a second's worth at once, as the
-// emulator's buckets hold a second's worth, then 80 % of the rate, so that jitter never tips it over.
+// Joins within Ably's rates (`joinRate`/s, bench/session.py): a second's worth at once, then 80 % (jitter's margin).
 const slots = { rate: 0.8 * config.joinRate, most: Math.floor(config.joinRate), at: now() };
 slots.free = slots.most;
 
@@ -88,9 +87,10 @@ async function join(name, worker, session, role = 'guest') {
  * one does after joining (V8 compiling what just ran, a GC) must not slow the next one's join on these 2 cores. */
 async function settle() {
   const cpu = (worker) => new Promise((resolve) => worker.once('cpu', resolve).send({ c: 'cpu' }));
-  for (let before = await Promise.all(workers.map(cpu)), end = now() + 1000; now() < end; ) {
+  const alive = workers.filter((worker) => worker.connected); // a killed peer's worker answers nothing
+  for (let before = await Promise.all(alive.map(cpu)), end = now() + 1000; now() < end; ) {
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const after = await Promise.all(workers.map(cpu));
+    const after = await Promise.all(alive.map(cpu));
     if (after.every((used, index) => used - before[index] < 300)) return;
     before = after;
   }
