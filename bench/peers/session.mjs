@@ -264,10 +264,8 @@ class Peer {
   }
   roster(ids) {
     const now = new Set(ids);
-    this.moved(
-      ids,
-      [...this.ids].filter((id) => !now.has(id)),
-    );
+    const gone = [...this.ids].filter((id) => !now.has(id));
+    this.moved(ids, gone);
   }
   is(e, v) {
     if (this.last[e] !== v) emit({ e, p: this.name, v: (this.last[e] = v) });
