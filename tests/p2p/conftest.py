@@ -38,6 +38,15 @@ async def dev() -> AsyncIterator[DevServer]:
         yield server
 
 
+class Refused(Exception):
+    """What Ably raises when it refuses a publish with `code` (e.g. 42913 for a channel's rate), for the unit tests'
+    stubs."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"refused ({code})")
+        self.code = code
+
+
 class Peers:
     """Python peers on one site; each has its own Site (own peer secret); all leave at the end of the test."""
 

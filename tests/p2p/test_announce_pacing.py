@@ -14,13 +14,9 @@ from p2p.announce_pacing import AnnouncePacing
 from p2p.client import P2PClient
 from p2p.rules import ANNOUNCE_AT_ONCE, ANNOUNCE_RATE, RATE_LIMIT_CODES, RETRY_FIRST_S, RETRY_MAX_S
 
+from .conftest import Refused
+
 SITE_PACING = Path(__file__).resolve().parents[2] / "site" / "announce-pacing.js"
-
-
-class Refused(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(f"refused ({code})")
-        self.code = code
 
 
 class StubAbly:

@@ -17,13 +17,7 @@ from p2p.server import P2PServer
 from p2p.site import Site
 from p2p.words import WordStream
 
-from .conftest import WAIT, Peers, eventually
-
-
-class Refused(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(f"refused ({code})")
-        self.code = code
+from .conftest import WAIT, Peers, Refused, eventually
 
 
 class StubAbly:
