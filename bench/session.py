@@ -23,7 +23,7 @@ JOIN_RATE = min(LIMITS.max_channel_publish_rate / 3, LIMITS.max_new_connection_r
 SITE, TUTORIAL = "site", "tutorial"
 BY_SIZE = {"sequential": (SITE, TUTORIAL), "burst": (SITE, TUTORIAL)}
 Target = tuple[str, str, int]  # scenario, protocol, N
-PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms"
+PHASES = "N|protocol|start → connected p50 ms|connected → in every roster p50 ms|burst: peers' CPU per joiner ms"
 AGAIN = "new host everywhere ms|all re-acknowledged ms"
 MIGRATION = f"N|host leaves: {AGAIN}|host crashes: {AGAIN}"
 
@@ -105,9 +105,9 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         cost[-1] += f.both("mb", "sequential", n, ",.2f") + f.both("max_message", "sequential", n, ",.0f", divide=False)
         speed.append([n, *f.both("join_ms", "", n, pct=50), *f.both("join_ms", "", n, pct=99)])
         speed[-1] += f.both("converged_ms", "burst", n)
-        phases += [
-            [n, p, *(_format(f.pooled(k, p, n, 50)) for k in ("connect_ms", "protocol_ms"))] for p in (SITE, TUTORIAL)
-        ]
+        for p in (SITE, TUTORIAL):
+            phases.append([n, p, *(_format(f.pooled(k, p, n, 50)) for k in ("connect_ms", "protocol_ms"))])
+            phases[-1].append(_format(f.spread("cpu_per_joiner_ms", "burst", p, n).median))
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.spread(key, "sequential", SITE, n).median) for key in moves)])
@@ -130,7 +130,8 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
-        "protocol's own (attaching, entering presence, asking the host).",
+        "protocol's own (attaching, entering presence, asking the host). Peers' CPU: all peers' processes, burst start "
+        "→ converged, ÷ (N − 1) (median run): on 2 cores, a burst of 5 or 10 takes about N − 1 times that ÷ 2.",
         "### Host migration (site only: the tutorial's session dies with its host)",
         table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "

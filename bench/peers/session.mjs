@@ -36,7 +36,7 @@ class Seen {
 }
 
 function observe({ e, p, t, v, add, del, message }) {
-  if (e === 'cpu') return this.emit('cpu', v.user + v.system); // `this`: the worker, to settle()
+  if (e === 'cpu') return this.emit('cpu', v.user + v.system); // `this`: the worker, to cpu()
   if (e === 'error') errors.push(`peer error ${p}: ${message}`);
   const peer = peers.get(p);
   if (!peer) return;
@@ -69,7 +69,6 @@ async function start(n, prefix, dedicated = 0) {
 // Joins within Ably's rates (`joinRate`/s, bench/session.py): a second's worth at once, then 80 % (jitter's margin).
 const slots = { rate: 0.8 * config.joinRate, most: Math.floor(config.joinRate), at: now() };
 slots.free = slots.most;
-
 /** A peer joins once its joining is within the rate (both protocols alike). */
 async function join(name, worker, session, role = 'guest') {
   while (slots.rate) {
@@ -83,14 +82,17 @@ async function join(name, worker, session, role = 'guest') {
   worker.send({ c: 'join', p: name, proto: config.protocol, role, session });
 }
 
+/** The CPU each live worker has used so far, µs (a killed peer's worker answers nothing). */
+const cpu = (worker) => new Promise((resolve) => worker.once('cpu', resolve).send({ c: 'cpu' }));
+const cpus = () => Promise.all(workers.filter((worker) => worker.connected).map(cpu));
+const sum = (values) => values.reduce((total, value) => total + value, 0);
+
 /** Until no worker is busy (under 0.3 ms of CPU in 10 ms; 1 s at most): friends' peers each have a device, so what
  * one does after joining (V8 compiling what just ran, a GC) must not slow the next one's join on these 2 cores. */
 async function settle() {
-  const cpu = (worker) => new Promise((resolve) => worker.once('cpu', resolve).send({ c: 'cpu' }));
-  const alive = workers.filter((worker) => worker.connected); // a killed peer's worker answers nothing
-  for (let before = await Promise.all(alive.map(cpu)), end = now() + 1000; now() < end; ) {
+  for (let before = await cpus(), end = now() + 1000; now() < end; ) {
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const after = await Promise.all(alive.map(cpu));
+    const after = await cpus();
     if (after.every((used, index) => used - before[index] < 300)) return;
     before = after;
   }
@@ -98,7 +100,6 @@ async function settle() {
 
 /** `stream()`, `playBingo(paceMs)` or `close()` one peer (its `call` event says when it began). */
 const call = (name, method, ...args) => peers.get(name).worker.send({ c: 'call', p: name, method, args });
-
 /** Until `when(peer)` gives a time for every named peer: the latest; a peer is checked again only after an event of
  * its own, so N peers × N events stay cheap. Rejects naming `what` and how many were late. */
 function until(names, when, what, timeout = 30_000) {
@@ -122,7 +123,6 @@ function until(names, when, what, timeout = 30_000) {
 
 const stats = async () => (await fetch(`${config.emulatorUrl}/_emulator/stats`)).json();
 let refused = {}; // what the rate limits refused in this run, by code, tallied before each reset of the counters
-
 async function reset() {
   for (const [code, count] of Object.entries((await stats()).refusals)) refused[code] = (refused[code] ?? 0) + count;
   await fetch(`${config.emulatorUrl}/_emulator/stats/reset`, { method: 'POST' });
@@ -200,14 +200,14 @@ async function migrate(names, how) {
   return { [`${how}_elected_ms`]: elected, [`${how}_acknowledged_ms`]: Math.max(elected, asked - started) };
 }
 
-/** names[0] hosts (until it holds its own state), then the others join at once; resolves with when they began. */
+/** names[0] hosts (until it holds its own state), then the rest join at once: [when they began, workers' CPU µs]. */
 async function hostThen(session, names, assigned) {
   await join(names[0], assigned[0], session, 'host');
   await until(names.slice(0, 1), ready, 'hosting');
   await settle();
-  const started = now();
+  const [cpu, started] = [sum(await cpus()), now()];
   for (const [index, name] of names.entries()) if (index > 0) await join(name, assigned[index], session);
-  return started;
+  return [started, cpu];
 }
 
 /** A host, then the other N − 1 join at once, as friends do from an invite link; timed from their first join until
@@ -215,15 +215,16 @@ async function hostThen(session, names, assigned) {
 async function burst(n) {
   const [session, names, assigned] = await start(n, 'b');
   await reset();
-  const started = await hostThen(session, names, assigned);
+  const [started, cpuBefore] = await hostThen(session, names, assigned);
   await until(names, joined, 'connected', 90_000);
   const known = ids(names);
   let converged = await until(names, (p) => p.sees(known), 'seeing everyone', 90_000);
   if (config.protocol === 'site') {
     converged = Math.max(converged, await until(names, (p) => p.at('host', known[0]), 'following the host'));
   }
+  const cpuPerJoiner = (sum(await cpus()) - cpuBefore) / 1000 / (n - 1); // every peer's, host's too
   await until(names, acknowledged, "holding the host's state", 90_000);
-  return { converged_ms: converged - started, ...(await cost(session)) };
+  return { converged_ms: converged - started, cpu_per_joiner_ms: cpuPerJoiner, ...(await cost(session)) };
 }
 
 /** N players join (a host, then the rest at once); the host plays a round of bingo at the fastest pace, each player

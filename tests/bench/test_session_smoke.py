@@ -32,9 +32,11 @@ def test_session_quick_run_compares_session_cost_and_speed_with_the_tutorial(ses
     assert speed, f"speed row (join p50, p99, burst, each site and tutorial) missing:\n{text}"
     assert all(value > 0 for value in numbers(speed)), text
     for protocol in ("site", "tutorial"):
-        phases = re.search(rf"^\| 3 \| {protocol} \| ({N}) \| ({N}) \|$", text, re.M)
+        phases = re.search(rf"^\| 3 \| {protocol} \| ({N}) \| ({N}) \| ({N}) \|$", text, re.M)
         assert phases, f"{protocol}: where a join's time goes, missing:\n{text}"
-        assert numbers(phases)[0] > 0, "connecting takes a token fetch and a WebSocket"
+        connecting, _, cpu_per_joiner = numbers(phases)
+        assert connecting > 0, "connecting takes a token fetch and a WebSocket"
+        assert cpu_per_joiner > 0, "a joiner's process runs ably-js and the protocol"
     migration = re.search(rf"^\| 3 \| {N} \| {N} \| ({N}) \| {N} \|$", text, re.M)
     assert migration, f"migration row missing:\n{text}"
     assert numbers(migration)[0] >= 2000, "a crashed host is noticed only after the 2 s presence timeout"
