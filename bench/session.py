@@ -107,7 +107,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         speed[-1] += f.both("converged_ms", "burst", n)
         for p in (SITE, TUTORIAL):
             phases.append([n, p, *(_format(f.pooled(k, p, n, 50)) for k in ("connect_ms", "protocol_ms"))])
-            phases[-1].append(_format(f.spread("cpu_per_joiner_ms", "burst", p, n).median))
+            phases[-1].append(_format(f.spread("cpu_per_joiner_ms", "burst", p, n).median, ".1f"))
         moves = [f"{how}_{what}_ms" for how in ("leave", "crash") for what in ("elected", "acknowledged")]
         if n >= 3:
             migration.append([n, *(_format(f.spread(key, "sequential", SITE, n).median) for key in moves)])
@@ -131,7 +131,7 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "
         "protocol's own (attaching, entering presence, asking the host). Peers' CPU: all peers' processes, burst start "
-        "→ converged, ÷ (N − 1) (median run): on 2 cores, a burst of 5 or 10 takes about N − 1 times that ÷ 2.",
+        "→ converged, ÷ (N − 1) (median run): on 2 cores, a burst of 5 or 10 takes at least (N − 1) × that ÷ 2.",
         "### Host migration (site only: the tutorial's session dies with its host)",
         table(MIGRATION.split("|"), migration),
         "Reading: a crashed host is noticed by presence timeout (`--presence-leave-timeout "
