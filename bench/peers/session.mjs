@@ -205,9 +205,9 @@ async function hostThen(session, names, assigned) {
   await join(names[0], assigned[0], session, 'host');
   await until(names.slice(0, 1), ready, 'hosting');
   await settle();
-  const [cpu, started] = [sum(await cpus()), now()];
+  const [used, started] = [sum(await cpus()), now()];
   for (const [index, name] of names.entries()) if (index > 0) await join(name, assigned[index], session);
-  return [started, cpu];
+  return [started, used];
 }
 
 /** A host, then the other N − 1 join at once, as friends do from an invite link; timed from their first join until
