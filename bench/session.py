@@ -123,10 +123,10 @@ def report(samples: dict[Target, list], errors: list[str], settings: dict) -> st
         "join: the joins' deliveries ÷ N; below 1 the site costs less; Ably refuses a message over 64 KiB.",
         "### Speed",
         table(SPEED, speed),
-        "Reading: join = start() until every peer lists the joiner and it lists everyone (holding the host's state, "
-        "required, untimed), over every join of every run; burst = a host, then N − 1 at once (at the join rate "
-        "below) until every roster is complete and every peer follows the host (median run); up to N = "
-        f"{SMALL_SESSION}, a process per peer (a device per friend), each join once all are idle.",
+        "Reading: join = the join command (a page builds its session on the click) until every peer lists the joiner "
+        "and it lists everyone (holding the host's state, required, untimed), over all joins of all runs; burst = a "
+        "host, then N − 1 at once (at the rate below) until every roster is complete and every peer follows the host "
+        f"(median run); up to N = {SMALL_SESSION}, a process per peer (a device per friend), each join when all idle.",
         "### Where a join's time goes",
         table(PHASES.split("|"), phases),
         "Reading: connected = the token fetched over HTTP and the WebSocket open, the same for both; the rest is the "

@@ -134,11 +134,11 @@ async function cost(session) {
   const mine = Object.entries((await stats()).channels).filter(
     ([name]) => name === channel || name.startsWith(`${channel}:`),
   );
-  const sum = (key) => mine.reduce((total, [, counts]) => total + key(counts), 0);
+  const total = (key) => sum(mine.map(([, counts]) => key(counts)));
   return {
-    deliveries: sum((c) => c.messages_delivered + c.presence_delivered),
-    published: sum((c) => c.messages_published + c.presence_published),
-    mb: sum((c) => c.bytes_out) / 1e6,
+    deliveries: total((c) => c.messages_delivered + c.presence_delivered),
+    published: total((c) => c.messages_published + c.presence_published),
+    mb: total((c) => c.bytes_out) / 1e6,
     max_message: Math.max(0, ...mine.map(([, c]) => c.max_message_bytes)),
   };
 }
@@ -269,7 +269,8 @@ class Peer {
     this.moved(ids, gone);
   }
   is(e, v) {
-    if (this.last[e] !== v) emit({ e, p: this.name, v: (this.last[e] = v) });
+    if (this.last[e] !== v && this.live) emit({ e, p: this.name, v });
+    this.last[e] = v;
   }
 }
 
@@ -336,9 +337,8 @@ class SitePeer extends Peer {
     return this.session.streamWords();
   }
   close() {
-    const { realtime } = this.session;
     this.session.close();
-    return realtime?.connection.whenState('closed'); // its CLOSE answered: the emulator forgot it
+    return this.session.realtime?.connection.whenState('closed'); // its CLOSE answered: the emulator forgot it
   }
 }
 
@@ -386,9 +386,10 @@ class TutorialPeer extends Peer {
 const hosted = new Map(); // a worker's peers, by name
 const commands = {
   async join({ p, proto, role, session }) {
+    emit({ e: 'start', p }); // the join's clock starts here: the page builds its session on the click, as here
     const peer = new (proto === 'site' ? SitePeer : TutorialPeer)(p, session, role);
     hosted.set(p, peer);
-    emit({ e: 'start', p });
+    peer.live = true; // from now on its state is news (is()); what it was built with is not
     emit({ e: 'joined', p, v: await peer.start() });
   },
   async call({ p, method, args }) {
@@ -399,7 +400,6 @@ const commands = {
   exit: () => Promise.all([...hosted.values()].map((peer) => peer.close())).finally(() => process.exit(0)),
 };
 
-const SCENARIOS = { sequential, burst, bingo };
 if (process.send) {
   console.log = console.error; // stdout carries the scenario's answer only
   process.on('unhandledRejection', (error) => fail(null, `unhandled: ${error?.message ?? error}`));
@@ -416,7 +416,7 @@ if (process.send) {
   try {
     await reset(); // what the previous run left is not this run's
     refused = {};
-    sample = await SCENARIOS[config.scenario](config.n);
+    sample = await { sequential, burst, bingo }[config.scenario](config.n);
     await reset();
     sample.refused = refused;
   } catch (error) {
