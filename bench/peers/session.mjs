@@ -1,5 +1,5 @@
 /** One run of one session benchmark scenario (bench/session.py gives its settings as one JSON argument), forking
- * itself as the peers' workers, driven over IPC (commands `join`, `call`, `exit`; events `{e, p, t, v}`, `t` in
+ * itself as the peers' workers, driven over IPC (commands `join`, `call`, `cpu`, `exit`; events `{e, p, t, v}`, `t` in
  * wall-clock ms); it prints `{sample, errors}` last. Both peer kinds use the site's Ably client, so only the protocols
  * differ: `SitePeer` runs `P2PSession`, `TutorialPeer` bench/tutorial/. */
 import { fork } from 'node:child_process';
@@ -246,8 +246,8 @@ const emit = (event) => process.send({ ...event, t: now() });
 const fail = (p, message) => emit({ e: 'error', p, message });
 let Ably, clientConfig; // a worker's, loaded as it starts
 
-/** What both kinds share: an Ably client reporting its first connection, and a roster reporting only what changed
- * (so N peers × N joins stay cheap). */
+/** What both kinds share: an Ably client reporting its first connection, a roster reporting only what changed (so N
+ * peers × N joins stay cheap), and state reported once `live` (started: what a peer is built with is not news). */
 class Peer {
   constructor(name) {
     Object.assign(this, { name, ids: new Set(), last: {}, words: 0 });
@@ -386,10 +386,10 @@ class TutorialPeer extends Peer {
 const hosted = new Map(); // a worker's peers, by name
 const commands = {
   async join({ p, proto, role, session }) {
-    emit({ e: 'start', p }); // the join's clock starts here: the page builds its session on the click, as here
+    emit({ e: 'start', p }); // the join's clock: a page builds its session on the click, so building is timed
     const peer = new (proto === 'site' ? SitePeer : TutorialPeer)(p, session, role);
     hosted.set(p, peer);
-    peer.live = true; // from now on its state is news (is()); what it was built with is not
+    peer.live = true;
     emit({ e: 'joined', p, v: await peer.start() });
   },
   async call({ p, method, args }) {
